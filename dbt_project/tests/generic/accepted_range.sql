@@ -1,0 +1,21 @@
+{#- Fails with the rows whose `column_name` lies outside [min_value, max_value]; a bound left
+    out is not checked, and nulls pass (test them with not_null). -#}
+{% test accepted_range(model, column_name, min_value=none, max_value=none) %}
+
+    select {{ column_name }}
+    from {{ model }}
+    where
+        {%- if min_value is not none %}
+            {{ column_name }} < {{ min_value }}
+        {%- endif %}
+        {%- if min_value is not none and max_value is not none %}
+            or
+        {%- endif %}
+        {%- if max_value is not none %}
+            {{ column_name }} > {{ max_value }}
+        {%- endif %}
+        {%- if min_value is none and max_value is none %}
+            1 = 0
+        {%- endif %}
+
+{% endtest %}

@@ -1,0 +1,14 @@
+{#- Fails with one row per combination of `combination_of_columns` that occurs more than once:
+    the grain test for models whose key is several columns. -#}
+{% test unique_combination(model, combination_of_columns) %}
+
+    {%- set columns_csv = combination_of_columns | join(', ') %}
+
+    select
+        {{ columns_csv }},
+        count(*) as occurrences
+    from {{ model }}
+    group by {{ columns_csv }}
+    having count(*) > 1
+
+{% endtest %}

@@ -1,0 +1,143 @@
+"""Import saved response bodies (from this pipeline's landing archive or another collector): each
+file becomes a snapshot with origin `archive`; re-importing the same file is a no-op.
+
+A body's metadata comes from a sidecar `<name>.meta.json` beside it (the format this pipeline
+writes to data/landing/loaded/) or, failing that, from the command line flags."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from ingestion import warehouse
+from ingestion.client import canonical_dimensions, validate_blocks
+from ingestion.config import IngestConfig
+from ingestion.errors import ClarityMalformedBodyError
+from ingestion.landing import Landing
+from ingestion.pipeline import LoadReport, load_pending
+from ingestion.settings import VALID_NUM_DAYS
+from ingestion.snapshots import SnapshotMeta, to_utc
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ImportReport:
+    files: int = 0
+    landed: int = 0
+    already_loaded: int = 0
+    errors: list[str] = field(default_factory=list)
+    load: LoadReport = field(default_factory=LoadReport)
+
+
+@dataclass(frozen=True)
+class ArchiveDefaults:
+    """Metadata given on the command line, for files without a sidecar."""
+
+    project: str | None = None
+    fetched_at: datetime | None = None
+    num_of_days: int | None = None
+    dimensions: tuple[str, ...] = ()
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as given, and every *.json (sidecars excepted) under a given folder."""
+    found: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            found.extend(
+                p for p in sorted(path.rglob("*.json")) if not p.name.endswith(".meta.json")
+            )
+        else:
+            found.append(path)
+    return found
+
+
+def meta_for(path: Path, defaults: ArchiveDefaults) -> SnapshotMeta:
+    sidecar = path.with_name(path.name.removesuffix(".json") + ".meta.json")
+    if sidecar.exists():
+        data = json.loads(sidecar.read_text())
+        data["origin"] = "archive"
+        data["request_id"] = None
+        return SnapshotMeta.from_json(data)
+    missing = [
+        flag
+        for flag, value in (
+            ("--project", defaults.project),
+            ("--fetched-at", defaults.fetched_at),
+            ("--num-days", defaults.num_of_days),
+        )
+        if value is None
+    ]
+    if missing:
+        raise ValueError(
+            f"{path}: no sidecar {sidecar.name} and no {', '.join(missing)} given; say when and "
+            "how the body was fetched, e.g. --project shop --fetched-at 2026-11-01T00:10:00Z "
+            "--num-days 1 --dimensions URL"
+        )
+    if defaults.num_of_days not in VALID_NUM_DAYS:
+        raise ValueError(f"--num-days must be 1, 2 or 3, got {defaults.num_of_days}")
+    return SnapshotMeta(
+        project=defaults.project,
+        dimensions=canonical_dimensions(defaults.dimensions),
+        num_of_days=defaults.num_of_days,
+        fetched_at=to_utc(defaults.fetched_at),
+        origin="archive",
+    )
+
+
+def import_archives(
+    config: IngestConfig,
+    paths: Sequence[Path],
+    defaults: ArchiveDefaults,
+    run_id: str,
+) -> ImportReport:
+    report = ImportReport()
+    landing = Landing(config.data_dir)
+    files = expand_paths(paths)
+    report.files = len(files)
+    seen: dict[str, tuple[str, Path]] = {}
+    candidates: list[tuple[SnapshotMeta, bytes, Path]] = []
+    for path in files:
+        try:
+            meta = meta_for(path, defaults)
+            body = path.read_bytes()
+            validate_blocks(body)
+        except (OSError, ValueError, ClarityMalformedBodyError) as exc:
+            report.errors.append(f"{path}: {exc}")
+            continue
+        sha = hashlib.sha256(body).hexdigest()
+        sid = meta.snapshot_id
+        if sid in seen:
+            if seen[sid][0] != sha:
+                report.errors.append(
+                    f"{path}: same project, dimensions, numOfDays and fetched-at as "
+                    f"{seen[sid][1]} but a different body; give each file its own --fetched-at "
+                    "(or a sidecar)"
+                )
+            continue
+        seen[sid] = (sha, path)
+        candidates.append((meta, body, path))
+    loaded = warehouse.body_hashes(config.duckdb_path, [m.snapshot_id for m, _, _ in candidates])
+    for meta, body, path in candidates:
+        sid = meta.snapshot_id
+        if sid in loaded:
+            if loaded[sid] != seen[sid][0]:
+                report.errors.append(
+                    f"{path}: snapshot {sid[:12]} is already loaded with a different body; "
+                    "not imported (check --fetched-at)"
+                )
+            else:
+                report.already_loaded += 1
+            continue
+        landing.land_body(meta, body)
+        report.landed += 1
+        log.info("landed %s as snapshot %s (%s)", path, sid[:12], meta.project)
+    report.load = load_pending(config, run_id)
+    return report

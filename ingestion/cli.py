@@ -1,0 +1,254 @@
+"""The `clarity` command: ingest, plan, import, status, serve-offline and demo."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import uuid
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from ingestion import settings
+
+log = logging.getLogger("clarity")
+
+EXIT_OK = 0
+EXIT_CHECKS_FAILED = 1
+EXIT_USAGE = 2
+EXIT_PARTIAL = 3
+
+
+def _timestamp(text: str) -> datetime:
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _fixed_clock(now: datetime | None):
+    from ingestion.client import utc_now
+
+    return (lambda: now) if now else utc_now
+
+
+def _config(args: argparse.Namespace, *, require_tokens: bool = True):
+    from ingestion.config import load_config
+
+    config = load_config(require_tokens=require_tokens)
+    if getattr(args, "base_url", None):
+        config.base_url = args.base_url
+    return config
+
+
+def _run_checks(args: argparse.Namespace, duckdb_path: Path, load_ids: list[str]) -> int:
+    if getattr(args, "no_checks", False) or not load_ids:
+        return EXIT_OK
+    from ingestion.quality import run_raw_checkpoint
+
+    result = run_raw_checkpoint(duckdb_path, load_ids)
+    print(result.summary())
+    if not result.success:
+        print(
+            "The rows are loaded and stay in clarity_raw; fix the cause (or report the API "
+            "change) before relying on the marts.",
+            file=sys.stderr,
+        )
+        return EXIT_CHECKS_FAILED
+    return EXIT_OK
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingestion.pipeline import ingest
+
+    config = _config(args)
+    report = ingest(
+        config, clock=_fixed_clock(args.now), force=args.force, projects=args.project or None
+    )
+    load = report.load
+    for name, outcome in report.outcomes.items():
+        print(
+            f"{name}: {outcome.fetched}/{len(outcome.plan.requests)} fetched"
+            + (f", stopped: {outcome.stopped_because}" if outcome.stopped_because else "")
+            + (f", {len(outcome.errors)} error(s)" if outcome.errors else "")
+        )
+    print(
+        f"loaded {load.snapshots_loaded} snapshot(s), {load.rows_loaded} metric row(s), "
+        f"{load.requests_loaded} request record(s) into {config.duckdb_path}"
+        + (" (finished a pending package first)" if load.finished_pending_package else "")
+    )
+    status = _run_checks(args, config.duckdb_path, load.load_ids)
+    if status != EXIT_OK:
+        return status
+    return EXIT_PARTIAL if report.had_errors else EXIT_OK
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from ingestion.pipeline import make_plans
+
+    config = _config(args, require_tokens=False)
+    now = args.now or datetime.now(timezone.utc)
+    for plan in make_plans(config, now, force=args.force, projects=args.project or None):
+        print(
+            f"{plan.project} on {plan.day} (UTC): {plan.used_today} of {plan.budget} used, "
+            f"reserve {plan.reserve}; {len(plan.requests)} to ask, "
+            f"{plan.quota_left_after} left after"
+        )
+        for request in plan.requests:
+            dims = ", ".join(request.dimensions) or "no dimension"
+            print(f"  ask   [{dims}] numOfDays={request.num_of_days}  ({request.reason})")
+        for skipped in plan.skipped:
+            dims = ", ".join(skipped.dimensions) or "no dimension"
+            print(f"  skip  [{dims}]  ({skipped.reason})")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from ingestion.archive import ArchiveDefaults, import_archives
+
+    config = _config(args, require_tokens=False)
+    defaults = ArchiveDefaults(
+        project=args.project,
+        fetched_at=args.fetched_at,
+        num_of_days=args.num_days,
+        dimensions=tuple(d for d in (args.dimensions or "").split(",") if d.strip()),
+    )
+    report = import_archives(config, args.paths, defaults, uuid.uuid4().hex)
+    print(
+        f"{report.files} file(s): {report.landed} new, {report.already_loaded} already loaded, "
+        f"{len(report.errors)} error(s); loaded {report.load.snapshots_loaded} snapshot(s) and "
+        f"{report.load.rows_loaded} metric row(s)"
+    )
+    for error in report.errors:
+        print(f"  error: {error}", file=sys.stderr)
+    status = _run_checks(args, config.duckdb_path, report.load.load_ids)
+    if status != EXIT_OK:
+        return status
+    return EXIT_PARTIAL if report.errors else EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from ingestion.landing import Landing
+    from ingestion.status import project_statuses
+
+    now = args.now or datetime.now(timezone.utc)
+    path = settings.duckdb_path()
+    statuses = project_statuses(path, now)
+    print(f"warehouse: {path}")
+    if not statuses:
+        print("  nothing loaded yet: run `clarity ingest` (or ./scripts/demo)")
+    for s in statuses:
+        fresh = s.freshness_hours(now)
+        print(
+            f"  {s.project}: {s.snapshots} snapshots, {s.metric_rows} metric rows; "
+            f"last fetch {s.last_fetched_at:%Y-%m-%d %H:%M} UTC ({fresh:.1f} h ago); "
+            f"last load {s.last_loaded_at:%Y-%m-%d %H:%M} UTC; "
+            f"today {s.requests_today}/{settings.DAILY_QUOTA} requests, {s.errors_today} failed"
+        )
+    landing = Landing(settings.data_dir())
+    pending = len(landing.pending_snapshots())
+    if pending:
+        print(
+            f"  {pending} landed response(s) not loaded yet: the next `clarity ingest` loads them"
+        )
+    return EXIT_OK
+
+
+def cmd_serve_offline(args: argparse.Namespace) -> int:
+    from ingestion.offline import run_standalone
+
+    start = datetime.combine(args.start, datetime.min.time(), tzinfo=timezone.utc)
+    run_standalone(args.host, args.port, args.seed, start, args.days)
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from ingestion.demo import run_demo
+
+    return run_demo(days=args.days, seed=args.seed, run_dbt=not args.skip_dbt)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="clarity", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "--duckdb",
+        type=Path,
+        help="warehouse file (default: env CLARITY_DUCKDB_PATH or data/clarity.duckdb)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_now(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--now",
+            type=_timestamp,
+            help="act as if it were this UTC time (for the offline service and backfill tests)",
+        )
+
+    p = sub.add_parser("ingest", help="fetch today's planned requests and load everything landed")
+    p.add_argument("--project", action="append", help="only this project (repeatable)")
+    p.add_argument("--force", action="store_true", help="ask again sets already fetched today")
+    p.add_argument("--base-url", help="API base URL (e.g. the offline service's)")
+    p.add_argument("--no-checks", action="store_true", help="skip the Great Expectations check")
+    with_now(p)
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("plan", help="show what today would fetch and the quota left (no calls)")
+    p.add_argument("--project", action="append")
+    p.add_argument("--force", action="store_true")
+    with_now(p)
+    p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("import", help="load saved response bodies (files or folders)")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--project", help="project of files without a .meta.json sidecar")
+    p.add_argument("--fetched-at", type=_timestamp, help="UTC time the bodies were fetched")
+    p.add_argument("--num-days", type=int, help="numOfDays the bodies were fetched with (1-3)")
+    p.add_argument("--dimensions", help="comma-separated dimensions, e.g. URL,Device")
+    p.add_argument("--no-checks", action="store_true")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("status", help="last loads, quota used today and freshness per project")
+    with_now(p)
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("serve-offline", help="run the offline Clarity service on loopback")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--start", type=date.fromisoformat, default=date(2026, 10, 1))
+    p.add_argument("--days", type=int, default=40)
+    p.set_defaults(func=cmd_serve_offline)
+
+    p = sub.add_parser("demo", help="simulate daily collection from the offline service, then dbt")
+    p.add_argument("--days", type=int, default=35)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--skip-dbt", action="store_true")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    for noisy in ("dlt", "urllib3", "great_expectations", "filelock"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    if args.duckdb:
+        os.environ["CLARITY_DUCKDB_PATH"] = str(args.duckdb.resolve())
+    from ingestion.errors import ConfigurationError
+
+    try:
+        return args.func(args)
+    except (ConfigurationError, ValueError) as exc:
+        print(f"clarity: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except RuntimeError as exc:
+        print(f"clarity: {exc}", file=sys.stderr)
+        return EXIT_CHECKS_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""Run dbt (the project in dbt_project/, profiles in profiles/) against a given DuckDB file."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ingestion import settings
+
+log = logging.getLogger(__name__)
+
+
+def dbt_executable() -> str:
+    beside = Path(sys.executable).with_name("dbt")
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("dbt")
+    if not found:
+        raise RuntimeError(
+            "dbt is not installed in this environment: run ./scripts/test or "
+            "`pip install -e .` first"
+        )
+    return found
+
+
+def run_dbt(args: list[str], duckdb_path: Path, *, quiet: bool = False) -> tuple[int, float]:
+    """Run `dbt <args>`; returns (exit code, wall seconds). Output goes to this process's."""
+    root = settings.project_root()
+    env = {
+        **os.environ,
+        "CLARITY_DUCKDB_PATH": str(Path(duckdb_path).resolve()),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DO_NOT_TRACK": "1",
+    }
+    command = [
+        dbt_executable(),
+        *args,
+        "--project-dir",
+        str(root / "dbt_project"),
+        "--profiles-dir",
+        str(root / "profiles"),
+    ]
+    started = time.perf_counter()
+    result = subprocess.run(
+        command,
+        env=env,
+        cwd=root,
+        stdout=subprocess.DEVNULL if quiet else None,
+        check=False,
+    )
+    return result.returncode, time.perf_counter() - started

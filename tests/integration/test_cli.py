@@ -1,0 +1,144 @@
+"""The `clarity` command in a subprocess, as cron would run it: a kill between extract and load,
+archive import, plan and status."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ingestion.config import token_env_var
+from ingestion.pipeline import CRASH_AFTER_EXTRACT_ENV
+from tests.conftest import collection_time
+from tests.integration.helpers import query, scalar, table_counts
+
+pytestmark = pytest.mark.integration
+
+BLOG = "fabrikam-blog"
+
+
+def run_cli(service, folder: Path, *args: str, env_extra: dict | None = None, projects=(BLOG,)):
+    env = {
+        **os.environ,
+        "CLARITY_DUCKDB_PATH": str(folder / "clarity.duckdb"),
+        "SOURCES__CLARITY__PROJECT_NAMES": json.dumps(list(projects)),
+        "SOURCES__CLARITY__BASE_URL": service.base_url,
+        **{token_env_var(p): service.tokens[p] for p in projects},
+        **(env_extra or {}),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "ingestion.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_killed_between_extract_and_load_the_next_run_loads_without_calling(offline, tmp_path):
+    now = collection_time(1).isoformat()
+    killed = run_cli(
+        offline,
+        tmp_path,
+        "ingest",
+        "--now",
+        now,
+        "--no-checks",
+        env_extra={CRASH_AFTER_EXTRACT_ENV: "1"},
+    )
+    assert killed.returncode == -9, killed.stderr
+    served = len(offline.request_log)
+    assert served == 10
+    assert (
+        not (tmp_path / "clarity.duckdb").exists()
+        or scalar(
+            tmp_path / "clarity.duckdb",
+            "select count(*) from information_schema.tables where table_name = 'metric_rows'",
+        )
+        == 0
+    )
+    finished = run_cli(offline, tmp_path, "ingest", "--now", now)
+    assert finished.returncode == 0, finished.stderr + finished.stdout
+    assert "finished a pending package first" in finished.stdout
+    assert len(offline.request_log) == served  # no new API call
+    counts = table_counts(tmp_path / "clarity.duckdb")
+    assert counts["snapshots"] == 10 and counts["requests"] == 10
+    assert (
+        scalar(
+            tmp_path / "clarity.duckdb",
+            "select count(distinct snapshot_id) from clarity_raw.metric_rows",
+        )
+        == 10
+    )
+
+
+def test_plan_and_status_spend_nothing(offline, tmp_path):
+    now = collection_time(1).isoformat()
+    planned = run_cli(offline, tmp_path, "plan", "--now", now)
+    assert planned.returncode == 0, planned.stderr
+    assert "0 of 10 used" in planned.stdout and planned.stdout.count("  ask ") == 10
+    assert offline.request_log == []
+    assert run_cli(offline, tmp_path, "ingest", "--now", now).returncode == 0
+    again = run_cli(offline, tmp_path, "plan", "--now", now)
+    assert "10 of 10 used" in again.stdout and "already fetched today" in again.stdout
+    status = run_cli(offline, tmp_path, "status", "--now", now)
+    assert status.returncode == 0
+    assert f"{BLOG}: 10 snapshots" in status.stdout and "today 10/10 requests" in status.stdout
+    assert offline.tokens[BLOG] not in planned.stdout + again.stdout + status.stdout
+
+
+def test_missing_token_is_a_clear_usage_error(offline, tmp_path):
+    result = run_cli(
+        offline, tmp_path, "ingest", env_extra={token_env_var(BLOG): ""}, projects=(BLOG,)
+    )
+    assert result.returncode == 2
+    assert "No token for Clarity project 'fabrikam-blog'" in result.stderr
+    assert "SOURCES__CLARITY__PROJECTS__FABRIKAM_BLOG__TOKEN" in result.stderr
+
+
+def test_archive_import_with_flags_and_sidecars_is_idempotent(offline, tmp_path):
+    archive = tmp_path / "other-collector"
+    archive.mkdir()
+    offline.clock.set(collection_time(3))
+    for days in (1, 3):
+        body = offline.response(BLOG, (), days, offline.clock.now())
+        (archive / f"blog_{days}.json").write_text(json.dumps(body))
+    fetched = offline.clock.now().isoformat()
+    warehouse = tmp_path / "wh"
+    args = ["import", "--project", BLOG, "--fetched-at", fetched]
+    first = run_cli(offline, warehouse, *args, "--num-days", "1", str(archive / "blog_1.json"))
+    assert first.returncode == 0, first.stderr + first.stdout
+    assert "1 new" in first.stdout
+    second = run_cli(offline, warehouse, *args, "--num-days", "1", str(archive / "blog_1.json"))
+    assert second.returncode == 0 and "1 already loaded" in second.stdout
+    third = run_cli(offline, warehouse, *args, "--num-days", "3", str(archive / "blog_3.json"))
+    assert "1 new" in third.stdout
+    db = warehouse / "clarity.duckdb"
+    assert query(db, "select origin, num_of_days from clarity_raw.snapshots order by 2") == [
+        ("archive", 1),
+        ("archive", 3),
+    ]
+    rows = table_counts(db)["metric_rows"]
+    # our own archive folder (bodies + .meta.json sidecars) re-imports as a no-op
+    again = run_cli(offline, warehouse, "import", str(warehouse / "landing" / "loaded"))
+    assert again.returncode == 0 and "2 already loaded" in again.stdout
+    assert table_counts(db)["metric_rows"] == rows
+    # a body that is not the documented shape is refused, named, and nothing is loaded from it
+    bad = archive / "bad.json"
+    bad.write_text('{"not": "an array"}')
+    refused = run_cli(offline, warehouse, *args, "--num-days", "2", str(bad))
+    assert refused.returncode == 3 and "bad.json" in refused.stderr
+    assert table_counts(db)["snapshots"] == 2
+
+
+def test_import_without_metadata_says_what_to_give(offline, tmp_path):
+    body = tmp_path / "x.json"
+    body.write_text("[]")
+    result = run_cli(offline, tmp_path, "import", str(body))
+    assert result.returncode == 3
+    assert "--project" in result.stderr and "--fetched-at" in result.stderr

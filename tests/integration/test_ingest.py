@@ -1,0 +1,260 @@
+"""The dlt pipeline against the offline service over HTTP into a temporary DuckDB file: daily runs,
+quota, faults, de-duplication and the pending-package recovery."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from ingestion.landing import Landing
+from ingestion.offline import OfflineClarity, large_project
+from ingestion.pipeline import ingest, make_plans
+from ingestion.settings import DEFAULT_DIMENSION_SETS
+from tests.conftest import START, collection_time, make_config
+from tests.integration.helpers import query, scalar, table_counts
+
+pytestmark = pytest.mark.integration
+
+DOCS, SHOP, BLOG = "contoso-docs", "northwind-shop", "fabrikam-blog"
+
+
+def spent(service, project):
+    return service.requests_counted(project, service.clock.now().date())
+
+
+def test_daily_run_loads_every_set_for_every_project(offline, tmp_path):
+    config = make_config(offline, tmp_path)
+    offline.clock.set(collection_time(1))
+    report = ingest(config, clock=offline.clock.now)
+    n_sets = len(DEFAULT_DIMENSION_SETS)
+    n_projects = len(config.projects)
+    assert not report.had_errors
+    counts = table_counts(config.duckdb_path)
+    assert counts["snapshots"] == n_sets * n_projects
+    assert counts["requests"] == n_sets * n_projects
+    for project in config.project_names:
+        assert spent(offline, project) == n_sets
+    # every row of every body is in metric_rows, and the body is archived on disk
+    for snapshot_id, row_count, path in query(
+        config.duckdb_path, "select snapshot_id, row_count, source_path from clarity_raw.snapshots"
+    ):
+        assert (
+            scalar(
+                config.duckdb_path,
+                "select count(*) from clarity_raw.metric_rows where snapshot_id = ?",
+                [snapshot_id],
+            )
+            == row_count
+        )
+        assert Path(path).is_file()
+    loaded = list((tmp_path / "landing" / "loaded").rglob("*.json"))
+    assert len([p for p in loaded if not p.name.endswith(".meta.json")]) == counts["snapshots"]
+    assert list((tmp_path / "landing" / "pending").glob("*.json")) == []
+    # first run takes the 72 hours the API still has; no-dimension bodies have 16 blocks
+    assert {
+        r[0] for r in query(config.duckdb_path, "select num_of_days from clarity_raw.snapshots")
+    } == {3}
+    assert (
+        scalar(
+            config.duckdb_path,
+            "select min(block_count) from clarity_raw.snapshots where dimensions = ''",
+        )
+        == 16
+    )
+    assert report.load.load_ids
+
+
+def test_next_day_asks_one_day_and_ten_runs_a_day_stay_in_budget(offline, tmp_path):
+    config = make_config(offline, tmp_path, projects=[BLOG])
+    offline.clock.set(collection_time(1))
+    ingest(config, clock=offline.clock.now)
+    offline.clock.set(collection_time(2))
+    for attempt in range(10):
+        offline.clock.advance(timedelta(minutes=5))
+        ingest(config, clock=offline.clock.now, force=attempt % 2 == 1)
+    assert spent(offline, BLOG) == 10  # the budget, never the 11th request that gets 429
+    days = query(
+        config.duckdb_path,
+        "select num_of_days, count(*) from clarity_raw.snapshots group by 1 order by 1",
+    )
+    assert days == [(1, 10), (3, 10)]
+    assert (
+        scalar(config.duckdb_path, "select count(*) from clarity_raw.requests where status = 429")
+        == 0
+    )
+
+
+def test_ledger_survives_a_lost_working_folder(offline, tmp_path):
+    config = make_config(offline, tmp_path, projects=[BLOG], budget=6)
+    offline.clock.set(collection_time(1))
+    ingest(config, clock=offline.clock.now)
+    # a new machine: the dlt working folder and landing folder are gone, the warehouse remains
+    import shutil
+
+    shutil.rmtree(tmp_path / ".dlt_pipelines")
+    shutil.rmtree(tmp_path / "landing")
+    plan = make_plans(config, offline.clock.now(), force=True)[0]
+    assert plan.used_today == 6 and plan.requests == []
+
+
+def test_a_gap_is_closed_with_a_longer_window(offline, tmp_path):
+    config = make_config(offline, tmp_path, projects=[BLOG])
+    offline.clock.set(collection_time(1))
+    ingest(config, clock=offline.clock.now)
+    offline.clock.set(collection_time(4))  # the cron missed two days
+    ingest(config, clock=offline.clock.now)
+    rows = query(
+        config.duckdb_path,
+        "select distinct num_of_days from clarity_raw.snapshots where fetched_at = ?",
+        [offline.clock.now()],
+    )
+    assert rows == [(3,)]
+
+
+def test_401_for_one_project_does_not_stop_the_other(offline, tmp_path):
+    config = make_config(offline, tmp_path, projects=[DOCS, BLOG])
+    offline.expire_token(DOCS)
+    offline.clock.set(collection_time(1))
+    report = ingest(config, clock=offline.clock.now)
+    assert report.outcomes[DOCS].stopped_because == "auth"
+    assert report.outcomes[BLOG].fetched == len(DEFAULT_DIMENSION_SETS)
+    assert spent(offline, DOCS) == 0  # unknown/expired tokens are not counted by the service
+    rows = query(
+        config.duckdb_path,
+        "select status, error_class, error_message from clarity_raw.requests where project = ?",
+        [DOCS],
+    )
+    assert rows and rows[0][0] == 401 and rows[0][1] == "auth"
+    assert offline.tokens[DOCS] not in rows[0][2]
+    assert (
+        scalar(
+            config.duckdb_path,
+            "select count(*) from clarity_raw.snapshots where project = ?",
+            [DOCS],
+        )
+        == 0
+    )
+
+
+def test_403_stops_the_project_with_a_clear_record(offline, tmp_path):
+    config = make_config(offline, tmp_path, projects=[BLOG])
+    offline.forbid_token(BLOG)
+    offline.clock.set(collection_time(1))
+    report = ingest(config, clock=offline.clock.now)
+    assert report.outcomes[BLOG].stopped_because == "forbidden"
+    assert scalar(config.duckdb_path, "select count(*) from clarity_raw.requests") == 1
+
+
+def test_429_mid_run_stops_spending_and_keeps_what_arrived(offline, tmp_path):
+    config = make_config(offline, tmp_path, projects=[BLOG])
+    offline.clock.set(collection_time(1))
+    offline.inject_fault("status", project=BLOG, status=429, dimensions=("Device",))
+    report = ingest(config, clock=offline.clock.now)
+    assert report.outcomes[BLOG].stopped_because == "quota"
+    assert report.outcomes[BLOG].fetched == 3  # none, URL, URL+Device came before Device
+    assert spent(offline, BLOG) == 4
+    offline.clock.advance(timedelta(hours=2))
+    again = ingest(config, clock=offline.clock.now)
+    assert again.outcomes[BLOG].plan.requests == []  # no more spending after a 429 today
+    assert spent(offline, BLOG) == 4
+    offline.clock.set(collection_time(2))  # the next UTC day resumes
+    ingest(config, clock=offline.clock.now)
+    assert spent(offline, BLOG) == len(DEFAULT_DIMENSION_SETS)
+
+
+def test_500_on_one_set_others_load_and_the_set_is_retried_next_run(offline, tmp_path):
+    config = make_config(offline, tmp_path, projects=[BLOG])
+    offline.clock.set(collection_time(1))
+    offline.inject_fault("status", project=BLOG, status=500, times=2, dimensions=("URL",))
+    report = ingest(config, clock=offline.clock.now)
+    assert (
+        report.outcomes[BLOG].fetched == len(DEFAULT_DIMENSION_SETS) - 2
+    )  # the last one lacks budget
+    assert (
+        scalar(config.duckdb_path, "select count(*) from clarity_raw.requests where status = 500")
+        == 2
+    )
+    offline.clock.set(collection_time(2))
+    ingest(config, clock=offline.clock.now)
+    url_days = query(
+        config.duckdb_path,
+        "select num_of_days from clarity_raw.snapshots where dimensions = 'URL'",
+    )
+    assert url_days == [(3,)]  # never succeeded before, so it still takes 3 days
+
+
+@pytest.mark.parametrize("kind", ["empty", "not-json", "object", "missing-keys"])
+def test_malformed_body_is_quarantined_recorded_and_retried(offline, tmp_path, kind):
+    config = make_config(offline, tmp_path, projects=[BLOG])
+    offline.clock.set(collection_time(1))
+    offline.inject_fault(kind, project=BLOG, dimensions=())
+    report = ingest(config, clock=offline.clock.now)
+    assert report.had_errors
+    rows = query(
+        config.duckdb_path,
+        "select body_path from clarity_raw.requests where error_class = 'malformed_body'",
+    )
+    assert len(rows) == 1
+    quarantined = tmp_path / "landing" / "quarantine"
+    assert rows[0][0].startswith(str(quarantined))
+    assert len(list(quarantined.iterdir())) == 1
+    assert (
+        scalar(
+            config.duckdb_path, "select count(*) from clarity_raw.snapshots where dimensions = ''"
+        )
+        == 0
+    )
+    offline.clock.advance(timedelta(hours=1))
+    make_config(offline, tmp_path, projects=[BLOG])
+    plan = make_plans(config, offline.clock.now())[0]
+    assert [r.dimensions for r in plan.requests] == []  # the budget is spent: 10 used today
+    offline.clock.set(collection_time(2))
+    ingest(config, clock=offline.clock.now)
+    assert (
+        scalar(
+            config.duckdb_path, "select count(*) from clarity_raw.snapshots where dimensions = ''"
+        )
+        == 1
+    )
+
+
+def test_a_block_of_1000_rows_is_flagged(tmp_path):
+    with OfflineClarity(projects=[large_project()], seed=7, start=START, days=4) as service:
+        config = make_config(service, tmp_path, initial_num_days=1)
+        service.clock.set(collection_time(1))
+        ingest(config, clock=service.clock.now)
+    flagged = query(
+        config.duckdb_path,
+        "select dimensions from clarity_raw.snapshots where possibly_truncated",
+    )
+    assert ("Device,URL",) in flagged
+    assert ("",) not in flagged and ("Device",) not in flagged
+    assert (
+        scalar(
+            config.duckdb_path,
+            "select max(row_count) from clarity_raw.snapshots where dimensions = 'Device,URL'",
+        )
+        == 9 * 1000
+    )
+
+
+def test_loading_the_same_response_twice_adds_nothing(offline, tmp_path):
+    config = make_config(offline, tmp_path, projects=[BLOG])
+    offline.clock.set(collection_time(1))
+    ingest(config, clock=offline.clock.now)
+    before = table_counts(config.duckdb_path)
+    landing = Landing(tmp_path)
+    # put every loaded body back into pending, as if a crash had happened before archiving
+    for meta_path in (tmp_path / "landing" / "loaded").rglob("*.meta.json"):
+        from ingestion.snapshots import SnapshotMeta
+
+        meta = SnapshotMeta.from_json(json.loads(meta_path.read_text()))
+        body = meta_path.with_name(meta_path.name.replace(".meta.json", ".json")).read_bytes()
+        landing.land_body(meta, body)
+    report = ingest(config, clock=offline.clock.now)
+    assert report.load.duplicates_skipped == before["snapshots"]
+    assert table_counts(config.duckdb_path) == before
+    assert list((tmp_path / "landing" / "pending").glob("*.json")) == []

@@ -1,0 +1,1 @@
+"""Tests of the offline Clarity service (real HTTP against a loopback server)."""

@@ -1,0 +1,152 @@
+"""The client against the offline service over real HTTP: auth, typed errors, retries, records."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingestion.client import ClarityClient, canonical_dimensions
+from ingestion.errors import (
+    ClarityAuthError,
+    ClarityBadRequestError,
+    ClarityForbiddenError,
+    ClarityMalformedBodyError,
+    ClarityQuotaError,
+    ClarityServerError,
+)
+from tests.conftest import collection_time
+
+PROJECT = "contoso-docs"
+
+
+@pytest.fixture
+def service(offline):
+    offline.clock.set(collection_time(2))
+    return offline
+
+
+def client_for(service, attempts: list, project: str = PROJECT, token: str | None = None):
+    return ClarityClient(
+        project,
+        token if token is not None else service.tokens[project],
+        base_url=service.base_url,
+        clock=service.clock.now,
+        on_attempt=attempts.append,
+        retry_delay=0.01,
+        timeout=5,
+    )
+
+
+def spent(service, project: str = PROJECT) -> int:
+    return service.requests_counted(project, service.clock.now().date())
+
+
+def test_success_returns_blocks_and_records_one_attempt(service):
+    attempts: list = []
+    response = client_for(service, attempts).fetch(1, ["url"])
+    assert response.dimensions == ("URL",)
+    assert [b["metricName"] for b in response.blocks][:2] == ["DeadClickCount", "ExcessiveScroll"]
+    assert len(response.blocks) == 9
+    assert response.fetched_at == service.clock.now()
+    assert len(attempts) == 1 and attempts[0].status == 200 and attempts[0].error_class is None
+    assert attempts[0].parameters == "numOfDays=1&dimension1=URL"
+    assert spent(service) == 1
+
+
+@pytest.mark.parametrize(
+    ("setup", "error", "status"),
+    [
+        (lambda s: s.expire_token(PROJECT), ClarityAuthError, 401),
+        (lambda s: s.forbid_token(PROJECT), ClarityForbiddenError, 403),
+        (
+            lambda s: s.inject_fault("status", project=PROJECT, status=400),
+            ClarityBadRequestError,
+            400,
+        ),
+        (lambda s: s.inject_fault("status", project=PROJECT, status=429), ClarityQuotaError, 429),
+    ],
+)
+def test_4xx_and_429_are_typed_and_never_retried(service, setup, error, status):
+    setup(service)
+    attempts: list = []
+    client = client_for(service, attempts)
+    with pytest.raises(error) as caught:
+        client.fetch(1, [])
+    assert caught.value.status == status
+    assert len(attempts) == 1 and attempts[0].status == status
+    assert attempts[0].counted_against_quota is True
+    token = service.tokens[PROJECT]
+    assert token not in str(caught.value) and token not in repr(client)
+    assert token not in str(attempts[0].record())
+
+
+def test_invalid_token_is_an_auth_error_without_the_token_in_it(service):
+    attempts: list = []
+    bogus = "not-a-real-token-0123456789"
+    with pytest.raises(ClarityAuthError) as caught:
+        client_for(service, attempts, token=bogus).fetch(1, [])
+    assert bogus not in str(caught.value)
+    assert "Settings -> Data Export" in str(caught.value)
+
+
+def test_missing_token_fails_before_any_request(service):
+    with pytest.raises(ClarityAuthError, match="secrets.toml"):
+        client_for(service, [], token="")
+    assert spent(service) == 0
+
+
+def test_real_429_after_ten_requests(service):
+    attempts: list = []
+    client = client_for(service, attempts)
+    for _ in range(10):
+        client.fetch(1, [])
+    with pytest.raises(ClarityQuotaError):
+        client.fetch(1, [])
+    assert len(attempts) == 11
+
+
+@pytest.mark.parametrize("kind", ["status", "drop"])
+def test_one_bounded_retry_on_5xx_or_dropped_connection(service, kind):
+    service.inject_fault(kind, project=PROJECT, status=500, times=1)
+    attempts: list = []
+    response = client_for(service, attempts).fetch(1, [])
+    assert len(response.blocks) == 16
+    assert [a.attempt for a in attempts] == [1, 2]
+    assert attempts[0].error_class == "server" and attempts[1].error_class is None
+
+
+def test_persistent_5xx_gives_up_after_two_attempts(service):
+    service.inject_fault("status", project=PROJECT, status=500, times=5)
+    attempts: list = []
+    with pytest.raises(ClarityServerError, match="tried again on the next run"):
+        client_for(service, attempts).fetch(1, [])
+    assert len(attempts) == 2
+    assert spent(service) == 2
+
+
+@pytest.mark.parametrize("kind", ["empty", "not-json", "object", "missing-keys"])
+def test_malformed_bodies_are_typed_and_keep_the_body(service, kind):
+    service.inject_fault(kind, project=PROJECT)
+    attempts: list = []
+    with pytest.raises(ClarityMalformedBodyError):
+        client_for(service, attempts).fetch(1, [])
+    assert len(attempts) == 1
+    assert attempts[0].status == 200 and attempts[0].error_class == "malformed_body"
+    assert attempts[0].body is not None
+
+
+def test_timeout_is_a_server_error(service):
+    service.inject_fault("delay", project=PROJECT, seconds=2, times=2)
+    attempts: list = []
+    client = client_for(service, attempts)
+    client.timeout = 0.5
+    with pytest.raises(ClarityServerError):
+        client.fetch(1, [])
+    assert len(attempts) == 2 and all(a.status is None for a in attempts)
+
+
+def test_dimensions_are_validated_before_spending():
+    assert canonical_dimensions(["url", "Country/Region"]) == ("Country", "URL")
+    with pytest.raises(ValueError, match="Unknown Clarity dimension"):
+        canonical_dimensions(["Pages"])
+    with pytest.raises(ValueError, match="At most 3"):
+        canonical_dimensions(["URL", "Device", "OS", "Browser"])

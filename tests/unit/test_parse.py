@@ -1,0 +1,177 @@
+"""Parsing bodies into raw rows: values as received, quirks of the wire, nothing dropped."""
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from ingestion.client import validate_blocks
+from ingestion.errors import ClarityMalformedBodyError
+from ingestion.parse import metric_rows_table, parse_blocks, snapshots_table
+from ingestion.snapshots import SnapshotMeta, snapshot_id
+
+FETCHED = datetime(2026, 11, 2, 0, 10, tzinfo=timezone.utc)
+
+
+def frustration(name, sessions, pct, **dims):
+    return {
+        "metricName": name,
+        "information": [
+            {
+                "sessionsCount": str(sessions),
+                "sessionsWithMetricPercentage": pct,
+                "sessionsWithoutMetricPercentage": round(100 - pct, 2),
+                "pagesViews": "3",
+                "subTotal": "4",
+                **dims,
+            }
+        ],
+    }
+
+
+def meta(dimensions=(), days=1) -> SnapshotMeta:
+    return SnapshotMeta("shop", tuple(dimensions), days, FETCHED, "offline", "req-1")
+
+
+def parse(blocks, dimensions=(), days=1):
+    body = json.dumps(blocks).encode()
+    return parse_blocks(meta(dimensions, days), validate_blocks(body), body, ingest_run_id="run")
+
+
+def test_snapshot_identity_and_window():
+    parsed = parse([frustration("DeadClickCount", 45, 15.56)], days=3)
+    snap = parsed.snapshot
+    assert snap["snapshot_id"] == snapshot_id("shop", (), 3, FETCHED)
+    assert snap["window_end"] == FETCHED
+    assert (snap["window_end"] - snap["window_start"]).total_seconds() == 72 * 3600
+    assert snap["block_count"] == 1 and snap["row_count"] == 1
+    assert snap["possibly_truncated"] is False
+    # the id ignores dimension order and changes with any identity field
+    assert snapshot_id("p", ("URL", "Device"), 1, FETCHED) == snapshot_id(
+        "p", ("Device", "URL"), 1, FETCHED
+    )
+    assert snapshot_id("p", (), 1, FETCHED) != snapshot_id("p", (), 2, FETCHED)
+
+
+def test_counts_stay_strings_and_percentages_numbers():
+    row = parse([frustration("RageClickCount", 45, 8.89)]).rows[0]
+    assert row["sessions_count"] == "45"
+    assert row["sessions_with_metric_percentage"] == pytest.approx(8.89)
+    assert row["metric_name"] == "RageClickCount"
+    assert "nonconforming_values" not in row
+
+
+def test_url_key_and_null_url_row_and_case_insensitive_dimensions():
+    traffic = {
+        "metricName": "Traffic",
+        "information": [
+            {
+                "totalSessionCount": "3",
+                "totalBotSessionCount": "0",
+                "distinctUserCount": "3",
+                "pagesPerSessionPercentage": 1,
+                "Url": "https://x.test/a?utm_source=t#f",
+            },
+            {
+                "totalSessionCount": "0",
+                "totalBotSessionCount": "0",
+                "distinctUserCount": "20",
+                "pagesPerSessionPercentage": 1,
+                "Url": None,
+            },
+        ],
+    }
+    device = frustration("DeadClickCount", 2, 0, device="Mobile", URL="https://x.test/")
+    rows = parse([traffic, device], dimensions=("URL", "Device")).rows
+    assert rows[0]["url"] == "https://x.test/a?utm_source=t#f"
+    assert rows[1]["url"] is None and rows[1]["distinct_user_count"] == "20"
+    assert rows[2]["device"] == "Mobile" and rows[2]["url"] == "https://x.test/"
+
+
+def test_documented_misspellings_are_accepted():
+    block = {
+        "metricName": "Traffic",
+        "information": [
+            {"totalSessionCount": "5", "distantUserCount": "4", "PagesPerSessionPercentage": 1.5}
+        ],
+    }
+    row = parse([block]).rows[0]
+    assert row["distant_user_count"] == "4"
+    assert row["pages_per_session_percentage"] == 1.5
+
+
+def test_unknown_blocks_and_keys_are_kept():
+    blocks = [
+        {
+            "metricName": "BrandNewMetric",
+            "information": [
+                {"newCount": "7", "nested": {"a": [1, 2]}, "flag": True, "Url": "https://x.test/"}
+            ],
+        }
+    ]
+    parsed = parse(blocks)
+    row = parsed.rows[0]
+    assert row["metric_name"] == "BrandNewMetric"
+    assert row["new_count"] == "7"
+    assert json.loads(row["nested"]) == {"a": [1, 2]}
+    assert row["flag"] == "true"
+    table = metric_rows_table(parsed.rows, parsed.extra_columns)
+    assert {"new_count", "nested", "flag"} <= set(table.column_names)
+    assert table.num_rows == 1
+
+
+def test_wrong_types_are_kept_verbatim_in_nonconforming_values():
+    block = {
+        "metricName": "DeadClickCount",
+        "information": [
+            {
+                "sessionsCount": 45,
+                "sessionsWithMetricPercentage": "12.5",
+                "pagesViews": 1.5,
+                "subTotal": None,
+            }
+        ],
+    }
+    row = parse([block]).rows[0]
+    assert row["sessions_count"] == "45"
+    assert row["sessions_with_metric_percentage"] == 12.5
+    assert row["pages_views"] is None
+    kept = json.loads(row["nonconforming_values"])
+    assert kept == {"sessionsCount": 45, "sessionsWithMetricPercentage": "12.5", "pagesViews": 1.5}
+
+
+def test_zero_traffic_and_empty_blocks():
+    blocks = [
+        {"metricName": "ScrollDepth", "information": [{"averageScrollDepth": None}]},
+        {"metricName": "Browser", "information": []},
+    ]
+    parsed = parse(blocks)
+    assert parsed.snapshot["block_count"] == 2 and parsed.snapshot["row_count"] == 1
+    assert parsed.rows[0]["average_scroll_depth"] is None
+
+
+def test_a_block_of_1000_rows_is_flagged_possibly_truncated():
+    rows = [
+        {"sessionsCount": "1", "sessionsWithMetricPercentage": 0, "Url": f"https://x.test/{i}"}
+        for i in range(1000)
+    ]
+    parsed = parse([{"metricName": "DeadClickCount", "information": rows}], dimensions=("URL",))
+    assert parsed.snapshot["possibly_truncated"] is True
+    assert len(parsed.rows) == 1000
+    assert snapshots_table([parsed.snapshot]).num_rows == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"", "empty body"),
+        (b"<html>oops</html>", "not JSON"),
+        (b'{"error": "x"}', "got a JSON dict"),
+        (b'[{"metricName": "Traffic"}]', "no `information`"),
+        (b'[{"information": []}]', "no string `metricName`"),
+        (b'[{"metricName": "Traffic", "information": [1]}]', "not an object"),
+    ],
+)
+def test_malformed_bodies_raise_the_documented_error(body, message):
+    with pytest.raises(ClarityMalformedBodyError, match=message):
+        validate_blocks(body)

@@ -1,0 +1,289 @@
+"""The raw-layer GX checkpoint: a clean load passes, each broken load fails by name, rows stay."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingestion.quality import QualityReport, run_raw_checkpoint
+
+CLEAN = "1700000000.000001"
+MISSING_SESSIONS = "1700000000.000002"
+DUPLICATE_SNAPSHOT = "1700000000.000003"
+FIVE_DAYS = "1700000000.000004"
+REQUESTS_ONLY = "1700000000.000005"
+INVERTED_WINDOW = "1700000000.000006"
+ALL_LOADS = (CLEAN, MISSING_SESSIONS, DUPLICATE_SNAPSHOT, FIVE_DAYS, REQUESTS_ONLY, INVERTED_WINDOW)
+
+RAW_DDL = """
+create schema clarity_raw;
+create table clarity_raw.snapshots (
+    snapshot_id varchar, project varchar, dimensions varchar, num_of_days bigint,
+    fetched_at timestamptz, window_start timestamptz, window_end timestamptz, origin varchar,
+    http_status bigint, block_count bigint, row_count bigint, possibly_truncated boolean,
+    body_sha256 varchar, body_bytes bigint, request_id varchar, source_path varchar,
+    ingest_run_id varchar, _dlt_load_id varchar
+);
+-- no distant_user_count column: no body ever carried that key
+create table clarity_raw.metric_rows (
+    snapshot_id varchar, project varchar, metric_name varchar, block_index bigint,
+    row_index bigint, url varchar, device varchar, name varchar, sessions_count varchar,
+    sessions_with_metric_percentage double, sessions_without_metric_percentage double,
+    pages_views varchar, sub_total varchar, total_session_count varchar,
+    nonconforming_values varchar, ingest_run_id varchar, _dlt_load_id varchar
+);
+create table clarity_raw.requests (
+    request_id varchar, ingest_run_id varchar, project varchar, requested_at timestamptz,
+    completed_at timestamptz, parameters varchar, num_of_days bigint, dimensions varchar,
+    attempt bigint, status bigint, error_class varchar, error_message varchar,
+    counted_against_quota boolean, response_bytes bigint, snapshot_id varchar,
+    body_path varchar, origin varchar, _dlt_load_id varchar
+);
+"""
+
+FETCHED_AT = "2024-05-02 00:10:00+00"
+
+
+def _snapshot(snapshot_id: str, load_id: str, *, dimensions: str = "", days: int = 1) -> str:
+    blocks = 16 if dimensions == "" else 9
+    return (
+        f"('{snapshot_id}', 'demo', '{dimensions}', {days}, timestamptz '{FETCHED_AT}', "
+        f"timestamptz '{FETCHED_AT}' - interval ({24 * days}) hour, timestamptz '{FETCHED_AT}', "
+        f"'offline', 200, {blocks}, 3, false, 'sha', 100, 'req-{snapshot_id}', null, "
+        f"'run-{load_id}', '{load_id}')"
+    )
+
+
+def _frustration_row(snapshot_id: str, load_id: str, row: int, sessions: str | None) -> str:
+    sessions_sql = "null" if sessions is None else f"'{sessions}'"
+    return (
+        f"('{snapshot_id}', 'demo', 'RageClickCount', 2, {row}, null, null, null, "
+        f"{sessions_sql}, 12.5, 87.5, '3', '4', null, null, 'run-{load_id}', '{load_id}')"
+    )
+
+
+def _traffic_row(snapshot_id: str, load_id: str) -> str:
+    return (
+        f"('{snapshot_id}', 'demo', 'Traffic', 7, 0, null, null, null, null, null, null, "
+        f"null, null, '45', null, 'run-{load_id}', '{load_id}')"
+    )
+
+
+def _request(request_id: str, load_id: str, status: int | None = 200) -> str:
+    status_sql = "null" if status is None else str(status)
+    return (
+        f"('{request_id}', 'run-{load_id}', 'demo', timestamptz '{FETCHED_AT}', "
+        f"timestamptz '{FETCHED_AT}', 'numOfDays=1', 1, '', 1, {status_sql}, null, null, "
+        f"true, 100, null, null, 'offline', '{load_id}')"
+    )
+
+
+def _build_raw_file(path: Path) -> None:
+    snapshots = [
+        _snapshot("s-clean-site", CLEAN),
+        _snapshot("s-clean-url", CLEAN, dimensions="URL", days=3),
+        _snapshot("s-missing", MISSING_SESSIONS),
+        _snapshot("s-dup", DUPLICATE_SNAPSHOT),
+        _snapshot("s-dup", DUPLICATE_SNAPSHOT),
+        _snapshot("s-five", FIVE_DAYS, days=5),
+        _snapshot("s-inverted", INVERTED_WINDOW),
+    ]
+    metric_rows = [
+        _frustration_row("s-clean-site", CLEAN, 0, "45"),
+        _traffic_row("s-clean-site", CLEAN),
+        _frustration_row("s-clean-url", CLEAN, 0, "7"),
+        _frustration_row("s-clean-url", CLEAN, 1, "0"),
+        _frustration_row("s-missing", MISSING_SESSIONS, 0, None),
+        _traffic_row("s-missing", MISSING_SESSIONS),
+        _frustration_row("s-dup", DUPLICATE_SNAPSHOT, 0, "45"),
+        _frustration_row("s-five", FIVE_DAYS, 0, "45"),
+        _frustration_row("s-inverted", INVERTED_WINDOW, 0, "45"),
+    ]
+    requests = [
+        _request("r-clean-1", CLEAN),
+        _request("r-clean-2", CLEAN),
+        _request("r-missing", MISSING_SESSIONS),
+        _request("r-dup", DUPLICATE_SNAPSHOT),
+        _request("r-five", FIVE_DAYS),
+        _request("r-dropped", REQUESTS_ONLY, status=None),
+    ]
+    with duckdb.connect(str(path)) as connection:
+        connection.execute(RAW_DDL)
+        connection.execute(f"insert into clarity_raw.snapshots values {', '.join(snapshots)}")
+        connection.execute(f"insert into clarity_raw.metric_rows values {', '.join(metric_rows)}")
+        connection.execute(f"insert into clarity_raw.requests values {', '.join(requests)}")
+        connection.execute(
+            "update clarity_raw.snapshots set window_start = window_end, "
+            "window_end = window_start where snapshot_id = 's-inverted'"
+        )
+
+
+def _row_counts(path: Path) -> dict[str, int]:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return {
+            table: connection.execute(f"select count(*) from clarity_raw.{table}").fetchone()[0]
+            for table in ("snapshots", "metric_rows", "requests")
+        }
+
+
+@pytest.fixture(scope="module")
+def raw_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = tmp_path_factory.mktemp("raw") / "clarity.duckdb"
+    _build_raw_file(path)
+    counts_before = _row_counts(path)
+    yield path
+    assert _row_counts(path) == counts_before, "the checkpoint must never change raw rows"
+
+
+@pytest.fixture(scope="module")
+def reports(raw_file: Path) -> dict[str, QualityReport]:
+    """One checkpoint run per load, shared by all assertions on that load."""
+    return {load_id: run_raw_checkpoint(raw_file, [load_id]) for load_id in ALL_LOADS}
+
+
+def test_clean_load_passes(reports: dict[str, QualityReport]) -> None:
+    report = reports[CLEAN]
+    assert report.success, report.summary()
+    assert report.failed_expectations == []
+    assert {name: result.row_count for name, result in report.tables.items()} == {
+        "snapshots": 2,
+        "metric_rows": 4,
+        "requests": 2,
+    }
+    assert all(result.evaluated > 0 for result in report.tables.values())
+    assert "PASSED" in report.summary()
+
+
+@pytest.mark.parametrize(
+    ("load_id", "table", "expectation", "target"),
+    [
+        (
+            MISSING_SESSIONS,
+            "metric_rows",
+            "expect_column_values_to_not_be_null",
+            "sessions_count; frustration blocks",
+        ),
+        (DUPLICATE_SNAPSHOT, "snapshots", "expect_column_values_to_be_unique", "snapshot_id"),
+        (FIVE_DAYS, "snapshots", "expect_column_values_to_be_in_set", "num_of_days in [1, 2, 3]"),
+    ],
+)
+def test_broken_load_fails_naming_the_expectation(
+    reports: dict[str, QualityReport], load_id: str, table: str, expectation: str, target: str
+) -> None:
+    report = reports[load_id]
+    summary = report.summary()
+    assert not report.success
+    assert not report.tables[table].success
+    assert expectation in report.tables[table].failed_expectations
+    assert "FAILED" in summary
+    assert f"{expectation} ({target})" in summary
+    assert [name for name, result in report.tables.items() if not result.success] == [table]
+
+
+def test_five_day_window_also_breaks_the_window_length(reports: dict[str, QualityReport]) -> None:
+    failures = reports[FIVE_DAYS].tables["snapshots"].failed_expectations
+    assert "expect_column_pair_values_to_be_equal" not in failures  # 5 x 24 h is consistent
+    assert "expect_column_values_to_be_in_set" in failures
+
+
+def test_inverted_window_fails_both_window_checks(reports: dict[str, QualityReport]) -> None:
+    failures = reports[INVERTED_WINDOW].tables["snapshots"].failed_expectations
+    assert failures == [
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        "expect_column_pair_values_to_be_equal",
+    ]
+    assert "(window_end, window_start)" in reports[INVERTED_WINDOW].summary()
+
+
+def test_table_without_rows_is_skipped_and_said_so(reports: dict[str, QualityReport]) -> None:
+    report = reports[REQUESTS_ONLY]
+    assert report.success, report.summary()
+    assert report.tables["snapshots"].skipped
+    assert report.tables["metric_rows"].skipped
+    assert not report.tables["requests"].skipped
+    assert "snapshots" in report.summary() and "skipped: no rows in these loads" in report.summary()
+
+
+def test_several_loads_at_once_and_unknown_load(raw_file: Path) -> None:
+    report = run_raw_checkpoint(raw_file, [CLEAN, "does-not-exist"])
+    assert report.success, report.summary()
+    assert report.tables["snapshots"].row_count == 2
+
+
+def test_snapshots_announcing_rows_without_metric_rows_fail_volume(tmp_path: Path) -> None:
+    path = tmp_path / "volume.duckdb"
+    with duckdb.connect(str(path)) as connection:
+        connection.execute(RAW_DDL)
+        connection.execute(
+            f"insert into clarity_raw.snapshots values {_snapshot('s-lonely', CLEAN)}"
+        )
+    report = run_raw_checkpoint(path, [CLEAN])
+    assert not report.success
+    assert (
+        "expect_table_row_count_to_be_between" in report.tables["metric_rows"].failed_expectations
+    )
+    assert "snapshots with rows were loaded" in report.summary()
+
+
+def test_orphan_rows_bad_counts_and_type_surprises(tmp_path: Path) -> None:
+    path = tmp_path / "orphans.duckdb"
+    rows = [
+        _frustration_row("ghost", CLEAN, 0, "4"),
+        _frustration_row("ghost", CLEAN, 1, "4 sessions"),
+    ]
+    with duckdb.connect(str(path)) as connection:
+        connection.execute(RAW_DDL)
+        connection.execute(f"insert into clarity_raw.metric_rows values {', '.join(rows)}")
+        connection.execute(
+            "update clarity_raw.metric_rows set nonconforming_values = '{\"subTotal\": 3}' "
+            "where row_index = 1"
+        )
+    report = run_raw_checkpoint(path, [CLEAN])
+    metric_rows = report.tables["metric_rows"]
+    assert metric_rows.failed_expectations == [
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_match_regex",
+    ]
+    assert "present in snapshots" in report.summary()
+    # a type surprise is a warning: reported, but the load does not fail because of it
+    assert [f.expectation for f in metric_rows.failures if f.severity == "warning"] == [
+        "expect_column_values_to_be_null"
+    ]
+    assert "WARNING expect_column_values_to_be_null (nonconforming_values)" in report.summary()
+
+
+def test_missing_tables_and_columns_do_not_crash(tmp_path: Path) -> None:
+    path = tmp_path / "partial.duckdb"
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("create schema clarity_raw")
+        connection.execute(
+            "create table clarity_raw.requests (request_id varchar, project varchar, "
+            "_dlt_load_id varchar)"
+        )
+        connection.execute(f"insert into clarity_raw.requests values ('r1', 'demo', '{CLEAN}')")
+    report = run_raw_checkpoint(path, [CLEAN])
+    assert report.tables["snapshots"].skipped_reason == "table does not exist"
+    assert report.tables["requests"].failed_expectations == ["expect_table_columns_to_match_set"]
+    assert "missing columns ['requested_at']" in report.summary()
+
+
+def test_no_load_ids_validates_nothing(raw_file: Path) -> None:
+    report = run_raw_checkpoint(raw_file, [])
+    assert report.success
+    assert all(result.skipped for result in report.tables.values())
+    assert "loads: (none)" in report.summary()
+
+
+def test_missing_file_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="CLARITY_DUCKDB_PATH"):
+        run_raw_checkpoint(tmp_path / "nope.duckdb", [CLEAN])
+
+
+def test_open_read_write_connection_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "busy.duckdb"
+    with duckdb.connect(str(path)):
+        with pytest.raises(RuntimeError, match="Close other connections"):
+            run_raw_checkpoint(path, [CLEAN])
