@@ -28,8 +28,16 @@ def dbt_executable() -> str:
     return found
 
 
-def run_dbt(args: list[str], duckdb_path: Path, *, quiet: bool = False) -> tuple[int, float]:
-    """Run `dbt <args>`; returns (exit code, wall seconds). Output goes to this process's."""
+def run_dbt(
+    args: list[str],
+    duckdb_path: Path,
+    *,
+    quiet: bool = False,
+    target_path: Path | None = None,
+) -> tuple[int, float]:
+    """Run `dbt <args>`; returns (exit code, wall seconds). Output goes to this process's.
+
+    `target_path` keeps dbt's artifacts and logs out of dbt_project/ (tests use a temp folder)."""
     root = settings.project_root()
     env = {
         **os.environ,
@@ -37,6 +45,9 @@ def run_dbt(args: list[str], duckdb_path: Path, *, quiet: bool = False) -> tuple
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DO_NOT_TRACK": "1",
     }
+    if target_path is not None:
+        env["DBT_TARGET_PATH"] = str(target_path)
+        env["DBT_LOG_PATH"] = str(target_path / "logs")
     command = [
         dbt_executable(),
         *args,

@@ -28,6 +28,7 @@ def collect(service, config: IngestConfig, days: int, *, progress_every: int = 5
     """Run `ingest` once a simulated day at 00:10 UTC; returns totals and the load ids."""
     from ingestion.pipeline import ingest
 
+    logging.getLogger("ingestion.pipeline").setLevel(logging.WARNING)  # per-day lines below
     totals = {"snapshots": 0, "rows": 0, "requests": 0, "errors": 0, "load_ids": []}
     for day in range(1, days + 1):
         service.clock.set(SIMULATION_START + timedelta(days=day) + COLLECTION_TIME)

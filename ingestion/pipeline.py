@@ -60,6 +60,7 @@ class LoadReport:
 class ProjectOutcome:
     plan: ProjectPlan
     fetched: int = 0
+    rows: int = 0
     errors: list[str] = field(default_factory=list)
     stopped_because: str | None = None
 
@@ -269,7 +270,7 @@ def _fetch_project(
     clock: Callable[[], datetime],
 ) -> None:
     project = config.project(plan.project)
-    log.info(
+    log.debug(
         "%s: %d request(s) planned, %d used today, budget %d",
         plan.project,
         len(plan.requests),
@@ -278,9 +279,31 @@ def _fetch_project(
     )
     if not plan.requests:
         return
+    try:
+        _fetch_planned(config, plan, outcome, landing, clock, project.token)
+    finally:
+        log.info(
+            "%s: %d/%d fetched, %d rows, %d used today before this run%s",
+            plan.project,
+            outcome.fetched,
+            len(plan.requests),
+            outcome.rows,
+            plan.used_today,
+            f", stopped: {outcome.stopped_because}" if outcome.stopped_because else "",
+        )
+
+
+def _fetch_planned(
+    config: IngestConfig,
+    plan: ProjectPlan,
+    outcome: ProjectOutcome,
+    landing: Landing,
+    clock: Callable[[], datetime],
+    token: str,
+) -> None:
     client = ClarityClient(
-        project.name,
-        project.token,
+        plan.project,
+        token,
         base_url=config.base_url,
         timeout=config.request_timeout,
         clock=clock,
@@ -309,7 +332,8 @@ def _fetch_project(
             continue
         outcome.fetched += 1
         rows = sum(len(block["information"]) for block in response.blocks)
-        log.info(
+        outcome.rows += rows
+        log.debug(
             "%s (%d/%d) %s: %d blocks, %d rows",
             plan.project,
             index,

@@ -175,7 +175,12 @@ class QualityReport:
 
     def summary(self) -> str:
         status = "PASSED" if self.success else "FAILED"
-        loads = ", ".join(self.load_ids) if self.load_ids else "(none)"
+        if not self.load_ids:
+            loads = "(none)"
+        elif len(self.load_ids) <= 3:
+            loads = ", ".join(self.load_ids)
+        else:
+            loads = f"{len(self.load_ids)} ({self.load_ids[0]} ... {self.load_ids[-1]})"
         lines = [
             f"Raw data checkpoint (Great Expectations): {status} in {self.duration_seconds:.2f}s",
             f"  loads: {loads}",

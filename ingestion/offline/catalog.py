@@ -119,8 +119,15 @@ COUNTRIES: tuple[str, ...] = (
 )
 
 BOT_COUNTRIES: tuple[tuple[str, float], ...] = (
-    ("United States", 6.0), ("United Kingdom", 1.0), ("Germany", 1.0), ("France", 1.0),
-    ("India", 0.5), ("Canada", 0.5), ("Australia", 0.3), ("Netherlands", 1.0), ("Japan", 0.3),
+    ("United States", 6.0),
+    ("United Kingdom", 1.0),
+    ("Germany", 1.0),
+    ("France", 1.0),
+    ("India", 0.5),
+    ("Canada", 0.5),
+    ("Australia", 0.3),
+    ("Netherlands", 1.0),
+    ("Japan", 0.3),
 )
 
 CHANNELS: tuple[str, ...] = (
@@ -169,33 +176,58 @@ ACQUISITIONS: tuple[Acquisition, ...] = (
     Acquisition("Email", "newsletter", "email", "product-launch", None, 0.25, TRACK_UTM),
     Acquisition("Email", "gmail", "email", None, "https://mail.google.com/", 0.20),
     Acquisition(
-        "Display", "adnetwork", "display", "autumn-banner", "https://ads.example-network.com/", 1.0,
+        "Display",
+        "adnetwork",
+        "display",
+        "autumn-banner",
+        "https://ads.example-network.com/",
+        1.0,
         TRACK_UTM,
     ),
     Acquisition("Social", "linkedin", "social", None, "https://www.linkedin.com/", 0.40),
-    Acquisition("Social", "facebook", "social", None, "https://www.facebook.com/", 0.25,
-                TRACK_FBCLID),
+    Acquisition(
+        "Social", "facebook", "social", None, "https://www.facebook.com/", 0.25, TRACK_FBCLID
+    ),
     Acquisition("Social", "twitter", "social", None, "https://t.co/", 0.20),
-    Acquisition("Social", "linkedin", "social", "community-post", "https://www.linkedin.com/",
-                0.15, TRACK_UTM),
-    Acquisition("PaidSearch", "google", "cpc", "brand", "https://www.google.com/", 0.50,
-                TRACK_GCLID),
-    Acquisition("PaidSearch", "google", "cpc", "generic", "https://www.google.com/", 0.30,
-                TRACK_GCLID),
-    Acquisition("PaidSearch", "bing", "cpc", "brand", "https://www.bing.com/", 0.20,
-                TRACK_MSCLKID),
+    Acquisition(
+        "Social",
+        "linkedin",
+        "social",
+        "community-post",
+        "https://www.linkedin.com/",
+        0.15,
+        TRACK_UTM,
+    ),
+    Acquisition(
+        "PaidSearch", "google", "cpc", "brand", "https://www.google.com/", 0.50, TRACK_GCLID
+    ),
+    Acquisition(
+        "PaidSearch", "google", "cpc", "generic", "https://www.google.com/", 0.30, TRACK_GCLID
+    ),
+    Acquisition("PaidSearch", "bing", "cpc", "brand", "https://www.bing.com/", 0.20, TRACK_MSCLKID),
     Acquisition("Referral", "github.com", "referral", None, "https://github.com/", 0.45),
-    Acquisition("Referral", "news.ycombinator.com", "referral", None,
-                "https://news.ycombinator.com/", 0.30),
-    Acquisition("Referral", "stackoverflow.com", "referral", None, "https://stackoverflow.com/",
-                0.25),
-    Acquisition("Affiliate", "partner-deals", "affiliate", "partner-q4",
-                "https://deals.partner.example/", 1.0, TRACK_UTM),
+    Acquisition(
+        "Referral", "news.ycombinator.com", "referral", None, "https://news.ycombinator.com/", 0.30
+    ),
+    Acquisition(
+        "Referral", "stackoverflow.com", "referral", None, "https://stackoverflow.com/", 0.25
+    ),
+    Acquisition(
+        "Affiliate",
+        "partner-deals",
+        "affiliate",
+        "partner-q4",
+        "https://deals.partner.example/",
+        1.0,
+        TRACK_UTM,
+    ),
     Acquisition("Video", "youtube", "video", None, "https://www.youtube.com/", 1.0),
-    Acquisition("AITools", "chatgpt.com", "referral", None, "https://chatgpt.com/", 0.70,
-                TRACK_UTM),
-    Acquisition("AITools", "perplexity", "referral", None, "https://www.perplexity.ai/", 0.30,
-                TRACK_UTM),
+    Acquisition(
+        "AITools", "chatgpt.com", "referral", None, "https://chatgpt.com/", 0.70, TRACK_UTM
+    ),
+    Acquisition(
+        "AITools", "perplexity", "referral", None, "https://www.perplexity.ai/", 0.30, TRACK_UTM
+    ),
     Acquisition("Other", "other", None, None, "https://statics.teams.cdn.office.net/", 1.0),
 )
 
@@ -203,17 +235,70 @@ ACQUISITIONS: tuple[Acquisition, ...] = (
 FRAGMENTS: tuple[str, ...] = ("#top", "#overview", "#details", "#faq", "#section-2")
 
 SHOP_WORDS: tuple[tuple[str, ...], tuple[str, ...]] = (
-    ("blue", "red", "classic", "organic", "compact", "deluxe", "travel", "vintage", "smart",
-     "linen", "wooden", "steel", "cozy", "ultra", "mini", "solar", "wireless", "leather",
-     "bamboo", "silver"),
-    ("widget", "kettle", "backpack", "lamp", "chair", "sneaker", "jacket", "mug", "blender",
-     "speaker", "watch", "scarf", "desk", "tent", "bottle", "wallet", "pillow", "headphones",
-     "umbrella", "candle"),
+    (
+        "blue",
+        "red",
+        "classic",
+        "organic",
+        "compact",
+        "deluxe",
+        "travel",
+        "vintage",
+        "smart",
+        "linen",
+        "wooden",
+        "steel",
+        "cozy",
+        "ultra",
+        "mini",
+        "solar",
+        "wireless",
+        "leather",
+        "bamboo",
+        "silver",
+    ),
+    (
+        "widget",
+        "kettle",
+        "backpack",
+        "lamp",
+        "chair",
+        "sneaker",
+        "jacket",
+        "mug",
+        "blender",
+        "speaker",
+        "watch",
+        "scarf",
+        "desk",
+        "tent",
+        "bottle",
+        "wallet",
+        "pillow",
+        "headphones",
+        "umbrella",
+        "candle",
+    ),
 )
 DOCS_WORDS: tuple[tuple[str, ...], tuple[str, ...]] = (
     ("api", "guides", "reference", "tutorials", "concepts"),
-    ("projects", "sessions", "exports", "webhooks", "tokens", "users", "billing", "limits",
-     "errors", "pagination", "filters", "events", "dashboards", "alerts", "retention"),
+    (
+        "projects",
+        "sessions",
+        "exports",
+        "webhooks",
+        "tokens",
+        "users",
+        "billing",
+        "limits",
+        "errors",
+        "pagination",
+        "filters",
+        "events",
+        "dashboards",
+        "alerts",
+        "retention",
+    ),
 )
 BLOG_WORDS: tuple[tuple[str, ...], tuple[str, ...]] = (
     ("notes-on", "why", "how-i", "lessons-from", "thoughts-on"),

@@ -7,7 +7,13 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 FAULT_KINDS: tuple[str, ...] = (
-    "status", "empty", "not-json", "object", "missing-keys", "drop", "delay",
+    "status",
+    "empty",
+    "not-json",
+    "object",
+    "missing-keys",
+    "drop",
+    "delay",
 )
 NOT_JSON_BODY = b"<html><head><title>Service Unavailable</title></head><body>Later</body></html>"
 OBJECT_BODY = {"message": "An error has occurred.", "code": "InternalServerError"}

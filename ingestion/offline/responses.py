@@ -31,8 +31,13 @@ def clean_dimensions(requested: Iterable[str | None]) -> tuple[str, ...]:
     return tuple(kept)
 
 
-def build_response(project: SimulatedProject, dimensions: Sequence[str], num_days: int,
-                   now: datetime, row_cap: int | None = ROW_CAP) -> list[dict]:
+def build_response(
+    project: SimulatedProject,
+    dimensions: Sequence[str],
+    num_days: int,
+    now: datetime,
+    row_cap: int | None = ROW_CAP,
+) -> list[dict]:
     """The response body (as Python objects) for a call at ``now`` with these parameters."""
     if num_days not in (1, 2, 3):
         raise ValueError(f"num_days must be 1, 2 or 3, got {num_days!r}")
@@ -234,16 +239,25 @@ def _site_response(project: SimulatedProject, first: int, last: int) -> list[dic
 
 def _zero_row(block: str) -> Row:
     zero = {
-        "sessions": [0], "bots": [0], "users": [0], "page_views": [0], "bot_page_views": [0],
-        "scroll_sum": [0], "scroll_n": [0], "total_time": [0], "active_time": [0],
-        "with_signal": [[0] * len(SIGNALS)], "events": [[0] * len(SIGNALS)],
+        "sessions": [0],
+        "bots": [0],
+        "users": [0],
+        "page_views": [0],
+        "bot_page_views": [0],
+        "scroll_sum": [0],
+        "scroll_n": [0],
+        "total_time": [0],
+        "active_time": [0],
+        "with_signal": [[0] * len(SIGNALS)],
+        "events": [[0] * len(SIGNALS)],
         "affected": [[0] * len(SIGNALS)],
     }
     return _block_row(block, zero, 0)
 
 
-def _top_rows(counts: np.ndarray, labels: Sequence[str | None], name_key: str,
-              count_key: str) -> list[Row]:
+def _top_rows(
+    counts: np.ndarray, labels: Sequence[str | None], name_key: str, count_key: str
+) -> list[Row]:
     present = np.flatnonzero(counts)
     order = present[np.lexsort((present, -counts[present]))][:TOP_N]
     return [{name_key: labels[i], count_key: str(int(counts[i]))} for i in order]
@@ -263,8 +277,9 @@ def _top_lists(project: SimulatedProject, first: int, last: int) -> list[dict]:
     blocks.append(("PageTitle", _top_rows(page_counts, site.titles, "name", "sessionsCount")))
     referrers = project.codes["Referrer"][first:last][human]
     ref_counts = np.bincount(referrers, minlength=len(LABELS["Referrer"]))
-    blocks.append(("ReferrerUrl", _top_rows(ref_counts, LABELS["Referrer"], "name",
-                                            "sessionsCount")))
+    blocks.append(
+        ("ReferrerUrl", _top_rows(ref_counts, LABELS["Referrer"], "name", "sessionsCount"))
+    )
     url_counts = np.bincount(project.v_url[visits][human_visit], minlength=len(site.raw_urls))
     blocks.append(("PopularPages", _top_rows(url_counts, site.raw_urls, "url", "visitsCount")))
     return [{"metricName": name, "information": rows} for name, rows in blocks]
@@ -284,8 +299,9 @@ def _combined_key(codes: list[np.ndarray], radices: list[int]) -> np.ndarray:
     return key
 
 
-def _decode(keys: np.ndarray, dims: tuple[str, ...], radices: list[int],
-            project: SimulatedProject) -> list[dict[str, str | None]]:
+def _decode(
+    keys: np.ndarray, dims: tuple[str, ...], radices: list[int], project: SimulatedProject
+) -> list[dict[str, str | None]]:
     columns: list[list] = []
     rest = keys.copy()
     for dim, radix in zip(reversed(dims), reversed(radices), strict=True):
@@ -297,8 +313,9 @@ def _decode(keys: np.ndarray, dims: tuple[str, ...], radices: list[int],
     return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
-def _dimension_codes(project: SimulatedProject, dims: tuple[str, ...], first: int, last: int,
-                     per_visit: bool) -> list[np.ndarray]:
+def _dimension_codes(
+    project: SimulatedProject, dims: tuple[str, ...], first: int, last: int, per_visit: bool
+) -> list[np.ndarray]:
     window = slice(int(project.visit_offsets[first]), int(project.visit_offsets[last]))
     session = project.v_session[window] if per_visit else None
     codes = []
@@ -312,8 +329,13 @@ def _dimension_codes(project: SimulatedProject, dims: tuple[str, ...], first: in
     return codes
 
 
-def _capped(order: np.ndarray, sessions: np.ndarray, bots: np.ndarray, first: np.ndarray,
-            row_cap: int | None) -> np.ndarray:
+def _capped(
+    order: np.ndarray,
+    sessions: np.ndarray,
+    bots: np.ndarray,
+    first: np.ndarray,
+    row_cap: int | None,
+) -> np.ndarray:
     """Keep the ``row_cap`` rows with most sessions (then bots), in first-appearance order."""
     if row_cap is None or order.size <= row_cap:
         return order
@@ -321,8 +343,9 @@ def _capped(order: np.ndarray, sessions: np.ndarray, bots: np.ndarray, first: np
     return ranked[np.argsort(first[ranked], kind="stable")]
 
 
-def _dimensioned_response(project: SimulatedProject, dims: tuple[str, ...], first: int,
-                          last: int, row_cap: int | None) -> list[dict]:
+def _dimensioned_response(
+    project: SimulatedProject, dims: tuple[str, ...], first: int, last: int, row_cap: int | None
+) -> list[dict]:
     per_visit = "URL" in dims
     radices = [len(_labels_of(project, d)) for d in dims]
     key = _combined_key(_dimension_codes(project, dims, first, last, per_visit), radices)
@@ -340,16 +363,16 @@ def _dimensioned_response(project: SimulatedProject, dims: tuple[str, ...], firs
     blocks = []
     for block in DIMENSIONED_BLOCKS:
         rows = traffic_rows if block == "Traffic" else human_rows
-        information = [{**_block_row(block, g, i, per_visit), **row_dims[i]}
-                       for i in rows.tolist()]
+        information = [{**_block_row(block, g, i, per_visit), **row_dims[i]} for i in rows.tolist()]
         if block == "Traffic":
             information = null_rows + information
         blocks.append({"metricName": block, "information": information})
     return blocks
 
 
-def _null_url_rows(project: SimulatedProject, dims: tuple[str, ...], first: int,
-                   last: int) -> list[Row]:
+def _null_url_rows(
+    project: SimulatedProject, dims: tuple[str, ...], first: int, last: int
+) -> list[Row]:
     """Traffic rows with ``"Url": null``: users whose page view Clarity could not attribute."""
     lost = np.flatnonzero(project.unattributed[first:last]) + first
     if lost.size == 0:
@@ -364,11 +387,13 @@ def _null_url_rows(project: SimulatedProject, dims: tuple[str, ...], first: int,
     rows = []
     for i in np.argsort(first_seen, kind="stable").tolist():
         values = {ROW_KEYS[d]: (None if d == "URL" else labels[i][ROW_KEYS[d]]) for d in dims}
-        rows.append({
-            "totalSessionCount": "0",
-            "totalBotSessionCount": "0",
-            "distinctUserCount": str(int(distinct[i])),
-            "pagesPerSessionPercentage": 1,
-            **values,
-        })
+        rows.append(
+            {
+                "totalSessionCount": "0",
+                "totalBotSessionCount": "0",
+                "distinctUserCount": str(int(distinct[i])),
+                "pagesPerSessionPercentage": 1,
+                **values,
+            }
+        )
     return rows

@@ -96,8 +96,10 @@ class OfflineClarity:
         if self._thread is None:
             httpd = self._bind()
             self._thread = threading.Thread(
-                target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                name="offline-clarity", daemon=True,
+                target=httpd.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="offline-clarity",
+                daemon=True,
             )
             self._thread.start()
             logger.info("offline Clarity service listening at %s", self.base_url)
@@ -231,8 +233,9 @@ class OfflineClarity:
 
     # ------------------------------------------------------------------ data
 
-    def response(self, project: str, dimensions: Sequence[str], num_days: int,
-                 now: datetime) -> list:
+    def response(
+        self, project: str, dimensions: Sequence[str], num_days: int, now: datetime
+    ) -> list:
         """The wire JSON (Python objects) of a call at ``now``, without HTTP, quota or faults."""
         return build_response(self.simulated(project), dimensions, num_days, as_utc(now))
 
@@ -465,13 +468,19 @@ def run_standalone(
     projects: Iterable[ProjectSpec] | None = None,
 ) -> None:
     """Serve the offline service in the foreground until Ctrl-C; logs base URL and tokens."""
-    service = OfflineClarity(projects=projects, seed=seed, start=start, days=days, host=host,
-                             port=port)
+    service = OfflineClarity(
+        projects=projects, seed=seed, start=start, days=days, host=host, port=port
+    )
     service._bind()
-    logger.info("offline Clarity service at %s (clock %s)", service.base_url,
-                service.clock.now().isoformat())
+    logger.info(
+        "offline Clarity service at %s (clock %s)",
+        service.base_url,
+        service.clock.now().isoformat(),
+    )
     for project, token in service.tokens.items():
         logger.info("token for project %s: %s", project, token)
-    logger.info("control: GET %s/_offline/state, POST /_offline/clock, /_offline/fault",
-                service.base_url.removesuffix(API_PREFIX))
+    logger.info(
+        "control: GET %s/_offline/state, POST /_offline/clock, /_offline/fault",
+        service.base_url.removesuffix(API_PREFIX),
+    )
     service.serve_forever()

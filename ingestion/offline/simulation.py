@@ -169,8 +169,11 @@ def _combo_probabilities(spec: ProjectSpec) -> np.ndarray:
 def _acquisition_probabilities(spec: ProjectSpec) -> np.ndarray:
     channel_w = dict(spec.channel_weights)
     within = {c: sum(a.weight for a in ACQUISITIONS if a.channel == c) for c in CHANNELS}
-    return _norm(np.array([channel_w.get(a.channel, 0.0) * a.weight / within[a.channel]
-                           for a in ACQUISITIONS]))
+    return _norm(
+        np.array(
+            [channel_w.get(a.channel, 0.0) * a.weight / within[a.channel] for a in ACQUISITIONS]
+        )
+    )
 
 
 def _combo_codes(combos: tuple[tuple[str, str, str, float], ...], picks: np.ndarray):
@@ -197,27 +200,33 @@ class _Sessions:
         return _Sessions(**{name: value[order] for name, value in vars(self).items()})
 
 
-def _simulate_sessions(spec: ProjectSpec, rng: np.random.Generator, first: datetime,
-                       n_days: int) -> _Sessions:
+def _simulate_sessions(
+    spec: ProjectSpec, rng: np.random.Generator, first: datetime, n_days: int
+) -> _Sessions:
     day_starts = int(first.timestamp()) + DAY * np.arange(n_days)
     weekly = np.array([spec.weekly[(first.weekday() + k) % 7] for k in range(n_days)])
     n_human = rng.poisson(spec.daily_sessions * weekly)
     n_bots = rng.poisson(np.full(n_days, spec.daily_sessions * spec.bot_share))
     humans, bots = int(n_human.sum()), int(n_bots.sum())
-    start = np.concatenate([_start_times(rng, day_starts, n_human),
-                            _start_times(rng, day_starts, n_bots)])
+    start = np.concatenate(
+        [_start_times(rng, day_starts, n_human), _start_times(rng, day_starts, n_bots)]
+    )
     is_bot = np.arange(humans + bots) >= humans
-    combos = np.concatenate([
-        _draw(rng, _combo_probabilities(spec), humans),
-        len(DEVICE_COMBOS) + _draw(rng, _norm(np.array([c[3] for c in BOT_COMBOS])), bots),
-    ])
+    combos = np.concatenate(
+        [
+            _draw(rng, _combo_probabilities(spec), humans),
+            len(DEVICE_COMBOS) + _draw(rng, _norm(np.array([c[3] for c in BOT_COMBOS])), bots),
+        ]
+    )
     device, browser, os_ = _combo_codes(DEVICE_COMBOS + BOT_COMBOS, combos)
     country_p = _norm(_weights(spec.country_weights, COUNTRIES))
     bot_country_p = _norm(_weights(BOT_COUNTRIES, COUNTRIES))
-    country = np.concatenate([_draw(rng, country_p, humans),
-                              _draw(rng, bot_country_p, bots)]).astype(np.int16)
-    acquisition = np.concatenate([_draw(rng, _acquisition_probabilities(spec), humans),
-                                  np.full(bots, DIRECT)]).astype(np.int16)
+    country = np.concatenate(
+        [_draw(rng, country_p, humans), _draw(rng, bot_country_p, bots)]
+    ).astype(np.int16)
+    acquisition = np.concatenate(
+        [_draw(rng, _acquisition_probabilities(spec), humans), np.full(bots, DIRECT)]
+    ).astype(np.int16)
     return _Sessions(
         start=start.astype(np.int64),
         is_bot=is_bot,
@@ -260,17 +269,18 @@ def _pick_pages(site: SiteMap, rng: np.random.Generator, sessions: _Sessions) ->
     wanted = np.where(sessions.is_bot, 1, np.minimum(wanted, n_regular))
     for column in range(1, MAX_PAGES_PER_SESSION):
         for _ in range(6):
-            dup = (pages[:, column:column + 1] == pages[:, :column]).any(axis=1)
+            dup = (pages[:, column : column + 1] == pages[:, :column]).any(axis=1)
             if not dup.any():
                 break
             pages[dup, column] = _draw(rng, popularity, int(dup.sum()))
-        dup = (pages[:, column:column + 1] == pages[:, :column]).any(axis=1)
+        dup = (pages[:, column : column + 1] == pages[:, :column]).any(axis=1)
         pages[dup | (column >= wanted), column] = -1
     return pages
 
 
-def _pick_urls(site: SiteMap, rng: np.random.Generator, v_page: np.ndarray,
-               v_landing_acq: np.ndarray) -> np.ndarray:
+def _pick_urls(
+    site: SiteMap, rng: np.random.Generator, v_page: np.ndarray, v_landing_acq: np.ndarray
+) -> np.ndarray:
     """One raw URL variant per visit; tagged landing visits use the acquisition's tagged URL."""
     count = site.plain_count[v_page]
     other = 1 + np.floor(rng.random(v_page.size) * np.maximum(count - 1, 1)).astype(np.int64)
@@ -286,8 +296,14 @@ def _pick_urls(site: SiteMap, rng: np.random.Generator, v_page: np.ndarray,
     return url
 
 
-def _add_token_urls(spec: ProjectSpec, site: SiteMap, rng: np.random.Generator,
-                    v_page: np.ndarray, v_url: np.ndarray, v_bot: np.ndarray) -> None:
+def _add_token_urls(
+    spec: ProjectSpec,
+    site: SiteMap,
+    rng: np.random.Generator,
+    v_page: np.ndarray,
+    v_url: np.ndarray,
+    v_bot: np.ndarray,
+) -> None:
     """Most visits of the token page carry a secret-looking ``?token=<random>`` of their own."""
     if not spec.token_page:
         return
@@ -298,14 +314,22 @@ def _add_token_urls(spec: ProjectSpec, site: SiteMap, rng: np.random.Generator,
         v_url[visit] = site.add_raw_url(url, page)
 
 
-def _signal_probabilities(spec: ProjectSpec, site: SiteMap, rng: np.random.Generator,
-                          first: datetime, v_page, v_device, v_start) -> np.ndarray:
+def _signal_probabilities(
+    spec: ProjectSpec,
+    site: SiteMap,
+    rng: np.random.Generator,
+    first: datetime,
+    v_page,
+    v_device,
+    v_start,
+) -> np.ndarray:
     sigma = spec.rate_spread
-    page_factor = np.exp(rng.normal(-sigma**2 / 2, sigma, size=(site.n_pages, len(SIGNALS))))
+    page_factor = np.exp(rng.normal(-(sigma**2) / 2, sigma, size=(site.n_pages, len(SIGNALS))))
     page_factor = np.clip(page_factor, 0.25, 4.0)
     device_sigma = 0.6 * sigma
-    device_factor = np.exp(rng.normal(-device_sigma**2 / 2, device_sigma,
-                                      size=(len(DEVICES), len(SIGNALS))))
+    device_factor = np.exp(
+        rng.normal(-(device_sigma**2) / 2, device_sigma, size=(len(DEVICES), len(SIGNALS)))
+    )
     device_factor = np.clip(device_factor, 0.5, 2.0)
     base = np.array(BASE_SIGNAL_RATES) * spec.frustration
     p = np.clip(base * page_factor[v_page] * device_factor[v_device], 0.0, 0.9)
@@ -314,13 +338,22 @@ def _signal_probabilities(spec: ProjectSpec, site: SiteMap, rng: np.random.Gener
         signal = SIGNALS.index(regression.signal)
         switch = int((first + timedelta(days=WARMUP_DAYS + regression.offset_days)).timestamp())
         on_page = v_page == page
-        p[on_page, signal] = np.where(v_start[on_page] < switch, regression.rate_before,
-                                      regression.rate_after)
+        p[on_page, signal] = np.where(
+            v_start[on_page] < switch, regression.rate_before, regression.rate_after
+        )
     return p
 
 
-def _visit_measures(spec: ProjectSpec, site: SiteMap, rng: np.random.Generator,
-                    first: datetime, v_page, v_device, v_start, v_bot) -> dict[str, np.ndarray]:
+def _visit_measures(
+    spec: ProjectSpec,
+    site: SiteMap,
+    rng: np.random.Generator,
+    first: datetime,
+    v_page,
+    v_device,
+    v_start,
+    v_bot,
+) -> dict[str, np.ndarray]:
     n = v_page.size
     page_views = (1 + rng.poisson(0.15, size=n)).astype(np.int32)
     scroll_mean = rng.uniform(0.35, 0.8, size=site.n_pages)[v_page]
@@ -382,13 +415,15 @@ def simulate_project(spec: ProjectSpec, seed: int, start: datetime, days: int) -
     first_column = np.zeros_like(valid)
     first_column[:, 0] = True
     tracked = ACQ_TRACKED[sessions.acquisition] & ~sessions.is_bot
-    v_landing_acq = np.where(first_column[valid] & tracked[v_session],
-                             sessions.acquisition[v_session], -1).astype(np.int64)
+    v_landing_acq = np.where(
+        first_column[valid] & tracked[v_session], sessions.acquisition[v_session], -1
+    ).astype(np.int64)
     v_url = _pick_urls(site, rng, v_page, v_landing_acq)
     v_bot = sessions.is_bot[v_session]
     _add_token_urls(spec, site, rng, v_page, v_url, v_bot)
-    measures = _visit_measures(spec, site, rng, first, v_page, sessions.device[v_session],
-                               sessions.start[v_session], v_bot)
+    measures = _visit_measures(
+        spec, site, rng, first, v_page, sessions.device[v_session], sessions.start[v_session], v_bot
+    )
     acq = sessions.acquisition
     project = SimulatedProject(
         spec=spec,
@@ -451,8 +486,9 @@ def normalise_start(start: datetime | date) -> datetime:
 
 
 @lru_cache(maxsize=16)
-def simulate_projects(specs: tuple[ProjectSpec, ...], seed: int, start: datetime,
-                      days: int) -> dict[str, SimulatedProject]:
+def simulate_projects(
+    specs: tuple[ProjectSpec, ...], seed: int, start: datetime, days: int
+) -> dict[str, SimulatedProject]:
     """Simulate every project (cached: instances with the same arguments share the arrays)."""
     names = [spec.name for spec in specs]
     if len(set(names)) != len(names):
@@ -461,6 +497,8 @@ def simulate_projects(specs: tuple[ProjectSpec, ...], seed: int, start: datetime
     projects = {spec.name: simulate_project(spec, seed, start, days) for spec in specs}
     logger.info(
         "simulated %d projects, %d sessions in %.2f s",
-        len(projects), sum(p.n_sessions for p in projects.values()), time.perf_counter() - began,
+        len(projects),
+        sum(p.n_sessions for p in projects.values()),
+        time.perf_counter() - began,
     )
     return projects

@@ -23,17 +23,32 @@ from ingestion.offline.urls import canonical_url
 # The first pages of each kind of site, with their relative popularity.
 HEAD_PAGES: dict[str, tuple[tuple[str, float], ...]] = {
     "shop": (
-        ("/", 10.0), ("/products", 3.0), ("/search", 2.5), ("/cart", 2.2),
-        ("/category/sale", 2.0), ("/checkout", 1.2), ("/account", 0.8),
-        ("/help/shipping", 0.6), ("/help/returns", 0.5), ("/about", 0.3),
+        ("/", 10.0),
+        ("/products", 3.0),
+        ("/search", 2.5),
+        ("/cart", 2.2),
+        ("/category/sale", 2.0),
+        ("/checkout", 1.2),
+        ("/account", 0.8),
+        ("/help/shipping", 0.6),
+        ("/help/returns", 0.5),
+        ("/about", 0.3),
     ),
     "docs": (
-        ("/", 6.0), ("/docs/getting-started", 4.0), ("/docs/installation", 3.0),
-        ("/docs/Start%20Here", 2.0), ("/docs/api/authentication", 2.0), ("/changelog", 1.0),
-        ("/faq", 0.8), ("/account/confirm", 0.15),
+        ("/", 6.0),
+        ("/docs/getting-started", 4.0),
+        ("/docs/installation", 3.0),
+        ("/docs/Start%20Here", 2.0),
+        ("/docs/api/authentication", 2.0),
+        ("/changelog", 1.0),
+        ("/faq", 0.8),
+        ("/account/confirm", 0.15),
     ),
     "blog": (
-        ("/", 5.0), ("/posts/caf%C3%A9-culture", 1.2), ("/about", 0.8), ("/archive", 0.7),
+        ("/", 5.0),
+        ("/posts/caf%C3%A9-culture", 1.2),
+        ("/about", 0.8),
+        ("/archive", 0.7),
     ),
 }
 BOT_ONLY_PATHS: tuple[str, ...] = ("/wp-login.php", "/.env")
@@ -149,12 +164,16 @@ def _title(path: str, site_title: str) -> str:
 def _plain_candidates(host: str, path: str, nominal: str, trailing_slash: bool) -> list[str]:
     if path == "/":
         return [
-            f"https://{host}", f"https://{host}/index.html", f"https://{host}/#top",
-            f"https://{host.upper()}/", f"https://{host}/?ref=nav", f"https://{host}/#overview",
+            f"https://{host}",
+            f"https://{host}/index.html",
+            f"https://{host}/#top",
+            f"https://{host.upper()}/",
+            f"https://{host}/?ref=nav",
+            f"https://{host}/#overview",
             f"https://{host}/?lang=en",
         ]
     toggled = f"https://{host}{path}" if trailing_slash else f"https://{host}{path}/"
-    nominal_path = nominal[len(f"https://{host}"):]
+    nominal_path = nominal[len(f"https://{host}") :]
     return [
         toggled,
         f"https://{host}{path}/index.html",
@@ -175,7 +194,7 @@ def _add_plain_variants(site: SiteMap, spec: ProjectSpec, rng: np.random.Generat
         if site.bot_only[page]:
             site.plain_count[page] = 1
             continue
-        path = site.canonical[page][len(f"https://{host}"):] or "/"
+        path = site.canonical[page][len(f"https://{host}") :] or "/"
         candidates = _plain_candidates(host, path, nominal, spec.trailing_slash)
         extra = max(0, spec.url_variety - len(candidates))
         candidates += [f"{nominal}?ref=nav-{k}" for k in range(extra)]

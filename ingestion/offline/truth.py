@@ -47,20 +47,27 @@ def site_daily(project: SimulatedProject, day: date) -> Truth:
             float(project.s_scroll_sum[first:last][human].sum()), scroll_n
         ),
         "total_time": _average(float(project.s_total_time[first:last][human].sum()), sessions, 0),
-        "active_time": _average(float(project.s_active_time[first:last][human].sum()),
-                                sessions, 0),
+        "active_time": _average(float(project.s_active_time[first:last][human].sum()), sessions, 0),
     }
 
 
-def _grouped(codes: np.ndarray, human: np.ndarray, users: np.ndarray, page_views: np.ndarray,
-             has: np.ndarray, size: int) -> dict[int, Truth]:
+def _grouped(
+    codes: np.ndarray,
+    human: np.ndarray,
+    users: np.ndarray,
+    page_views: np.ndarray,
+    has: np.ndarray,
+    size: int,
+) -> dict[int, Truth]:
     """Per-code truth; only codes with at least one non-bot session."""
     sessions = np.bincount(codes[human], minlength=size)
     bots = np.bincount(codes[~human], minlength=size)
     views = np.bincount(codes[human], weights=page_views[human], minlength=size)
     with_signal = np.stack(
-        [np.bincount(codes[human], weights=has[human, k], minlength=size)
-         for k in range(len(SIGNALS))],
+        [
+            np.bincount(codes[human], weights=has[human, k], minlength=size)
+            for k in range(len(SIGNALS))
+        ],
         axis=1,
     )
     out: dict[int, Truth] = {}
@@ -82,9 +89,14 @@ def page_daily(project: SimulatedProject, day: date) -> dict[str, Truth]:
     window = slice(int(project.visit_offsets[first]), int(project.visit_offsets[last]))
     session = project.v_session[window]
     human = ~project.is_bot[session]
-    grouped = _grouped(project.v_page[window], human, project.user[session],
-                       project.v_page_views[window], project.v_has[window],
-                       project.site.n_pages)
+    grouped = _grouped(
+        project.v_page[window],
+        human,
+        project.user[session],
+        project.v_page_views[window],
+        project.v_has[window],
+        project.site.n_pages,
+    )
     return {project.site.canonical[page]: truth for page, truth in grouped.items()}
 
 
@@ -98,7 +110,12 @@ def segment_daily(project: SimulatedProject, dimension: str, day: date) -> dict[
     first, last = _day_range(project, day)
     human = ~project.is_bot[first:last]
     labels = LABELS[dimension]
-    grouped = _grouped(project.codes[dimension][first:last].astype(np.int64), human,
-                       project.user[first:last], project.s_page_views[first:last],
-                       project.s_has[first:last], len(labels))
+    grouped = _grouped(
+        project.codes[dimension][first:last].astype(np.int64),
+        human,
+        project.user[first:last],
+        project.s_page_views[first:last],
+        project.s_has[first:last],
+        len(labels),
+    )
     return {labels[code]: truth for code, truth in grouped.items()}

@@ -142,3 +142,28 @@ def test_import_without_metadata_says_what_to_give(offline, tmp_path):
     result = run_cli(offline, tmp_path, "import", str(body))
     assert result.returncode == 3
     assert "--project" in result.stderr and "--fetched-at" in result.stderr
+
+
+def test_checkpoint_failure_exits_non_zero_and_keeps_the_rows(offline, tmp_path):
+    offline.clock.set(collection_time(2))
+    body = offline.response(BLOG, (), 1, offline.clock.now())
+    del body[0]["information"][0]["sessionsCount"]  # a frustration row missing a required key
+    path = tmp_path / "missing-key.json"
+    path.write_text(json.dumps(body))
+    result = run_cli(
+        offline,
+        tmp_path,
+        "import",
+        str(path),
+        "--project",
+        BLOG,
+        "--fetched-at",
+        offline.clock.now().isoformat(),
+        "--num-days",
+        "1",
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "FAILED" in result.stdout and "sessions_count" in result.stdout
+    assert "stay in clarity_raw" in result.stderr
+    db = tmp_path / "clarity.duckdb"
+    assert table_counts(db)["metric_rows"] == sum(len(b["information"]) for b in body)
