@@ -167,3 +167,55 @@ def test_checkpoint_failure_exits_non_zero_and_keeps_the_rows(offline, tmp_path)
     assert "stay in clarity_raw" in result.stderr
     db = tmp_path / "clarity.duckdb"
     assert table_counts(db)["metric_rows"] == sum(len(b["information"]) for b in body)
+
+
+def test_serve_offline_and_ingest_from_another_process(tmp_path):
+    import socket
+    import time
+
+    import requests
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ingestion.cli",
+            "serve-offline",
+            "--port",
+            str(port),
+            "--days",
+            "5",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    root = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                state = requests.get(f"{root}/_offline/state", timeout=1).json()
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("serve-offline did not answer within 10 s")
+        now = collection_time(2)
+        requests.post(f"{root}/_offline/clock", json={"now": now.isoformat()}, timeout=5)
+
+        class Remote:  # what run_cli needs of a service
+            base_url = state["base_url"]
+            tokens = state["tokens"]
+
+        result = run_cli(Remote, tmp_path, "ingest", "--now", now.isoformat())
+        assert result.returncode == 0, result.stderr + result.stdout
+        assert f"{BLOG}: 10/10 fetched" in result.stdout
+        after = requests.get(f"{root}/_offline/state", timeout=5).json()
+        assert after["counters"][BLOG][now.date().isoformat()] == 10
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert table_counts(tmp_path / "clarity.duckdb")["snapshots"] == 10

@@ -186,6 +186,20 @@ def test_500_on_one_set_others_load_and_the_set_is_retried_next_run(offline, tmp
     assert url_days == [(3,)]  # never succeeded before, so it still takes 3 days
 
 
+def test_400_on_one_set_is_recorded_and_the_others_load(offline, tmp_path):
+    config = make_config(offline, tmp_path, projects=[BLOG])
+    offline.clock.set(collection_time(1))
+    offline.inject_fault("status", project=BLOG, status=400, dimensions=("OS",))
+    report = ingest(config, clock=offline.clock.now)
+    assert report.outcomes[BLOG].fetched == len(DEFAULT_DIMENSION_SETS) - 1
+    assert report.outcomes[BLOG].stopped_because is None
+    rows = query(
+        config.duckdb_path,
+        "select dimensions, error_class, attempt from clarity_raw.requests where status = 400",
+    )
+    assert rows == [("OS", "bad_request", 1)]  # never retried
+
+
 @pytest.mark.parametrize("kind", ["empty", "not-json", "object", "missing-keys"])
 def test_malformed_body_is_quarantined_recorded_and_retried(offline, tmp_path, kind):
     config = make_config(offline, tmp_path, projects=[BLOG])
@@ -208,7 +222,6 @@ def test_malformed_body_is_quarantined_recorded_and_retried(offline, tmp_path, k
         == 0
     )
     offline.clock.advance(timedelta(hours=1))
-    make_config(offline, tmp_path, projects=[BLOG])
     plan = make_plans(config, offline.clock.now())[0]
     assert [r.dimensions for r in plan.requests] == []  # the budget is spent: 10 used today
     offline.clock.set(collection_time(2))
