@@ -16,26 +16,21 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from ingestion import settings
+
 if TYPE_CHECKING:
     import pandas as pd
 
 logger = logging.getLogger(__name__)
 
-RAW_SCHEMA = "clarity_raw"
+RAW_SCHEMA = settings.DATASET_NAME
 TABLES: tuple[str, ...] = ("snapshots", "metric_rows", "requests")
 
-FRUSTRATION_METRICS: tuple[str, ...] = (
-    "DeadClickCount",
-    "ExcessiveScroll",
-    "RageClickCount",
-    "QuickbackClick",
-    "ScriptErrorCount",
-    "ErrorClickCount",
-)
-VALID_NUM_OF_DAYS: tuple[int, ...] = (1, 2, 3)
+FRUSTRATION_METRICS: tuple[str, ...] = settings.FRUSTRATION_BLOCKS
+VALID_NUM_OF_DAYS: tuple[int, ...] = settings.VALID_NUM_DAYS
 VALID_ORIGINS: tuple[str, ...] = ("api", "offline", "archive")
-BLOCKS_WITHOUT_DIMENSIONS = 16
-BLOCKS_WITH_DIMENSIONS = 9
+BLOCKS_WITHOUT_DIMENSIONS = len(settings.ALL_BLOCKS)
+BLOCKS_WITH_DIMENSIONS = len(settings.DIMENSIONED_BLOCKS)
 COUNT_PATTERN = r"^[0-9]+$"
 
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
