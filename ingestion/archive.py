@@ -19,6 +19,7 @@ from ingestion.client import canonical_dimensions, validate_blocks
 from ingestion.config import IngestConfig
 from ingestion.errors import ClarityMalformedBodyError
 from ingestion.landing import Landing
+from ingestion.lock import data_folder_lock
 from ingestion.pipeline import LoadReport, load_pending
 from ingestion.settings import VALID_NUM_DAYS
 from ingestion.snapshots import SnapshotMeta, to_utc
@@ -93,6 +94,16 @@ def meta_for(path: Path, defaults: ArchiveDefaults) -> SnapshotMeta:
 
 
 def import_archives(
+    config: IngestConfig,
+    paths: Sequence[Path],
+    defaults: ArchiveDefaults,
+    run_id: str,
+) -> ImportReport:
+    with data_folder_lock(config.data_dir, "import"):
+        return _import(config, paths, defaults, run_id)
+
+
+def _import(
     config: IngestConfig,
     paths: Sequence[Path],
     defaults: ArchiveDefaults,

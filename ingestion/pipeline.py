@@ -25,6 +25,7 @@ from ingestion.errors import (
     ClarityQuotaError,
 )
 from ingestion.landing import Landing, PendingSnapshot
+from ingestion.lock import data_folder_lock
 from ingestion.plan import ProjectPlan, plan_project
 from ingestion.snapshots import dimensions_key, to_utc
 from ingestion.source import clarity_source, ledger_count
@@ -247,6 +248,17 @@ def ingest(
     projects: Sequence[str] | None = None,
 ) -> IngestReport:
     """The daily job: finish pending work, fetch what today's plan allows, load it all."""
+    with data_folder_lock(config.data_dir, "ingest"):
+        return _ingest(config, clock=clock, force=force, projects=projects)
+
+
+def _ingest(
+    config: IngestConfig,
+    *,
+    clock: Callable[[], datetime],
+    force: bool,
+    projects: Sequence[str] | None,
+) -> IngestReport:
     report = IngestReport(run_id=uuid.uuid4().hex)
     pipeline = make_pipeline(config.duckdb_path, config.data_dir)
     # anything an earlier run left behind is loaded first, so planning sees it

@@ -219,3 +219,13 @@ def test_serve_offline_and_ingest_from_another_process(tmp_path):
         server.terminate()
         server.wait(timeout=10)
     assert table_counts(tmp_path / "clarity.duckdb")["snapshots"] == 10
+
+
+def test_a_second_writer_is_refused_while_one_runs(offline, tmp_path):
+    from ingestion.lock import data_folder_lock
+
+    with data_folder_lock(tmp_path, "ingest"):
+        result = run_cli(offline, tmp_path, "ingest", "--now", collection_time(1).isoformat())
+    assert result.returncode == 1
+    assert "clarity ingest (pid" in result.stderr and "spend the same quota twice" in result.stderr
+    assert offline.request_log == []
