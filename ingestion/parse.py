@@ -4,7 +4,7 @@ row of a metric block, values kept as received, unknown blocks and keys kept (ne
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,9 +133,90 @@ def _unknown_column(key: str) -> str:
 
 @dataclass
 class ParsedBody:
+    """One body as columns (each list holds one value per metric row) plus its snapshot row."""
+
     snapshot: dict
-    rows: list[dict]
+    columns: dict[str, list] = field(default_factory=dict)
+    n_rows: int = 0
     extra_columns: set[str] = field(default_factory=set)
+
+    def row(self, index: int) -> dict:
+        """Row `index` as a dict (for tests and debugging)."""
+        return {name: values[index] for name, values in self.columns.items()}
+
+    @property
+    def rows(self) -> list[dict]:
+        return [self.row(i) for i in range(self.n_rows)]
+
+
+def _key_targets(keys: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+    """column -> [(wire key, kind)] for the keys of one block; kind "unknown" for new keys.
+
+    An unknown key whose name normalises onto a documented column is kept aside ("aside")."""
+    targets: dict[str, list[tuple[str, str]]] = {}
+    for key in sorted(keys):
+        known = KNOWN_KEYS.get(key.lower())
+        if known is not None:
+            column, kind = known
+        else:
+            column = _unknown_column(key)
+            kind = "aside" if column in _KNOWN_COLUMNS else "unknown"
+        targets.setdefault(column if kind != "aside" else f"aside:{key}", []).append((key, kind))
+    return targets
+
+
+def _convert_column(values: list, kind: str, key: str, aside: dict[int, dict[str, Any]]) -> list:
+    """Convert one key's values; values of an unexpected type also go to `aside` (by row)."""
+    if kind in ("count", "text") and all(v is None or v.__class__ is str for v in values):
+        return values  # the common case: strings as on the wire
+    if kind == "number" and all(
+        v is None or v.__class__ is float or v.__class__ is int for v in values
+    ):
+        return [None if v is None else float(v) for v in values]
+    convert = _CONVERT["text" if kind == "unknown" else kind]
+    converted = []
+    for index, value in enumerate(values):
+        result, ok = convert(value)
+        if not ok and kind != "unknown":
+            aside.setdefault(index, {})[key] = value
+        converted.append(result)
+    return converted
+
+
+def _block_columns(information: list[dict]) -> tuple[dict[str, list], dict[int, dict], set[str]]:
+    """Columns of one block's rows, the values kept aside per row, and the unknown columns."""
+    size = len(information)
+    keys: set[str] = set()
+    for item in information:
+        keys.update(item)
+    columns: dict[str, list] = {}
+    aside: dict[int, dict[str, Any]] = {}
+    extra: set[str] = set()
+    for column, sources in _key_targets(keys).items():
+        if column.startswith("aside:"):
+            key = sources[0][0]
+            for index, item in enumerate(information):
+                if key in item:
+                    aside.setdefault(index, {})[key] = item[key]
+            continue
+        merged: list | None = None
+        for key, kind in sources:
+            values = _convert_column([item.get(key) for item in information], kind, key, aside)
+            if kind == "unknown":
+                extra.add(column)
+            if merged is None:
+                merged = values
+                continue
+            # two keys for one column (e.g. both spellings): the first value wins, the other
+            # is kept aside
+            for index in range(size):
+                if key in information[index]:
+                    if merged[index] is None:
+                        merged[index] = values[index]
+                    else:
+                        aside.setdefault(index, {})[key] = information[index][key]
+        columns[column] = merged if merged is not None else [None] * size
+    return columns, aside, extra
 
 
 def parse_blocks(
@@ -148,47 +229,46 @@ def parse_blocks(
 ) -> ParsedBody:
     """Rows for one validated body (a list of {metricName, information: [row, ...]} blocks)."""
     sid = meta.snapshot_id
-    rows: list[dict] = []
-    extra: set[str] = set()
+    parsed = ParsedBody(snapshot={})
+    columns = parsed.columns
+    metric_names: list[str] = []
+    block_indexes: list[int] = []
+    row_indexes: list[int] = []
+    nonconforming: list[str | None] = []
     truncated = False
     for block_index, block in enumerate(blocks):
-        metric_name = block["metricName"]
         information = block["information"]
-        truncated = truncated or len(information) >= settings.ROW_CAP
-        for row_index, item in enumerate(information):
-            row: dict[str, Any] = {
-                "snapshot_id": sid,
-                "project": meta.project,
-                "metric_name": metric_name,
-                "block_index": block_index,
-                "row_index": row_index,
-                "ingest_run_id": ingest_run_id,
-            }
-            nonconforming: dict[str, Any] = {}
-            for key, value in item.items():
-                known = KNOWN_KEYS.get(key.lower())
-                if known is not None:
-                    column, kind = known
-                    converted, ok = _CONVERT[kind](value)
-                else:
-                    column = _unknown_column(key)
-                    converted, ok = _as_text(value)
-                    ok = True  # unknown keys: no documented type to conform to
-                    if column in _KNOWN_COLUMNS:
-                        nonconforming[key] = value
-                        continue
-                    extra.add(column)
-                if column in row and row[column] is not None:
-                    nonconforming[key] = value  # two keys for one column: keep the second aside
-                    continue
-                row[column] = converted
-                if not ok:
-                    nonconforming[key] = value
-            if nonconforming:
-                row["nonconforming_values"] = _json_text(nonconforming)
-            rows.append(row)
+        size = len(information)
+        truncated = truncated or size >= settings.ROW_CAP
+        if not size:
+            continue
+        block_columns, aside, extra = _block_columns(information)
+        parsed.extra_columns |= extra
+        done = parsed.n_rows
+        for column, values in block_columns.items():
+            if column not in columns:
+                columns[column] = [None] * done
+            columns[column].extend(values)
+        for column, values in columns.items():
+            if column not in block_columns:
+                values.extend([None] * size)
+        metric_names.extend([block["metricName"]] * size)
+        block_indexes.extend([block_index] * size)
+        row_indexes.extend(range(size))
+        nonconforming.extend(_json_text(aside[i]) if i in aside else None for i in range(size))
+        parsed.n_rows += size
+    n = parsed.n_rows
+    columns.update(
+        snapshot_id=[sid] * n,
+        project=[meta.project] * n,
+        metric_name=metric_names,
+        block_index=block_indexes,
+        row_index=row_indexes,
+        nonconforming_values=nonconforming,
+        ingest_run_id=[ingest_run_id] * n,
+    )
     start, end = window(meta.fetched_at, meta.num_of_days)
-    snapshot = {
+    parsed.snapshot = {
         "snapshot_id": sid,
         "project": meta.project,
         "dimensions": dimensions_key(meta.dimensions),
@@ -199,7 +279,7 @@ def parse_blocks(
         "origin": meta.origin,
         "http_status": meta.http_status,
         "block_count": len(blocks),
-        "row_count": len(rows),
+        "row_count": n,
         "possibly_truncated": truncated,
         "body_sha256": hashlib.sha256(body).hexdigest(),
         "body_bytes": len(body),
@@ -207,15 +287,24 @@ def parse_blocks(
         "source_path": source_path,
         "ingest_run_id": ingest_run_id,
     }
-    return ParsedBody(snapshot=snapshot, rows=rows, extra_columns=extra)
+    return parsed
 
 
-def metric_rows_table(rows: list[dict], extra_columns: Iterable[str]) -> pa.Table:
-    """An Arrow table of metric rows: the fixed schema plus unknown keys as string columns."""
+def metric_rows_table(bodies: Sequence[ParsedBody]) -> pa.Table:
+    """An Arrow table of the metric rows of several bodies: the fixed schema plus unknown keys
+    as string columns."""
+    extra = set().union(*(body.extra_columns for body in bodies)) if bodies else set()
     schema = METRIC_ROWS_SCHEMA
-    for column in sorted(set(extra_columns) - _KNOWN_COLUMNS):
+    for column in sorted(extra - _KNOWN_COLUMNS):
         schema = schema.append(pa.field(column, pa.string()))
-    return pa.Table.from_pylist(rows, schema=schema)
+    arrays = []
+    for schema_field in schema:
+        values: list = []
+        for body in bodies:
+            column = body.columns.get(schema_field.name)
+            values.extend(column if column is not None else [None] * body.n_rows)
+        arrays.append(pa.array(values, type=schema_field.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def snapshots_table(snapshots: list[dict]) -> pa.Table:

@@ -52,7 +52,7 @@ class ParsedBatch:
 
     @property
     def row_count(self) -> int:
-        return sum(len(body.rows) for body in self.bodies)
+        return sum(body.n_rows for body in self.bodies)
 
 
 def read_and_parse(pending: PendingSnapshot, ingest_run_id: str) -> ParsedBody:
@@ -106,7 +106,7 @@ def clarity_source(
         for item in pending:
             parsed = read_and_parse(item, ingest_run_id)
             batch.append(parsed)
-            rows += len(parsed.rows)
+            rows += parsed.n_rows
             if rows >= batch_rows:
                 yield ParsedBatch(batch)
                 batch, rows, yielded = [], 0, True
@@ -130,9 +130,7 @@ def clarity_source(
         primary_key=("snapshot_id", "metric_name", "block_index", "row_index"),
     )
     def metric_rows(batch: ParsedBatch) -> Iterator[pa.Table]:
-        rows = [row for body in batch.bodies for row in body.rows]
-        extra = set().union(*(body.extra_columns for body in batch.bodies))
-        yield metric_rows_table(rows, extra)
+        yield metric_rows_table(batch.bodies)
 
     @dlt.resource(name="requests", write_disposition="append", primary_key="request_id")
     def requests() -> Iterator[pa.Table]:

@@ -58,7 +58,7 @@ def test_counts_stay_strings_and_percentages_numbers():
     assert row["sessions_count"] == "45"
     assert row["sessions_with_metric_percentage"] == pytest.approx(8.89)
     assert row["metric_name"] == "RageClickCount"
-    assert "nonconforming_values" not in row
+    assert row["nonconforming_values"] is None
 
 
 def test_url_key_and_null_url_row_and_case_insensitive_dimensions():
@@ -115,7 +115,7 @@ def test_unknown_blocks_and_keys_are_kept():
     assert row["new_count"] == "7"
     assert json.loads(row["nested"]) == {"a": [1, 2]}
     assert row["flag"] == "true"
-    table = metric_rows_table(parsed.rows, parsed.extra_columns)
+    table = metric_rows_table([parsed])
     assert {"new_count", "nested", "flag"} <= set(table.column_names)
     assert table.num_rows == 1
 
@@ -175,3 +175,55 @@ def test_a_block_of_1000_rows_is_flagged_possibly_truncated():
 def test_malformed_bodies_raise_the_documented_error(body, message):
     with pytest.raises(ClarityMalformedBodyError, match=message):
         validate_blocks(body)
+
+
+def test_both_spellings_in_one_row_keep_the_first_and_set_the_other_aside():
+    block = {
+        "metricName": "Traffic",
+        "information": [
+            {"PagesPerSessionPercentage": 2.5, "pagesPerSessionPercentage": 1.5},
+            {"pagesPerSessionPercentage": 3.0},
+        ],
+    }
+    parsed = parse([block])
+    first, second = parsed.rows
+    assert first["pages_per_session_percentage"] == 2.5
+    assert json.loads(first["nonconforming_values"]) == {"pagesPerSessionPercentage": 1.5}
+    assert second["pages_per_session_percentage"] == 3.0 and second["nonconforming_values"] is None
+
+
+def test_an_unknown_key_that_would_overwrite_a_documented_column_is_kept_aside():
+    block = {
+        "metricName": "DeadClickCount",
+        "information": [{"sessionsCount": "4", "sessions_count": "999"}],
+    }
+    row = parse([block]).rows[0]
+    assert row["sessions_count"] == "4"
+    assert json.loads(row["nonconforming_values"]) == {"sessions_count": "999"}
+
+
+def test_columns_stay_aligned_across_blocks_with_different_keys():
+    blocks = [
+        frustration("DeadClickCount", 10, 10.0, Url="https://x.test/a"),
+        {
+            "metricName": "ScrollDepth",
+            "information": [{"averageScrollDepth": 55.5, "Url": "https://x.test/b"}],
+        },
+        {"metricName": "Novel", "information": [{"fresh": "yes"}, {"fresh": None}]},
+    ]
+    parsed = parse(blocks, dimensions=("URL",))
+    table = metric_rows_table([parsed, parse([frustration("RageClickCount", 3, 0)])])
+    assert table.num_rows == 5
+    rows = table.to_pylist()
+    assert [r["metric_name"] for r in rows] == [
+        "DeadClickCount",
+        "ScrollDepth",
+        "Novel",
+        "Novel",
+        "RageClickCount",
+    ]
+    assert [r["url"] for r in rows] == ["https://x.test/a", "https://x.test/b", None, None, None]
+    assert [r["average_scroll_depth"] for r in rows] == [None, 55.5, None, None, None]
+    assert [r["fresh"] for r in rows] == [None, None, "yes", None, None]
+    assert [r["row_index"] for r in rows] == [0, 0, 0, 1, 0]
+    assert [r["block_index"] for r in rows] == [0, 1, 2, 2, 0]
