@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -109,6 +110,28 @@ def query_parameters(num_of_days: int, dimensions: Sequence[str]) -> dict[str, s
     return params
 
 
+# `\ud800`-`\udfff` escapes: JSON allows unpaired ones, UTF-8 (and so Arrow) does not.
+_LONE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def without_lone_surrogates(value):
+    """Unpaired surrogates written as `\\udXXX` text, so the value can be stored as UTF-8."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, list):
+        return [without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {
+            without_lone_surrogates(key): without_lone_surrogates(item)
+            for key, item in value.items()
+        }
+    return value
+
+
 def validate_blocks(body: bytes) -> list:
     """Decode a 200 body and check the documented shape: a JSON array of metric blocks.
 
@@ -122,7 +145,7 @@ def validate_blocks(body: bytes) -> list:
             body=body,
         )
     try:
-        data = json.loads(body)
+        data = json.loads(body)  # the standard library keeps integers of any size exact
     except (ValueError, UnicodeDecodeError) as exc:
         raise ClarityMalformedBodyError(
             f"The API answered 200 with a body that is not JSON ({exc.__class__.__name__}); "
@@ -130,6 +153,8 @@ def validate_blocks(body: bytes) -> list:
             status=200,
             body=body,
         ) from None
+    if _LONE_SURROGATE.search(body):
+        data = without_lone_surrogates(data)
     if not isinstance(data, list):
         raise ClarityMalformedBodyError(
             f"Expected a JSON array of metric blocks, got a JSON {type(data).__name__}; " + _KEPT,

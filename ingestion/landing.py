@@ -140,6 +140,17 @@ class Landing:
         snapshot.body_path.unlink(missing_ok=True)
         snapshot.meta_path.unlink(missing_ok=True)
 
+    def quarantine_pending(self, snapshot: PendingSnapshot, reason: Exception) -> Path:
+        """Move a landed body that cannot be loaded to quarantine/, with a note of why."""
+        self.quarantine.mkdir(parents=True, exist_ok=True)
+        target = self.quarantine / snapshot.body_path.name
+        if snapshot.body_path.exists():
+            os.replace(snapshot.body_path, target)
+        if snapshot.meta_path.exists():
+            os.replace(snapshot.meta_path, target.with_name(snapshot.meta_path.name))
+        write_atomic(target.with_suffix(".reason.txt"), str(reason).encode())
+        return target
+
     def forget_requests(self, request_ids: set[str]) -> None:
         for request_id in request_ids:
             (self.pending_requests / f"{request_id}.json").unlink(missing_ok=True)

@@ -4,11 +4,11 @@ row of a metric block, values kept as received, unknown blocks and keys kept (ne
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 import pyarrow as pa
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
@@ -121,12 +121,12 @@ _CONVERT = {"count": _as_count, "number": _as_number, "text": _as_text}
 
 def _json_text(value: Any) -> str:
     try:
-        return orjson.dumps(value).decode()
-    except (TypeError, orjson.JSONEncodeError):  # ints beyond 64 bits, NaN...
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
         return repr(value)
 
 
-def _unknown_column(key: str) -> str:
+def unknown_column(key: str) -> str:
     column = _naming.normalize_identifier(key) if key.strip() else "_empty_key"
     return column
 
@@ -152,15 +152,17 @@ class ParsedBody:
 def _key_targets(keys: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
     """column -> [(wire key, kind)] for the keys of one block; kind "unknown" for new keys.
 
-    An unknown key whose name normalises onto a documented column is kept aside ("aside")."""
+    An unknown key whose name normalises onto a documented column (or dlt's own `_dlt_*`) is
+    kept aside ("aside")."""
     targets: dict[str, list[tuple[str, str]]] = {}
     for key in sorted(keys):
         known = KNOWN_KEYS.get(key.lower())
         if known is not None:
             column, kind = known
         else:
-            column = _unknown_column(key)
-            kind = "aside" if column in _KNOWN_COLUMNS else "unknown"
+            column = unknown_column(key)
+            reserved = column in _KNOWN_COLUMNS or column.startswith("_dlt")
+            kind = "aside" if reserved else "unknown"
         targets.setdefault(column if kind != "aside" else f"aside:{key}", []).append((key, kind))
     return targets
 
@@ -200,21 +202,24 @@ def _block_columns(information: list[dict]) -> tuple[dict[str, list], dict[int, 
                     aside.setdefault(index, {})[key] = item[key]
             continue
         merged: list | None = None
+        present: list[bool] = []
         for key, kind in sources:
             values = _convert_column([item.get(key) for item in information], kind, key, aside)
             if kind == "unknown":
                 extra.add(column)
             if merged is None:
                 merged = values
+                present = [key in item for item in information]
                 continue
-            # two keys for one column (e.g. both spellings): the first value wins, the other
-            # is kept aside
+            # two keys for one column (e.g. both spellings): the first key present wins, the
+            # other is kept aside
             for index in range(size):
                 if key in information[index]:
-                    if merged[index] is None:
-                        merged[index] = values[index]
-                    else:
+                    if present[index]:
                         aside.setdefault(index, {})[key] = information[index][key]
+                    else:
+                        merged[index] = values[index]
+                        present[index] = True
         columns[column] = merged if merged is not None else [None] * size
     return columns, aside, extra
 

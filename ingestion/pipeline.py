@@ -119,7 +119,9 @@ def load_pending(
     new_records = [r for r in records if r["request_id"] not in loaded_rids]
     if not new_pending and not new_records:
         return report
-    source = clarity_source(new_pending, new_records, run_id)
+    source = clarity_source(
+        new_pending, new_records, run_id, on_bad_body=landing.quarantine_pending
+    )
     pipeline.extract(source)
     if os.environ.get(CRASH_AFTER_EXTRACT_ENV) == "1":
         log.error("%s=1: killing the process between extract and load", CRASH_AFTER_EXTRACT_ENV)
@@ -133,7 +135,8 @@ def load_pending(
     report.rows_loaded = counts.get("metric_rows", 0)
     report.requests_loaded = counts.get("requests", 0)
     for item in new_pending:
-        landing.archive_loaded(item)
+        if item.body_path.exists():  # not quarantined during extract
+            landing.archive_loaded(item)
     landing.forget_requests({r["request_id"] for r in new_records})
     return report
 

@@ -5,14 +5,15 @@ project per UTC day)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import dlt
-import orjson
 import pyarrow as pa
 
+from ingestion.client import validate_blocks
+from ingestion.errors import ClarityMalformedBodyError
 from ingestion.landing import PendingSnapshot
 from ingestion.parse import ParsedBody, metric_rows_table, parse_blocks, snapshots_table
 
@@ -57,7 +58,7 @@ class ParsedBatch:
 
 def read_and_parse(pending: PendingSnapshot, ingest_run_id: str) -> ParsedBody:
     body = pending.body_path.read_bytes()
-    blocks = orjson.loads(body)
+    blocks = validate_blocks(body)
     return parse_blocks(
         pending.meta,
         blocks,
@@ -94,6 +95,7 @@ def clarity_source(
     request_records: Sequence[dict],
     ingest_run_id: str,
     batch_rows: int = DEFAULT_BATCH_ROWS,
+    on_bad_body: Callable[[PendingSnapshot, Exception], None] | None = None,
 ):
     """Raw Clarity data from landed response bodies and request records (already de-duplicated
     against the destination by the caller)."""
@@ -104,7 +106,14 @@ def clarity_source(
         rows = 0
         yielded = False
         for item in pending:
-            parsed = read_and_parse(item, ingest_run_id)
+            try:
+                parsed = read_and_parse(item, ingest_run_id)
+            except (OSError, ClarityMalformedBodyError) as exc:
+                # a landed file that went bad on disk: set aside, never silently dropped
+                log.error("cannot load %s: %s", item.body_path, exc)
+                if on_bad_body is not None:
+                    on_bad_body(item, exc)
+                continue
             batch.append(parsed)
             rows += parsed.n_rows
             if rows >= batch_rows:

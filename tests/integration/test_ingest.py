@@ -11,7 +11,7 @@ import pytest
 
 from ingestion.landing import Landing
 from ingestion.offline import OfflineClarity, large_project
-from ingestion.pipeline import ingest, make_plans
+from ingestion.pipeline import ingest, load_pending, make_plans
 from ingestion.settings import DEFAULT_DIMENSION_SETS
 from tests.conftest import START, collection_time, make_config
 from tests.integration.helpers import query, scalar, table_counts
@@ -270,4 +270,22 @@ def test_loading_the_same_response_twice_adds_nothing(offline, tmp_path):
     report = ingest(config, clock=offline.clock.now)
     assert report.load.duplicates_skipped == before["snapshots"]
     assert table_counts(config.duckdb_path) == before
+    assert list((tmp_path / "landing" / "pending").glob("*.json")) == []
+
+
+def test_a_landed_body_corrupted_on_disk_is_quarantined_and_the_rest_loads(offline, tmp_path):
+    config = make_config(offline, tmp_path, projects=[BLOG])
+    landing = Landing(tmp_path)
+    offline.clock.set(collection_time(2))
+    from ingestion.snapshots import SnapshotMeta
+
+    good = SnapshotMeta(BLOG, (), 1, offline.clock.now(), "archive")
+    bad = SnapshotMeta(BLOG, ("URL",), 1, offline.clock.now(), "archive")
+    landing.land_body(good, json.dumps(offline.response(BLOG, (), 1, offline.clock.now())).encode())
+    landing.land_body(bad, b'[{"metricName": "Traffic", "information": [')  # truncated
+    report = load_pending(config, "run-1")
+    assert report.snapshots_loaded == 1
+    assert offline.request_log == []
+    quarantined = tmp_path / "landing" / "quarantine" / f"{bad.snapshot_id}.json"
+    assert quarantined.exists() and quarantined.with_suffix(".reason.txt").exists()
     assert list((tmp_path / "landing" / "pending").glob("*.json")) == []
