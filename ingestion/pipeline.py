@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 import dlt
+from dlt.pipeline.exceptions import PipelineStepFailed
 
 from ingestion import settings, warehouse
 from ingestion.client import ClarityClient, utc_now
@@ -122,13 +123,20 @@ def load_pending(
     source = clarity_source(
         new_pending, new_records, run_id, on_bad_body=landing.quarantine_pending
     )
-    pipeline.extract(source)
-    if os.environ.get(CRASH_AFTER_EXTRACT_ENV) == "1":
-        log.error("%s=1: killing the process between extract and load", CRASH_AFTER_EXTRACT_ENV)
-        os.kill(os.getpid(), signal.SIGKILL)
-    pipeline.normalize()
-    info = pipeline.load()
-    info.raise_on_failed_jobs()
+    try:
+        pipeline.extract(source)
+        if os.environ.get(CRASH_AFTER_EXTRACT_ENV) == "1":
+            log.error("%s=1: killing the process after extract", CRASH_AFTER_EXTRACT_ENV)
+            os.kill(os.getpid(), signal.SIGKILL)
+        pipeline.normalize()
+        info = pipeline.load()
+        info.raise_on_failed_jobs()
+    except PipelineStepFailed as exc:
+        raise LoadFailedError(
+            f"Loading into {config.duckdb_path} failed at dlt's {exc.step} step: "
+            f"{_root_cause(exc)}. Nothing was lost: the responses stay in "
+            f"{landing.pending} and the next run loads them without calling the API."
+        ) from exc
     report.load_ids.extend(info.loads_ids)
     counts = _row_counts(pipeline)
     report.snapshots_loaded = counts.get("snapshots", 0)
@@ -139,6 +147,16 @@ def load_pending(
             landing.archive_loaded(item)
     landing.forget_requests({r["request_id"] for r in new_records})
     return report
+
+
+class LoadFailedError(RuntimeError):
+    """dlt could not load what was landed; the landed files are kept for the next run."""
+
+
+def _root_cause(exc: BaseException) -> str:
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__
+    return f"{exc.__class__.__name__}: {exc}"
 
 
 def _row_counts(pipeline: dlt.Pipeline) -> dict[str, int]:

@@ -229,3 +229,33 @@ def test_a_second_writer_is_refused_while_one_runs(offline, tmp_path):
     assert result.returncode == 1
     assert "clarity ingest (pid" in result.stderr and "spend the same quota twice" in result.stderr
     assert offline.request_log == []
+
+
+def test_a_locked_warehouse_stops_before_spending_and_names_the_holder(offline, tmp_path):
+    import duckdb
+
+    db = tmp_path / "clarity.duckdb"
+    duckdb.connect(str(db)).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(db)!r}); "
+            "print('ready', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        result = run_cli(offline, tmp_path, "ingest", "--now", collection_time(1).isoformat())
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 1
+    assert f"PID {holder.pid}" in result.stderr and "Another process holds" in result.stderr
+    assert offline.request_log == []
+    # once the holder is gone the same command works and nothing was half-written
+    again = run_cli(offline, tmp_path, "ingest", "--now", collection_time(1).isoformat())
+    assert again.returncode == 0, again.stderr
+    assert table_counts(db)["snapshots"] == 10
