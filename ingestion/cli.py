@@ -153,6 +153,21 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_dq_coverage(args: argparse.Namespace) -> int:
+    from ingestion.dq_coverage import coverage, report
+
+    target = args.target or settings.project_root() / "dbt_project" / "target"
+    if not (target / "manifest.json").exists():
+        print(
+            f"clarity: no manifest in {target}: run `./scripts/dbt docs generate` first",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    models = coverage(target)
+    print(report(models))
+    return EXIT_CHECKS_FAILED if any(m.problems for m in models) else EXIT_OK
+
+
 def cmd_serve_offline(args: argparse.Namespace) -> int:
     from ingestion.offline import run_standalone
 
@@ -210,6 +225,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="last loads, quota used today and freshness per project")
     with_now(p)
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser(
+        "dq-coverage", help="grain tests and column docs per dbt model; fails on an uncovered mart"
+    )
+    p.add_argument("--target", type=Path, help="dbt target folder (default dbt_project/target)")
+    p.set_defaults(func=cmd_dq_coverage)
 
     p = sub.add_parser("serve-offline", help="run the offline Clarity service on loopback")
     p.add_argument("--host", default="127.0.0.1")
