@@ -153,6 +153,18 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    from ingestion.publish import publish
+
+    schemas = tuple(args.schema or ["marts"])
+    result = publish(settings.duckdb_path(), args.to, schemas)
+    print(
+        f"published {result.tables} tables ({result.rows} rows) to {result.path} "
+        f"in {result.seconds:.1f} s; open it read-only from BI tools"
+    )
+    return EXIT_OK
+
+
 def cmd_dq_coverage(args: argparse.Namespace) -> int:
     from ingestion.dq_coverage import coverage, report
 
@@ -225,6 +237,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="last loads, quota used today and freshness per project")
     with_now(p)
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("publish", help="write a read-only copy of the marts for BI tools")
+    p.add_argument("--to", type=Path, help="copy path (default <warehouse>_published.duckdb)")
+    p.add_argument("--schema", action="append", help="schema to copy (repeatable; default marts)")
+    p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser(
         "dq-coverage", help="grain tests and column docs per dbt model; fails on an uncovered mart"

@@ -1,0 +1,91 @@
+"""`clarity publish`: a read-only copy of the marts for BI tools. DuckDB allows one writer and a
+reader in another process blocks it, so BI tools read this copy instead of the warehouse file: it
+is written to a temporary file and renamed over the previous copy in one atomic step, so a reader
+keeps the snapshot it opened and the pipeline never waits for it."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SCHEMAS = ("marts",)
+
+
+@dataclass
+class PublishReport:
+    path: Path
+    tables: int
+    rows: int
+    seconds: float
+
+
+def published_path(duckdb_path: Path) -> Path:
+    configured = os.environ.get("CLARITY_PUBLISHED_PATH")
+    if configured:
+        return Path(configured).expanduser().resolve()
+    return duckdb_path.with_name(f"{duckdb_path.stem}_published.duckdb")
+
+
+def _relations(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[tuple[str, str]]:
+    rows = con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_catalog = 'warehouse' and table_schema in (select unnest(?)) "
+        "order by 1, 2",
+        [list(schemas)],
+    ).fetchall()
+    return [(schema, name) for schema, name in rows]
+
+
+def publish(
+    duckdb_path: Path, target: Path | None = None, schemas: tuple[str, ...] = DEFAULT_SCHEMAS
+) -> PublishReport:
+    """Copy the tables and views of `schemas` (as tables) into a fresh file, then rename it."""
+    started = time.perf_counter()
+    target = target or published_path(duckdb_path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    tables = rows = 0
+    if not duckdb_path.exists():
+        raise RuntimeError(f"{duckdb_path} does not exist: run ingestion and dbt build first")
+    con = duckdb.connect(str(tmp))
+    try:
+        try:
+            con.execute(f"attach '{duckdb_path}' as warehouse (read_only)")
+        except duckdb.IOException as exc:
+            raise RuntimeError(
+                f"Cannot read {duckdb_path}: {exc}. A writer (ingest, dbt) holds it; publish "
+                "after it finishes."
+            ) from None
+        relations = _relations(con, schemas)
+        if not relations:
+            raise RuntimeError(
+                f"{duckdb_path} has no tables in schema(s) {', '.join(schemas)}: "
+                "run dbt build first"
+            )
+        for schema in sorted({schema for schema, _ in relations}):
+            con.execute(f'create schema "{schema}"')
+        for schema, name in relations:
+            con.execute(
+                f'create table "{schema}"."{name}" as select * from warehouse."{schema}"."{name}"'
+            )
+            rows += con.execute(f'select count(*) from "{schema}"."{name}"').fetchall()[0][0]
+            tables += 1
+        con.execute("detach warehouse")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, target)
+    seconds = time.perf_counter() - started
+    log.info("published %d tables (%d rows) to %s in %.1f s", tables, rows, target, seconds)
+    return PublishReport(target, tables, rows, seconds)
