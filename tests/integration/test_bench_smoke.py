@@ -1,0 +1,36 @@
+"""A tiny run of scripts/bench: every step runs, the baseline builds an equivalent raw table, and
+the report carries the figures and ratios."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ingestion import bench
+from tests.integration.helpers import scalar
+
+pytestmark = pytest.mark.integration
+
+
+def test_bench_smoke_run_reports_every_figure(tmp_path):
+    out = tmp_path / "benchmarks.md"
+    assert (
+        bench.main(["--preset", "smoke", "--work", str(tmp_path / "work"), "--out", str(out)]) == 0
+    )
+    text = out.read_text()
+    for label in ("short", "long"):
+        ours = scalar(
+            tmp_path / "work" / label / "clarity.duckdb",
+            "select count(*) from clarity_raw.metric_rows",
+        )
+        baseline = scalar(
+            tmp_path / "work" / f"baseline_{label}.duckdb",
+            "select count(*) from clarity_raw.metric_rows",
+        )
+        assert ours == baseline > 0
+        assert f"ingest {label}: clarity import" in text
+        assert f"dbt full refresh ({label})" in text and f"dbt incremental ({label})" in text
+    assert re.search(r"\| ingestion slope: .* \| [0-9.]+ \| <= 5 \|", text)
+    assert re.search(r"\| dbt incremental: 4 d / 2 d \| [0-9.]+ \| <= 1.5 \|", text)
+    assert "dbt fixed overhead" in text and "peak MiB" in text
