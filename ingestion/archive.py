@@ -135,7 +135,7 @@ def _import(
             continue
         seen[sid] = (sha, path)
         candidates.append((meta, body, path))
-    loaded = warehouse.body_hashes(config.duckdb_path, [m.snapshot_id for m, _, _ in candidates])
+    loaded = warehouse.body_hashes(config.warehouse, [m.snapshot_id for m, _, _ in candidates])
     for meta, body, path in candidates:
         sid = meta.snapshot_id
         if sid in loaded:

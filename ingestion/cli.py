@@ -40,12 +40,12 @@ def _config(args: argparse.Namespace, *, require_tokens: bool = True):
     return config
 
 
-def _run_checks(args: argparse.Namespace, duckdb_path: Path, load_ids: list[str]) -> int:
+def _run_checks(args: argparse.Namespace, warehouse, load_ids: list[str]) -> int:
     if getattr(args, "no_checks", False) or not load_ids:
         return EXIT_OK
     from ingestion.quality import run_raw_checkpoint
 
-    result = run_raw_checkpoint(duckdb_path, load_ids)
+    result = run_raw_checkpoint(warehouse, load_ids)
     print(result.summary())
     if not result.success:
         print(
@@ -73,10 +73,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         )
     print(
         f"loaded {load.snapshots_loaded} snapshot(s), {load.rows_loaded} metric row(s), "
-        f"{load.requests_loaded} request record(s) into {config.duckdb_path}"
+        f"{load.requests_loaded} request record(s) into {config.warehouse.label}"
         + (" (finished a pending package first)" if load.finished_pending_package else "")
     )
-    status = _run_checks(args, config.duckdb_path, load.load_ids)
+    status = _run_checks(args, config.warehouse, load.load_ids)
     if status != EXIT_OK:
         return status
     return EXIT_PARTIAL if report.had_errors else EXIT_OK
@@ -120,7 +120,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     )
     for error in report.errors:
         print(f"  error: {error}", file=sys.stderr)
-    status = _run_checks(args, config.duckdb_path, report.load.load_ids)
+    status = _run_checks(args, config.warehouse, report.load.load_ids)
     if status != EXIT_OK:
         return status
     return EXIT_PARTIAL if report.errors else EXIT_OK
@@ -131,9 +131,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     from ingestion.status import project_statuses
 
     now = args.now or datetime.now(timezone.utc)
-    path = settings.duckdb_path()
-    statuses = project_statuses(path, now)
-    print(f"warehouse: {path}")
+    from ingestion.destinations import Warehouse
+
+    warehouse = Warehouse.from_env()
+    statuses = project_statuses(warehouse, now)
+    print(f"warehouse: {warehouse.label}")
     if not statuses:
         print("  nothing loaded yet: run `clarity ingest` (or ./scripts/demo)")
     for s in statuses:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ingestion import settings
 from ingestion.client import canonical_dimensions
+from ingestion.destinations import Warehouse
 from ingestion.errors import ConfigurationError
 from ingestion.plan import PlanPolicy
 
@@ -39,6 +40,11 @@ class IngestConfig:
     duckdb_path: Path = field(default_factory=settings.duckdb_path)
     data_dir: Path = field(default_factory=settings.data_dir)
     retry_delay: float = 2.0
+
+    @property
+    def warehouse(self) -> Warehouse:
+        """The raw layer's destination: env CLARITY_DESTINATION (duckdb by default)."""
+        return Warehouse.from_env(self.duckdb_path)
 
     def project(self, name: str) -> ProjectConfig:
         for project in self.projects:

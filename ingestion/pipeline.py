@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 import dlt
 from dlt.pipeline.exceptions import PipelineStepFailed
@@ -37,12 +36,12 @@ log = logging.getLogger(__name__)
 CRASH_AFTER_EXTRACT_ENV = "CLARITY_TEST_CRASH_AFTER_EXTRACT"
 
 
-def make_pipeline(duckdb_path: Path, data_dir: Path) -> dlt.Pipeline:
+def make_pipeline(config: IngestConfig) -> dlt.Pipeline:
     use_project_settings_dir()
-    duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    data_dir = config.data_dir
     return dlt.pipeline(
         pipeline_name=settings.PIPELINE_NAME,
-        destination=dlt.destinations.duckdb(str(duckdb_path)),
+        destination=config.warehouse.dlt_destination(),
         dataset_name=settings.DATASET_NAME,
         pipelines_dir=str(data_dir / ".dlt_pipelines"),
     )
@@ -96,7 +95,7 @@ def load_pending(
 ) -> LoadReport:
     """Load every landed body and request record that is not in the warehouse yet."""
     report = LoadReport()
-    pipeline = pipeline or make_pipeline(config.duckdb_path, config.data_dir)
+    pipeline = pipeline or make_pipeline(config)
     landing = Landing(config.data_dir)
     finished = finish_pending_package(pipeline)
     report.finished_pending_package = bool(finished)
@@ -104,10 +103,10 @@ def load_pending(
     pending = landing.pending_snapshots()
     records = landing.pending_request_records()
     loaded_sids = warehouse.existing_ids(
-        config.duckdb_path, "snapshots", "snapshot_id", [p.snapshot_id for p in pending]
+        config.warehouse, "snapshots", "snapshot_id", [p.snapshot_id for p in pending]
     )
     loaded_rids = warehouse.existing_ids(
-        config.duckdb_path, "requests", "request_id", [r["request_id"] for r in records]
+        config.warehouse, "requests", "request_id", [r["request_id"] for r in records]
     )
     new_pending: list[PendingSnapshot] = []
     for item in pending:
@@ -133,7 +132,7 @@ def load_pending(
         info.raise_on_failed_jobs()
     except PipelineStepFailed as exc:
         raise LoadFailedError(
-            f"Loading into {config.duckdb_path} failed at dlt's {exc.step} step: "
+            f"Loading into {config.warehouse.label} failed at dlt's {exc.step} step: "
             f"{_root_cause(exc)}. Nothing was lost: the responses stay in "
             f"{landing.pending} and the next run loads them without calling the API."
         ) from exc
@@ -186,7 +185,7 @@ def quota_views(
     """Requests spent today per project: the warehouse's requests table and the landed records not
     loaded yet, cross-checked with the quota ledger in dlt's state (the larger count wins)."""
     today = to_utc(now).date()
-    facts = warehouse.project_facts(config.duckdb_path, today)
+    facts = warehouse.project_facts(config.warehouse, today)
     landing = Landing(config.data_dir)
     pending_ids: dict[str, set[str]] = {}
     pending_429: set[str] = set()
@@ -240,7 +239,7 @@ def make_plans(
     force: bool = False,
     projects: Sequence[str] | None = None,
 ) -> list[ProjectPlan]:
-    pipeline = pipeline or make_pipeline(config.duckdb_path, config.data_dir)
+    pipeline = pipeline or make_pipeline(config)
     views = quota_views(config, now, pipeline)
     plans = []
     for name in projects or config.project_names:
@@ -281,7 +280,7 @@ def _ingest(
     projects: Sequence[str] | None,
 ) -> IngestReport:
     report = IngestReport(run_id=uuid.uuid4().hex)
-    pipeline = make_pipeline(config.duckdb_path, config.data_dir)
+    pipeline = make_pipeline(config)
     # anything an earlier run left behind is loaded first, so planning sees it
     early = load_pending(config, report.run_id, pipeline=pipeline)
     plans = make_plans(config, clock(), pipeline=pipeline, force=force, projects=projects)

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import duckdb
-
 from ingestion import settings
+from ingestion.destinations import Warehouse
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -199,16 +198,19 @@ class QualityReport:
         return "\n".join(lines)
 
 
-def run_raw_checkpoint(duckdb_path: str | Path, load_ids: list[str]) -> QualityReport:
+def run_raw_checkpoint(warehouse: Warehouse | str | Path, load_ids: list[str]) -> QualityReport:
     """Validate the rows of `load_ids` in the three raw tables and return the report.
 
-    The DuckDB file is opened read-only and closed before returning. A table without rows in
+    `warehouse` is a Warehouse or the path of a DuckDB file; it is opened read-only and closed
+    before returning. A table without rows in
     these loads is skipped (and said so in the summary), except that metric_rows is still checked
     for volume when the loaded snapshots announce rows.
     """
     started = time.perf_counter()
     load_ids = [str(load_id) for load_id in load_ids]
-    frames, existing_snapshot_ids = _read_loaded_rows(Path(duckdb_path), load_ids)
+    if not isinstance(warehouse, Warehouse):
+        warehouse = Warehouse("duckdb", duckdb_path=Path(warehouse))
+    frames, existing_snapshot_ids = _read_loaded_rows(warehouse, load_ids)
 
     # Volume: when the loaded snapshots announce rows, metric_rows must have some.
     rows_announced = _announced_row_count(frames["snapshots"]) > 0
@@ -248,44 +250,28 @@ def run_raw_checkpoint(duckdb_path: str | Path, load_ids: list[str]) -> QualityR
 
 
 def _read_loaded_rows(
-    duckdb_path: Path, load_ids: Sequence[str]
+    warehouse: Warehouse, load_ids: Sequence[str]
 ) -> tuple[dict[str, pd.DataFrame | None], list[str]]:
     """Rows of the given loads per table (None when the table does not exist) and the snapshot
     ids, anywhere in `snapshots`, that the loaded metric rows refer to."""
-    if not duckdb_path.exists():
-        raise FileNotFoundError(
-            f"DuckDB file {duckdb_path} does not exist: run the ingestion first or set "
-            "CLARITY_DUCKDB_PATH to the file the loader wrote."
-        )
-    try:
-        connection = duckdb.connect(str(duckdb_path), read_only=True)
-    except (duckdb.ConnectionException, duckdb.IOException) as error:
-        raise RuntimeError(
-            f"Cannot open {duckdb_path} read-only ({error}). Close other connections to this "
-            "file (e.g. the dlt pipeline's, or a read-write one in this process) first."
-        ) from error
-    try:
-        existing = {
-            row[0]
-            for row in connection.execute(
-                "select table_name from information_schema.tables where table_schema = ?",
-                [RAW_SCHEMA],
-            ).fetchall()
-        }
+    with warehouse.reader() as reader:
+        if reader is None:
+            raise FileNotFoundError(
+                f"{warehouse.label} does not exist: run the ingestion first or set "
+                "CLARITY_DUCKDB_PATH to the file the loader wrote."
+            )
+        existing = reader.tables(RAW_SCHEMA)
         frames: dict[str, pd.DataFrame | None] = {}
         for table in TABLES:
             if table not in existing:
                 frames[table] = None
             elif not load_ids:
-                frames[table] = connection.execute(
-                    f"select * from {RAW_SCHEMA}.{table} limit 0"
-                ).df()
+                frames[table] = reader.dataframe(f"select * from {RAW_SCHEMA}.{table} limit 0")
             else:
-                frames[table] = connection.execute(
-                    f"select * from {RAW_SCHEMA}.{table} where _dlt_load_id in "
-                    f"({_placeholders(load_ids)})",
-                    list(load_ids),
-                ).df()
+                frames[table] = reader.dataframe(
+                    f"select * from {RAW_SCHEMA}.{table} where _dlt_load_id = any(?)",
+                    [list(load_ids)],
+                )
         snapshot_ids: list[str] = []
         metric_rows = frames["metric_rows"]
         if "snapshots" in existing and metric_rows is not None and "snapshot_id" in metric_rows:
@@ -293,14 +279,12 @@ def _read_loaded_rows(
             if referenced:
                 snapshot_ids = [
                     row[0]
-                    for row in connection.execute(
+                    for row in reader.fetchall(
                         f"select distinct snapshot_id from {RAW_SCHEMA}.snapshots "
-                        f"where snapshot_id in ({_placeholders(referenced)})",
-                        referenced,
-                    ).fetchall()
+                        "where snapshot_id = any(?)",
+                        [referenced],
+                    )
                 ]
-    finally:
-        connection.close()
     return frames, snapshot_ids
 
 
@@ -308,10 +292,6 @@ def _empty_frame() -> pd.DataFrame:
     import pandas as pd  # noqa: PLC0415 - pandas stays off the import path
 
     return pd.DataFrame()
-
-
-def _placeholders(values: Sequence[Any]) -> str:
-    return ", ".join("?" for _ in values)
 
 
 def _announced_row_count(snapshots: pd.DataFrame | None) -> int:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from ingestion import settings
-from ingestion.warehouse import _table_exists, read_only
+from ingestion.destinations import Warehouse
 
 RAW = settings.DATASET_NAME
 
@@ -28,13 +27,13 @@ class ProjectStatus:
         return (now - self.last_fetched_at).total_seconds() / 3600
 
 
-def project_statuses(path: Path, now: datetime) -> list[ProjectStatus]:
+def project_statuses(warehouse: Warehouse, now: datetime) -> list[ProjectStatus]:
     start = datetime(now.year, now.month, now.day, tzinfo=timezone.utc)
     end = start + timedelta(days=1)
-    with read_only(path) as con:
-        if con is None or not _table_exists(con, "snapshots"):
+    with warehouse.reader() as reader:
+        if reader is None or not reader.table_exists(RAW, "snapshots"):
             return []
-        has_requests = _table_exists(con, "requests")
+        has_requests = reader.table_exists(RAW, "requests")
         requests_sql = (
             f"""select project,
                 count(*) filter (where counted_against_quota) as spent,
@@ -44,7 +43,7 @@ def project_statuses(path: Path, now: datetime) -> list[ProjectStatus]:
             else "select null as project, 0 as spent, 0 as errors where false"
         )
         params = [start, end] if has_requests else []
-        rows = con.execute(
+        rows = reader.fetchall(
             f"""
             with snaps as (
                 select project, count(*) as snapshots, max(fetched_at) as last_fetched_at,
@@ -64,7 +63,7 @@ def project_statuses(path: Path, now: datetime) -> list[ProjectStatus]:
             order by s.project
             """,
             params,
-        ).fetchall()
+        )
     return [
         ProjectStatus(
             project=row[0],

@@ -253,7 +253,7 @@ def test_a_locked_warehouse_stops_before_spending_and_names_the_holder(offline, 
         holder.kill()
         holder.wait()
     assert result.returncode == 1
-    assert f"PID {holder.pid}" in result.stderr and "Another process holds" in result.stderr
+    assert f"PID {holder.pid}" in result.stderr and "Another connection holds" in result.stderr
     assert offline.request_log == []
     # once the holder is gone the same command works and nothing was half-written
     again = run_cli(offline, tmp_path, "ingest", "--now", collection_time(1).isoformat())

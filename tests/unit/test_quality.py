@@ -285,5 +285,5 @@ def test_missing_file_says_what_to_do(tmp_path: Path) -> None:
 def test_open_read_write_connection_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "busy.duckdb"
     with duckdb.connect(str(path)):
-        with pytest.raises(RuntimeError, match="Close other connections"):
+        with pytest.raises(RuntimeError, match="Another connection holds the DuckDB file"):
             run_raw_checkpoint(path, [CLEAN])
