@@ -88,6 +88,11 @@ def run_demo(*, days: int = 35, seed: int = 7, run_dbt: bool = True) -> int:
         if code == 0:
             code, _ = dbt(["docs", "generate"], duckdb_path)
         status = status or code
+    if run_dbt and status == 0:
+        from ingestion.highlights import print_highlights
+
+        print()
+        print_highlights(duckdb_path)
     print()
     print(f"Demo: {len(config.projects)} projects x {days} days from the offline service")
     print(

@@ -1,11 +1,23 @@
 {#- The column cast to `data_type` if `relation` has it, else a null of that type.
     dlt only creates a raw column once some row carried a non-null value for it, so a key the
-    API has never sent (e.g. distantUserCount) has no column yet. -#}
+    API has never sent (e.g. distantUserCount) has no column yet.
+    In a dbt unit test the relation is the fixture CTE of a source (`__dbt__cte__<source>__<table>`,
+    no graph available); the fixture has the columns of the real source table, so that table is
+    the one inspected (the project's source names equal their schemas: clarity_raw). -#}
 {% macro clarity_column_or_null(relation, column_name, data_type) -%}
     {%- set wanted = column_name | lower -%}
-    {%- set ns = namespace(found=none) -%}
+    {%- set ns = namespace(found=none, inspected=relation) -%}
     {%- if execute -%}
-        {%- for column in adapter.get_columns_in_relation(relation) -%}
+        {%- if relation.is_cte and relation.identifier.startswith('__dbt__cte__') -%}
+            {#- `__dbt__cte__<source name>__<table>`; our source names equal their schemas -#}
+            {%- set parts = relation.identifier[12:].split('__', 1) -%}
+            {%- if parts | length == 2 -%}
+                {%- set ns.inspected = api.Relation.create(
+                    database=target.database, schema=parts[0], identifier=parts[1]
+                ) -%}
+            {%- endif -%}
+        {%- endif -%}
+        {%- for column in adapter.get_columns_in_relation(ns.inspected) -%}
             {%- if column.name | lower == wanted -%}
                 {%- set ns.found = column.name -%}
             {%- endif -%}

@@ -18,8 +18,10 @@ renamed as (
         cast(block_index as {{ dbt.type_int() }}) as block_index,
         cast(row_index as {{ dbt.type_int() }}) as row_index,
 
-        -- dimensions (null when not requested)
-        {{ clarity_column_or_null(raw, 'url', dbt.type_string()) }} as url,
+        -- dimensions (null when not requested); secret-looking query values masked
+        {{ clarity_mask_secret_params(
+            clarity_column_or_null(raw, 'url', dbt.type_string())
+        ) }} as page_url_raw,
         {{ clarity_column_or_null(raw, 'device', dbt.type_string()) }} as device,
         {{ clarity_column_or_null(raw, 'browser', dbt.type_string()) }} as browser,
         {{ clarity_column_or_null(raw, 'os', dbt.type_string()) }} as os,
@@ -28,7 +30,9 @@ renamed as (
         {{ clarity_column_or_null(raw, 'medium', dbt.type_string()) }} as medium,
         {{ clarity_column_or_null(raw, 'campaign', dbt.type_string()) }} as campaign,
         {{ clarity_column_or_null(raw, 'channel', dbt.type_string()) }} as channel,
-        {{ clarity_column_or_null(raw, 'name', dbt.type_string()) }} as item_name,
+        {{ clarity_mask_secret_params(
+            clarity_column_or_null(raw, 'name', dbt.type_string())
+        ) }} as item_name,
 
         -- frustration blocks
         {{ clarity_count_to_int(

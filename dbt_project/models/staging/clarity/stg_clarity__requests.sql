@@ -21,7 +21,9 @@ renamed as (
         -- request
         {{ clarity_column_or_null(raw, 'parameters', dbt.type_string()) }} as query_string,
         {{ clarity_column_or_null(raw, 'num_of_days', dbt.type_int()) }} as num_of_days,
-        {{ clarity_column_or_null(raw, 'dimensions', dbt.type_string()) }} as dimensions,
+        coalesce(
+            {{ clarity_column_or_null(raw, 'dimensions', dbt.type_string()) }}, ''
+        ) as dimensions,
         {{ clarity_column_or_null(raw, 'attempt', dbt.type_int()) }} as attempt,
         {{ clarity_column_or_null(raw, 'origin', dbt.type_string()) }} as origin,
 

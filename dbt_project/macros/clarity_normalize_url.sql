@@ -1,0 +1,74 @@
+{#- The normalised page URL of the raw URL text `expression` (see docs block
+    `clarity_page_url`): scheme and host lower-cased, user info and default ports (:80 for http,
+    :443 for https) removed, fragment removed, query parameters dropped except those listed in
+    var('clarity_url_keep_params') (tracking and secret parameters are never kept; kept ones
+    are emitted in the order of the var), a final `index.html` and trailing slashes folded, the
+    root written `https://host/`. The path is otherwise kept byte for byte (case and
+    percent-encoding). A URL without `://` is treated as a bare path. Null stays null.
+    Same rule as ingestion/offline/urls.py (canonical_url) when no parameter is kept.
+    Portable: trim, split_part, position, lower, ltrim and regexp_replace exist with these
+    meanings on DuckDB and PostgreSQL. -#}
+{% macro clarity_normalize_url(expression) -%}
+    {%- set tracking = [
+        'gclid', 'gbraid', 'wbraid', 'dclid', 'fbclid', 'msclkid', 'yclid', 'twclid', 'ttclid',
+        'li_fat_id', 'igshid', 'mc_cid', 'mc_eid', '_ga', '_gl', '_hsenc', '_hsmi'
+    ] -%}
+    {%- set secret = var('clarity_secret_params', []) | map('lower') | list -%}
+    {%- set keep = [] -%}
+    {%- for name in var('clarity_url_keep_params', []) -%}
+        {%- if not modules.re.match('^[A-Za-z0-9_.-]+$', name) -%}
+            {{ exceptions.raise_compiler_error(
+                "clarity_url_keep_params: '" ~ name ~ "' is not a plain parameter name"
+            ) }}
+        {%- endif -%}
+        {%- set lowered = name | lower -%}
+        {%- if not lowered.startswith('utm_') and lowered not in tracking
+            and lowered not in secret -%}
+            {%- do keep.append(name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+
+    {#- the pieces, each an SQL expression built on the previous ones -#}
+    {%- set no_fragment = "split_part(trim(" ~ expression ~ "), '#', 1)" -%}
+    {%- set base = "split_part(" ~ no_fragment ~ ", '?', 1)" -%}
+    {%- set scheme = "lower(split_part(" ~ base ~ ", '://', 1))" -%}
+    {%- set after_scheme = "regexp_replace(" ~ base ~ ", '^[^/?#]*://', '')" -%}
+    {%- set host_port =
+        "lower(regexp_replace(split_part(" ~ after_scheme ~ ", '/', 1), '^.*@', ''))" -%}
+    {%- set path = "regexp_replace(" ~ after_scheme ~ ", '^[^/]*', '')" -%}
+
+    {%- set folded_path = "coalesce(nullif(regexp_replace(regexp_replace(" ~ path
+        ~ ", '/index[.]html$', '/'), '/+$', ''), ''), '/')" -%}
+    {%- set folded_base = "coalesce(nullif(regexp_replace(regexp_replace(" ~ base
+        ~ ", '/index[.]html$', '/'), '/+$', ''), ''), '/')" -%}
+
+    {#- kept parameters: `&name=value` for each kept name present (last occurrence wins) -#}
+    {%- if keep | length == 0 -%}
+        {%- set query = "''" -%}
+    {%- else -%}
+        {%- set params = "('&' || regexp_replace(" ~ no_fragment ~ ", '^[^?]*[?]?', ''))" -%}
+        {%- set parts = [] -%}
+        {%- for name in keep -%}
+            {%- do parts.append(
+                "case when position('&" ~ name ~ "=' in " ~ params ~ ") > 0 then '&" ~ name
+                ~ "=' || regexp_replace(" ~ params ~ ", '^.*&" ~ (name | replace('.', '[.]'))
+                ~ "=([^&]*).*$', '\\1') else '' end"
+            ) -%}
+        {%- endfor -%}
+        {%- set kept = "ltrim(" ~ (parts | join(' || ')) ~ ", '&')" -%}
+        {%- set query = "case when " ~ kept ~ " = '' then '' else '?' || " ~ kept ~ " end" -%}
+    {%- endif %}
+
+    case
+        when position('://' in {{ base }}) = 0 then {{ folded_base }}
+        else
+            {{ scheme }} || '://'
+            || case
+                when {{ scheme }} = 'http' then regexp_replace({{ host_port }}, ':(80)?$', '')
+                when {{ scheme }} = 'https' then regexp_replace({{ host_port }}, ':(443)?$', '')
+                else regexp_replace({{ host_port }}, ':$', '')
+            end
+            || {{ folded_path }}
+            || {{ query }}
+    end
+{%- endmacro %}

@@ -1,0 +1,13 @@
+{#- The six frustration signals, in wire order: `key` is the column prefix used everywhere
+    downstream (`<key>_base_sessions`, `<key>_sessions`, `<key>_rate`), `block` the API's
+    metricName. The one list every model and test loops over. -#}
+{% macro clarity_signals() -%}
+    {{ return([
+        {'key': 'dead_click', 'block': 'DeadClickCount'},
+        {'key': 'excessive_scroll', 'block': 'ExcessiveScroll'},
+        {'key': 'rage_click', 'block': 'RageClickCount'},
+        {'key': 'quick_back', 'block': 'QuickbackClick'},
+        {'key': 'script_error', 'block': 'ScriptErrorCount'},
+        {'key': 'error_click', 'block': 'ErrorClickCount'},
+    ]) }}
+{%- endmacro %}

@@ -1,0 +1,259 @@
+{#- One row per project and UTC date, from the first to the last date seen (a date some window
+    overlaps or on which a request was sent): the day's collection (requests sent that UTC
+    day, their outcome, quota used, snapshots stored) and whether the date got a daily site
+    value, and if not, why. -#}
+with
+
+requests as (
+
+    select
+        project,
+        dimensions,
+        cast({{ clarity_utc_timestamp('requested_at') }} as date) as request_date,
+        http_status,
+        is_counted_against_quota,
+        (
+            error_class is not null
+            or http_status is null
+            or http_status < 200
+            or http_status >= 300
+        ) as is_failed
+    from {{ ref('stg_clarity__requests') }}
+
+),
+
+request_days as (
+
+    -- count() of a case without else counts the rows where the condition holds
+    select
+        project,
+        request_date as activity_date,
+        count(*) as requests,
+        count(case when is_failed then 1 end) as failed_requests,
+        count(case when http_status = 429 then 1 end) as rate_limited_requests,
+        count(
+            case when http_status >= 400 and http_status < 500 and http_status <> 429 then 1 end
+        ) as client_error_requests,
+        count(case when http_status >= 500 then 1 end) as server_error_requests,
+        count(case when http_status is null then 1 end) as no_response_requests,
+        count(case when is_counted_against_quota then 1 end) as quota_used,
+        count(case when is_failed and dimensions = '' then 1 end) as failed_site_requests
+    from requests
+    group by project, request_date
+
+),
+
+snapshots as (
+
+    select
+        project,
+        fetched_at,
+        dimensions,
+        cast({{ clarity_utc_timestamp('fetched_at') }} as date) as fetch_date
+    from {{ ref('stg_clarity__snapshots') }}
+
+),
+
+fetch_days as (
+
+    select
+        project,
+        fetch_date as activity_date,
+        count(*) as snapshots_fetched
+    from snapshots
+    group by project, fetch_date
+
+),
+
+last_site_fetch as (
+
+    select
+        project,
+        max(fetched_at) as last_site_fetched_at
+    from snapshots
+    where dimensions = ''
+    group by project
+
+),
+
+site_windows as (
+
+    select
+        project,
+        activity_date,
+        max(case when num_of_days = 1 then day_coverage end) as best_one_day_coverage,
+        max(case when num_of_days > 1 then 1 else 0 end) as has_multi_day_window
+    from {{ ref('int_snapshot_days_overlapped') }}
+    where dimensions = ''
+    group by project, activity_date
+
+),
+
+chosen_days as (
+
+    select
+        project,
+        activity_date,
+        max(case when dimensions = '' then snapshot_id end) as site_snapshot_id,
+        count(*) as dimension_sets_with_value
+    from {{ ref('int_snapshots_chosen_daily') }}
+    group by project, activity_date
+
+),
+
+dates_seen as (
+
+    select
+        project,
+        activity_date
+    from {{ ref('int_snapshot_days_overlapped') }}
+    union all
+    select
+        project,
+        fetch_date as activity_date
+    from snapshots
+    union all
+    select
+        project,
+        request_date as activity_date
+    from requests
+
+),
+
+project_ranges as (
+
+    select
+        project,
+        min(activity_date) as first_date,
+        max(activity_date) as last_date
+    from dates_seen
+    group by project
+
+),
+
+digits as (
+
+    select 0 as digit
+    {%- for digit in range(1, 10) %}
+    union all
+    select {{ digit }} as digit
+    {%- endfor %}
+
+),
+
+day_numbers as (
+
+    -- 0 .. 9999: enough for 27 years of history
+    select
+        thousands.digit * 1000 + hundreds.digit * 100 + tens.digit * 10 + units.digit
+            as day_number
+    from digits as thousands
+    cross join digits as hundreds
+    cross join digits as tens
+    cross join digits as units
+
+),
+
+spine as (
+
+    select
+        project_ranges.project,
+        cast(
+            {{ dbt.dateadd('day', 'day_numbers.day_number', 'project_ranges.first_date') }} as date
+        ) as activity_date
+    from project_ranges
+    inner join day_numbers
+        on
+            day_numbers.day_number
+            <= {{ dbt.datediff('project_ranges.first_date', 'project_ranges.last_date', 'day') }}
+
+),
+
+joined as (
+
+    select
+        spine.project,
+        spine.activity_date,
+        chosen_days.site_snapshot_id,
+        coalesce(chosen_days.dimension_sets_with_value, 0) as dimension_sets_with_value,
+        site_windows.best_one_day_coverage,
+        coalesce(site_windows.has_multi_day_window, 0) = 1 as has_multi_day_window,
+        coalesce(next_day.failed_site_requests, 0) > 0 as had_failed_site_request,
+        last_site_fetch.last_site_fetched_at,
+        coalesce(request_days.requests, 0) as requests,
+        coalesce(request_days.failed_requests, 0) as failed_requests,
+        coalesce(request_days.rate_limited_requests, 0) as rate_limited_requests,
+        coalesce(request_days.client_error_requests, 0) as client_error_requests,
+        coalesce(request_days.server_error_requests, 0) as server_error_requests,
+        coalesce(request_days.no_response_requests, 0) as no_response_requests,
+        coalesce(request_days.quota_used, 0) as quota_used,
+        coalesce(fetch_days.snapshots_fetched, 0) as snapshots_fetched,
+        {{ dbt.dateadd('day', 1, 'cast(spine.activity_date as ' ~ dbt.type_timestamp() ~ ')') }}
+            as day_end_utc,
+        {{ clarity_utc_timestamp('last_site_fetch.last_site_fetched_at') }}
+            as last_site_fetched_utc
+    from spine
+    left join chosen_days
+        on
+            spine.project = chosen_days.project
+            and spine.activity_date = chosen_days.activity_date
+    left join site_windows
+        on
+            spine.project = site_windows.project
+            and spine.activity_date = site_windows.activity_date
+    left join request_days
+        on
+            spine.project = request_days.project
+            and spine.activity_date = request_days.activity_date
+    -- the site request sent the next UTC day is the one whose window would have covered the date
+    left join request_days as next_day
+        on
+            spine.project = next_day.project
+            and cast({{ dbt.dateadd('day', 1, 'spine.activity_date') }} as date)
+            = next_day.activity_date
+    left join fetch_days
+        on
+            spine.project = fetch_days.project
+            and spine.activity_date = fetch_days.activity_date
+    left join last_site_fetch
+        on spine.project = last_site_fetch.project
+
+),
+
+final as (
+
+    select
+        -- ids
+        {{ clarity_surrogate_key(['project', 'activity_date']) }} as collection_day_id,
+        project,
+        activity_date,
+
+        -- daily site value
+        site_snapshot_id is null as is_missing,
+        case
+            when site_snapshot_id is not null then null
+            when had_failed_site_request then 'request_failed'
+            when last_site_fetched_utc < day_end_utc then 'awaiting_collection'
+            when best_one_day_coverage is not null then 'coverage_below_threshold'
+            when has_multi_day_window then 'only_multi_day_window'
+            else 'not_collected'
+        end as missing_reason,
+        site_snapshot_id,
+        best_one_day_coverage as day_coverage,
+        dimension_sets_with_value,
+
+        -- collection that UTC day
+        requests,
+        failed_requests,
+        rate_limited_requests,
+        client_error_requests,
+        server_error_requests,
+        no_response_requests,
+        quota_used,
+        snapshots_fetched
+
+    from joined
+
+)
+
+select * from final

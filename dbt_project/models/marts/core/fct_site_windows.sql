@@ -1,0 +1,96 @@
+{#- One row per site-level (no dimension) snapshot, whatever its numOfDays: the same measures
+    as fct_site_daily over the snapshot's own rolling window, as received. Windows overlap:
+    never sum or difference these rows. -#}
+with
+
+snapshots as (
+
+    select
+        snapshot_id,
+        project,
+        num_of_days,
+        fetched_at,
+        window_start_at,
+        window_end_at
+    from {{ ref('stg_clarity__snapshots') }}
+    where dimensions = ''
+
+),
+
+site_metrics as (
+
+    select
+        snapshot_id,
+        {%- for signal in clarity_signals() %}
+        {{ signal.key }}_base_sessions,
+        {{ signal.key }}_sessions,
+        {%- endfor %}
+        sessions,
+        bot_sessions,
+        distinct_users,
+        page_views,
+        pages_per_session,
+        avg_scroll_depth,
+        avg_total_time_seconds,
+        avg_active_time_seconds
+    from {{ ref('int_snapshot_metrics_pivoted') }}
+    where dimensions = ''
+
+),
+
+daily_choice as (
+
+    -- with a coverage threshold of 0.5 or less one window could serve two dates: keep the first
+    select
+        snapshot_id,
+        min(activity_date) as activity_date
+    from {{ ref('int_snapshots_chosen_daily') }}
+    where dimensions = ''
+    group by snapshot_id
+
+),
+
+final as (
+
+    select
+        -- ids
+        snapshots.snapshot_id,
+        snapshots.project,
+        snapshots.num_of_days,
+        daily_choice.activity_date as chosen_for_date,
+
+        -- traffic and engagement (an empty window counts as zero sessions)
+        coalesce(site_metrics.sessions, 0) as sessions,
+        coalesce(site_metrics.bot_sessions, 0) as bot_sessions,
+        coalesce(site_metrics.distinct_users, 0) as distinct_users,
+        coalesce(site_metrics.page_views, 0) as page_views,
+        site_metrics.pages_per_session,
+        site_metrics.avg_scroll_depth,
+        site_metrics.avg_total_time_seconds,
+        site_metrics.avg_active_time_seconds,
+
+        -- frustration signals
+        {%- for signal in clarity_signals() %}
+        coalesce(site_metrics.{{ signal.key }}_base_sessions, 0)
+            as {{ signal.key }}_base_sessions,
+        coalesce(site_metrics.{{ signal.key }}_sessions, 0) as {{ signal.key }}_sessions,
+        {{ clarity_safe_divide(
+            'site_metrics.' ~ signal.key ~ '_sessions',
+            'site_metrics.' ~ signal.key ~ '_base_sessions'
+        ) }} as {{ signal.key }}_rate,
+        {%- endfor %}
+
+        -- window (UTC)
+        snapshots.fetched_at,
+        snapshots.window_start_at,
+        snapshots.window_end_at
+
+    from snapshots
+    left join site_metrics
+        on snapshots.snapshot_id = site_metrics.snapshot_id
+    left join daily_choice
+        on snapshots.snapshot_id = daily_choice.snapshot_id
+
+)
+
+select * from final

@@ -1,0 +1,241 @@
+{#- One row per detected regression or anomaly: a signal rate of a site or page that rose
+    significantly above its trailing baseline (docs block clarity_alert_rule), or a day the
+    collection left without data (clarity_collection_alert). -#}
+{%- set signals = clarity_signals() | map(attribute='key') | list -%}
+{%- set baseline_days = var('clarity_alert_baseline_days', 28) -%}
+{%- set min_sessions = var('clarity_alert_min_sessions', 100) -%}
+{%- set z_threshold = var('clarity_alert_z_threshold', 5.0) -%}
+{%- set signal_rule = 'rate up: z >= ' ~ z_threshold
+    ~ ' against the trailing ' ~ baseline_days ~ '-day baseline, >= '
+    ~ min_sessions ~ ' sessions on each side' -%}
+
+with
+
+-- site and page series side by side; page_url is null for the site
+daily as (
+
+    select
+        'site' as scope,
+        project,
+        cast(null as {{ dbt.type_string() }}) as page_url,
+        {% for signal in signals -%}
+        {{ signal }}_base_sessions,
+        {{ signal }}_sessions,
+        {% endfor -%}
+        activity_date
+    from {{ ref('fct_site_daily') }}
+
+    union all
+
+    select
+        'page' as scope,
+        project,
+        page_url,
+        {% for signal in signals -%}
+        {{ signal }}_base_sessions,
+        {{ signal }}_sessions,
+        {% endfor -%}
+        activity_date
+    from {{ ref('fct_page_daily') }}
+
+),
+
+-- each day beside its baseline: the same series' counts over the days present in the
+-- `baseline_days` days before it, recombined
+paired as (
+
+    select
+        daily.scope,
+        daily.project,
+        daily.page_url,
+        {% for signal in signals -%}
+        max(daily.{{ signal }}_base_sessions) as {{ signal }}_base_sessions,
+        max(daily.{{ signal }}_sessions) as {{ signal }}_sessions,
+        sum(baseline.{{ signal }}_base_sessions) as baseline_{{ signal }}_base_sessions,
+        sum(baseline.{{ signal }}_sessions) as baseline_{{ signal }}_sessions,
+        {% endfor -%}
+        daily.activity_date
+    from daily
+    inner join daily as baseline
+        on
+            daily.scope = baseline.scope
+            and daily.project = baseline.project
+            and coalesce(daily.page_url, '') = coalesce(baseline.page_url, '')
+            and daily.activity_date > baseline.activity_date
+            and cast({{ dbt.dateadd('day', -baseline_days, 'daily.activity_date') }} as date)
+            <= baseline.activity_date
+    group by
+        daily.scope,
+        daily.project,
+        daily.page_url,
+        daily.activity_date
+
+),
+
+-- one row per series, date and signal
+signal_tests as (
+
+    {% for signal in signals -%}
+    {% if not loop.first -%}
+    union all
+
+    {% endif -%}
+    select
+        scope,
+        project,
+        page_url,
+        activity_date,
+        '{{ signal }}' as metric,
+        {{ signal }}_sessions as day_with_signal,
+        {{ signal }}_base_sessions as day_sessions,
+        baseline_{{ signal }}_sessions as baseline_with_signal,
+        baseline_{{ signal }}_base_sessions as baseline_sessions
+    from paired
+
+    {% endfor -%}
+),
+
+-- the rule is tested only where both sides have enough sessions (and counts are coherent)
+signal_z as (
+
+    select
+        scope,
+        project,
+        page_url,
+        activity_date,
+        metric,
+        day_sessions,
+        baseline_sessions,
+        {{ clarity_safe_divide('day_with_signal', 'day_sessions') }} as observed,
+        {{ clarity_safe_divide('baseline_with_signal', 'baseline_sessions') }} as expected,
+        {{ clarity_alert_z(
+            'day_with_signal', 'day_sessions', 'baseline_with_signal', 'baseline_sessions'
+        ) }} as z_score
+    from signal_tests
+    where
+        day_sessions >= {{ min_sessions }}
+        and baseline_sessions >= {{ min_sessions }}
+        and day_with_signal between 0 and day_sessions
+        and baseline_with_signal between 0 and baseline_sessions
+
+),
+
+signal_alerts as (
+
+    select
+        project,
+        scope,
+        page_url,
+        metric,
+        activity_date,
+        observed,
+        expected,
+        z_score as strength,
+        day_sessions as sessions,
+        baseline_sessions,
+        '{{ signal_rule }}' as rule  -- noqa: RF04
+    from signal_z
+    where
+        observed > expected
+        and z_score >= {{ z_threshold }}
+
+),
+
+-- missing days numbered within each run of consecutive missing days; a date that had not
+-- ended at the latest fetch (awaiting_collection) is not an anomaly
+missing_days as (
+
+    select
+        project,
+        activity_date,
+        missing_reason,
+        day_coverage,
+        {{ dbt.datediff("cast('2000-01-01' as date)", 'activity_date', 'day') }}
+        - row_number() over (partition by project order by activity_date) as missing_run
+    from {{ ref('fct_collection_daily') }}
+    where
+        is_missing
+        and coalesce(missing_reason, '') <> 'awaiting_collection'
+
+),
+
+collection_alerts as (
+
+    select
+        project,
+        'collection' as scope,
+        cast(null as {{ dbt.type_string() }}) as page_url,
+        'collection' as metric,
+        activity_date,
+        coalesce(day_coverage, 0) as observed,
+        {{ var('clarity_min_day_coverage', 0.9) }} as expected,
+        row_number() over (
+            partition by project, missing_run order by activity_date
+        ) as strength,
+        cast(null as {{ dbt.type_bigint() }}) as sessions,
+        cast(null as {{ dbt.type_bigint() }}) as baseline_sessions,
+        {{ dbt.concat(["'collection day missing: '", "coalesce(missing_reason, 'unknown')"]) }}
+            as rule  -- noqa: RF04
+    from missing_days
+
+),
+
+alerts as (
+
+    select
+        project,
+        scope,
+        page_url,
+        metric,
+        activity_date,
+        cast(observed as {{ clarity_type_double() }}) as observed,
+        cast(expected as {{ clarity_type_double() }}) as expected,
+        cast(strength as {{ clarity_type_double() }}) as strength,
+        cast(sessions as {{ dbt.type_bigint() }}) as sessions,
+        cast(baseline_sessions as {{ dbt.type_bigint() }}) as baseline_sessions,
+        rule
+    from signal_alerts
+
+    union all
+
+    select
+        project,
+        scope,
+        page_url,
+        metric,
+        activity_date,
+        cast(observed as {{ clarity_type_double() }}) as observed,
+        cast(expected as {{ clarity_type_double() }}) as expected,
+        cast(strength as {{ clarity_type_double() }}) as strength,
+        sessions,
+        baseline_sessions,
+        rule
+    from collection_alerts
+
+),
+
+final as (
+
+    select
+        -- ids
+        {{ clarity_surrogate_key(['scope', 'project', 'page_url', 'metric', 'activity_date']) }}
+            as alert_id,
+        project,
+        scope,
+        page_url,
+        metric,
+        activity_date,
+
+        -- measures
+        observed,
+        expected,
+        strength,
+        sessions,
+        baseline_sessions,
+        rule
+
+    from alerts
+
+)
+
+select * from final

@@ -1,0 +1,36 @@
+-- No URL column of staging, intermediate or marts holds the value of a secret-looking query
+-- parameter: masking (macro clarity_mask_secret_params) would change any such value.
+with
+
+urls as (
+
+    select
+        'stg_clarity__metric_rows.page_url_raw' as found_in,
+        page_url_raw as url
+    from {{ ref('stg_clarity__metric_rows') }}
+    where page_url_raw is not null
+    union all
+    select
+        'stg_clarity__metric_rows.item_name' as found_in,
+        item_name as url
+    from {{ ref('stg_clarity__metric_rows') }}
+    where item_name is not null
+    union all
+    select
+        'int_snapshot_metrics_pivoted.page_url_raw' as found_in,
+        page_url_raw as url
+    from {{ ref('int_snapshot_metrics_pivoted') }}
+    where page_url_raw is not null
+    union all
+    select
+        'dim_pages.page_url' as found_in,
+        page_url as url
+    from {{ ref('dim_pages') }}
+
+)
+
+select
+    found_in,
+    url
+from urls
+where url <> {{ clarity_mask_secret_params('url') }}

@@ -1,0 +1,64 @@
+"""`clarity publish`: BI tools read a published copy, so a reader never blocks ingestion or dbt."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from ingestion.dbt_runner import run_dbt
+from ingestion.pipeline import ingest
+from ingestion.publish import publish
+from tests.conftest import collection_time, make_config
+from tests.integration.helpers import scalar
+
+pytestmark = pytest.mark.integration
+
+BLOG = "fabrikam-blog"
+
+
+def test_a_reader_on_the_published_copy_never_blocks_ingest_build_and_publish(offline, tmp_path):
+    config = make_config(offline, tmp_path, projects=[BLOG])
+    target = tmp_path / "dbt-target"
+    offline.clock.set(collection_time(1))
+    ingest(config, clock=offline.clock.now)
+    assert run_dbt(["build"], config.duckdb_path, target_path=target, quiet=True)[0] == 0
+    first = publish(config.duckdb_path)
+    assert first.tables > 0 and first.path.name == "clarity_published.duckdb"
+    sessions_before = scalar(first.path, "select count(*) from marts.fct_collection_daily")
+
+    # a BI tool opens the published copy and keeps it open
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
+            "print(c.execute('select count(*) from marts.fct_collection_daily').fetchall()[0][0],"
+            " flush=True); sys.stdin.readline(); "
+            "print(c.execute('select count(*) from marts.fct_collection_daily').fetchall()[0][0],"
+            " flush=True)",
+            str(first.path),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert int(reader.stdout.readline()) == sessions_before
+        # meanwhile the pipeline runs the next day end to end
+        offline.clock.set(collection_time(2))
+        report = ingest(config, clock=offline.clock.now)
+        assert report.load.snapshots_loaded == 10
+        assert run_dbt(["build"], config.duckdb_path, target_path=target, quiet=True)[0] == 0
+        second = publish(config.duckdb_path)
+        # the reader still sees its own consistent snapshot
+        reader.stdin.write("\n")
+        reader.stdin.flush()
+        assert int(reader.stdout.readline()) == sessions_before
+    finally:
+        reader.kill()
+        reader.wait()
+    # a new reader sees the new day
+    assert scalar(second.path, "select count(*) from marts.fct_collection_daily") > sessions_before
+    assert not list(tmp_path.glob(".clarity_published.duckdb.tmp*"))
