@@ -114,7 +114,7 @@ def _import(
     files = expand_paths(paths)
     report.files = len(files)
     seen: dict[str, tuple[str, Path]] = {}
-    candidates: list[tuple[SnapshotMeta, bytes, Path]] = []
+    candidates: list[tuple[SnapshotMeta, Path]] = []  # bodies are re-read when landed
     for path in files:
         try:
             meta = meta_for(path, defaults)
@@ -134,9 +134,9 @@ def _import(
                 )
             continue
         seen[sid] = (sha, path)
-        candidates.append((meta, body, path))
-    loaded = warehouse.body_hashes(config.warehouse, [m.snapshot_id for m, _, _ in candidates])
-    for meta, body, path in candidates:
+        candidates.append((meta, path))
+    loaded = warehouse.body_hashes(config.warehouse, [m.snapshot_id for m, _ in candidates])
+    for meta, path in candidates:
         sid = meta.snapshot_id
         if sid in loaded:
             if loaded[sid] != seen[sid][0]:
@@ -147,7 +147,8 @@ def _import(
             else:
                 report.already_loaded += 1
             continue
-        landing.land_body(meta, body)
+        # the archive file stays where it is: the landing copy needs no fsync
+        landing.land_body(meta, path.read_bytes(), durable=False)
         report.landed += 1
         log.info("landed %s as snapshot %s (%s)", path, sid[:12], meta.project)
     report.load = load_pending(config, run_id)

@@ -25,14 +25,16 @@ from ingestion.snapshots import SnapshotMeta, to_utc
 log = logging.getLogger(__name__)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file and a rename, flushed to disk."""
+def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write `data` to `path` through a temporary file and a rename; `durable` flushes it to disk
+    first (an API response exists nowhere else; a copy of an archive file does)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "wb") as handle:
         handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+        if durable:
+            handle.flush()
+            os.fsync(handle.fileno())
     os.replace(tmp, path)
 
 
@@ -59,13 +61,15 @@ class Landing:
         self.loaded = self.root / "loaded"
 
     # -- writing -------------------------------------------------------------------------------
-    def land_body(self, meta: SnapshotMeta, body: bytes) -> PendingSnapshot:
+    def land_body(
+        self, meta: SnapshotMeta, body: bytes, *, durable: bool = True
+    ) -> PendingSnapshot:
         """Keep a response body (from the API or an archive) until it is loaded."""
         sid = meta.snapshot_id
         body_path = self.pending / f"{sid}.json"
         meta_path = self.pending / f"{sid}.meta.json"
-        write_atomic(body_path, body)
-        write_atomic(meta_path, json.dumps(meta.to_json(), indent=1).encode())
+        write_atomic(body_path, body, durable=durable)
+        write_atomic(meta_path, json.dumps(meta.to_json(), indent=1).encode(), durable=durable)
         return self._pending(meta, body_path, meta_path)
 
     def _pending(self, meta: SnapshotMeta, body_path: Path, meta_path: Path) -> PendingSnapshot:
