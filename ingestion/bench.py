@@ -138,63 +138,55 @@ def timed(name: str, command: list[str], env: dict | None = None, rows: int | No
     return step
 
 
-BASELINE_SQL = """
+BASELINE_SNAPSHOTS_SQL = """
 create schema if not exists clarity_raw;
 create table clarity_raw.snapshots as
     select * from read_json({metas}, format = 'auto', filename = true);
-create table clarity_raw.metric_rows as
-    with blocks as (
-        select filename, metricName as metric_name, information
-        from read_json({bodies}, format = 'array', filename = true,
-                       columns = {{metricName: 'VARCHAR', information: 'JSON[]'}},
-                       maximum_object_size = 67108864)
-    ),
-    items as (
-        select filename, metric_name, unnest(information) as item from blocks
-    )
+"""
+
+# One statement per dimension set: DuckDB's struct keys are case-insensitive, and PopularPages'
+# `url` (no-dimension bodies) would collide with the URL dimension's `Url` in one struct.
+BASELINE_GROUP_SQL = """
+create table clarity_raw.metric_rows_{index} as
     select
         filename as snapshot_file,
-        metric_name,
-        coalesce(item ->> 'Url', item ->> 'url') as url,
-        item ->> 'Device' as device,
-        item ->> 'Browser' as browser,
-        item ->> 'OS' as os,
-        item ->> 'Country' as country,
-        item ->> 'Source' as source,
-        item ->> 'Medium' as medium,
-        item ->> 'Campaign' as campaign,
-        item ->> 'Channel' as channel,
-        item ->> 'name' as name,
-        item ->> 'sessionsCount' as sessions_count,
-        cast(item ->> 'sessionsWithMetricPercentage' as double) as sessions_with_metric_percentage,
-        cast(item ->> 'sessionsWithoutMetricPercentage' as double)
-            as sessions_without_metric_percentage,
-        item ->> 'pagesViews' as pages_views,
-        item ->> 'subTotal' as sub_total,
-        cast(item ->> 'averageScrollDepth' as double) as average_scroll_depth,
-        item ->> 'totalSessionCount' as total_session_count,
-        item ->> 'totalBotSessionCount' as total_bot_session_count,
-        item ->> 'distinctUserCount' as distinct_user_count,
-        cast(item ->> 'pagesPerSessionPercentage' as double) as pages_per_session_percentage,
-        item ->> 'totalTime' as total_time,
-        item ->> 'activeTime' as active_time,
-        item ->> 'visitsCount' as visits_count
-    from items;
-select count(*) from clarity_raw.metric_rows;
+        metricName as metric_name,
+        unnest(information, recursive := true)
+    from (
+        select filename, metricName, unnest(information) as information
+        from read_json({bodies}, format = 'array', filename = true, union_by_name = true,
+                       maximum_object_size = 67108864)
+    );
 """
 
 
 def baseline_script(db: Path, dirs: list[Path]) -> str:
-    bodies = [str(p) for d in dirs for p in sorted(d.glob("*.json")) if ".meta." not in p.name]
-    metas = [str(p) for d in dirs for p in sorted(d.glob("*.meta.json"))]
-    sql = BASELINE_SQL.format(bodies=json.dumps(bodies), metas=json.dumps(metas))
+    """A DuckDB-only loader of the same files: snapshots from the sidecars, metric rows
+    unnested from the bodies with read_json's own type detection, grouped by dimension set."""
+    groups: dict[str, list[str]] = {}
+    metas = []
+    for folder in dirs:
+        for meta in sorted(folder.glob("*.meta.json")):
+            metas.append(str(meta))
+            dims = ",".join(json.loads(meta.read_text())["dimensions"])
+            body = meta.with_name(meta.name.replace(".meta.json", ".json"))
+            groups.setdefault(dims, []).append(str(body))
+    statements = [BASELINE_SNAPSHOTS_SQL.format(metas=json.dumps(metas))]
+    for index, files in enumerate(groups.values()):
+        statements.append(BASELINE_GROUP_SQL.format(index=index, bodies=json.dumps(files)))
+    parts = [f"select * from clarity_raw.metric_rows_{i}" for i in range(len(groups))]
+    statements.append(
+        "create table clarity_raw.metric_rows as " + " union all by name ".join(parts) + ";"
+    )
+    statements += [f"drop table clarity_raw.metric_rows_{i};" for i in range(len(groups))]
+    statements.append("select count(*) from clarity_raw.metric_rows;")
+    sql = "\n".join(statements)
     return (
-        "import duckdb, sys\n"
+        "import duckdb\n"
         f"con = duckdb.connect({str(db)!r})\n"
-        f"statements = {sql!r}.split(';')\n"
-        "for s in statements:\n"
-        "    if s.strip():\n"
-        "        out = con.execute(s).fetchall()\n"
+        f"for statement in {sql!r}.split(';'):\n"
+        "    if statement.strip():\n"
+        "        out = con.execute(statement).fetchall()\n"
         "print(out[0][0])\n"
         "con.close()\n"
     )
@@ -282,6 +274,9 @@ def run(
             str(root / "dbt_project"),
             "--profiles-dir",
             str(root / "profiles"),
+            # the scheduled job's build: models and data tests; unit tests belong in CI
+            "--exclude-resource-type",
+            "unit_test",
         ]
         step = timed(
             f"dbt full refresh ({label})", [*dbt, "build", "--full-refresh", *args], dbt_env

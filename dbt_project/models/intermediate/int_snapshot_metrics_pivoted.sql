@@ -12,6 +12,16 @@
 {%- set numeric = dbt.type_numeric() -%}
 {%- set blocks = clarity_signals() | map(attribute='block') | list
     + ['ScrollDepth', 'Traffic', 'EngagementTime'] -%}
+{#- Incremental by snapshot: raw responses never change once loaded, so a run pivots only the
+    snapshots not pivoted yet (an archive import of old data included). -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='snapshot_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
 with
 
 snapshots as (
@@ -25,6 +35,9 @@ snapshots as (
         window_start_at,
         window_end_at
     from {{ ref('stg_clarity__snapshots') }}
+    {%- if is_incremental() %}
+    where snapshot_id not in (select pivoted.snapshot_id from {{ this }} as pivoted)
+    {%- endif %}
 
 ),
 
@@ -51,6 +64,9 @@ metric_rows as (
             '{{ block }}'{% if not loop.last %},{% endif %}
             {%- endfor %}
         )
+        {%- if is_incremental() %}
+        and snapshot_id not in (select pivoted.snapshot_id from {{ this }} as pivoted)
+        {%- endif %}
 
 ),
 
@@ -79,11 +95,18 @@ pivoted as (
         avg(
             case when metric_name = 'ScrollDepth' then average_scroll_depth end
         ) as avg_scroll_depth,
+        -- avg() of a bigint is a double on DuckDB but a numeric on PostgreSQL: average doubles
         avg(
-            case when metric_name = 'EngagementTime' then total_time_seconds end
+            case
+                when metric_name = 'EngagementTime'
+                    then cast(total_time_seconds as {{ clarity_type_double() }})
+            end
         ) as avg_total_time_seconds,
         avg(
-            case when metric_name = 'EngagementTime' then active_time_seconds end
+            case
+                when metric_name = 'EngagementTime'
+                    then cast(active_time_seconds as {{ clarity_type_double() }})
+            end
         ) as avg_active_time_seconds,
         count(*) as metric_rows
     from metric_rows
