@@ -64,9 +64,8 @@ metric_rows as (
             '{{ block }}'{% if not loop.last %},{% endif %}
             {%- endfor %}
         )
-        {%- if is_incremental() %}
-        and snapshot_id not in (select pivoted.snapshot_id from {{ this }} as pivoted)
-        {%- endif %}
+        -- on an incremental run, only the snapshots not pivoted yet
+        and snapshot_id in (select new_snapshots.snapshot_id from snapshots as new_snapshots)
 
 ),
 
