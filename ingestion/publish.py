@@ -16,6 +16,7 @@ import duckdb
 log = logging.getLogger(__name__)
 
 DEFAULT_SCHEMAS = ("marts",)
+STORAGE_VERSION = "v1.1.0"
 
 
 @dataclass
@@ -56,7 +57,8 @@ def publish(
     tables = rows = 0
     if not duckdb_path.exists():
         raise RuntimeError(f"{duckdb_path} does not exist: run ingestion and dbt build first")
-    con = duckdb.connect(str(tmp))
+    # BI drivers often embed an older DuckDB: write a storage format DuckDB 1.1 and later read
+    con = duckdb.connect(str(tmp), config={"storage_compatibility_version": STORAGE_VERSION})
     try:
         try:
             con.execute(f"attach '{duckdb_path}' as warehouse (read_only)")

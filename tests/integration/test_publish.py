@@ -11,7 +11,7 @@ from ingestion.dbt_runner import run_dbt
 from ingestion.pipeline import ingest
 from ingestion.publish import publish
 from tests.conftest import collection_time, make_config
-from tests.integration.helpers import scalar
+from tests.integration.helpers import query, scalar
 
 pytestmark = pytest.mark.integration
 
@@ -62,3 +62,10 @@ def test_a_reader_on_the_published_copy_never_blocks_ingest_build_and_publish(of
     # a new reader sees the new day
     assert scalar(second.path, "select count(*) from marts.fct_collection_daily") > sessions_before
     assert not list(tmp_path.glob(".clarity_published.duckdb.tmp*"))
+    # readable by the older DuckDB builds BI drivers embed (not only by 2.x)
+    storage = query(
+        second.path,
+        "select tags['storage_version'] from duckdb_databases() "
+        "where database_name = 'clarity_published'",
+    )
+    assert storage == [("v1.0.0+",)]
