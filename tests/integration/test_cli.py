@@ -4,40 +4,17 @@ archive import, plan and status."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from ingestion.config import token_env_var
 from ingestion.pipeline import CRASH_AFTER_EXTRACT_ENV
 from tests.conftest import collection_time
-from tests.integration.helpers import query, scalar, table_counts
+from tests.integration.helpers import BLOG, query, run_cli, scalar, table_counts
 
 pytestmark = pytest.mark.integration
-
-BLOG = "fabrikam-blog"
-
-
-def run_cli(service, folder: Path, *args: str, env_extra: dict | None = None, projects=(BLOG,)):
-    env = {
-        **os.environ,
-        "CLARITY_DUCKDB_PATH": str(folder / "clarity.duckdb"),
-        "SOURCES__CLARITY__PROJECT_NAMES": json.dumps(list(projects)),
-        "SOURCES__CLARITY__BASE_URL": service.base_url,
-        **{token_env_var(p): service.tokens[p] for p in projects},
-        **(env_extra or {}),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "ingestion.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 def test_killed_between_extract_and_load_the_next_run_loads_without_calling(offline, tmp_path):

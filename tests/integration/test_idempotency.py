@@ -22,8 +22,7 @@ from ingestion.offline import OfflineClarity, default_projects
 from ingestion.pipeline import ingest
 from tests.conftest import START, collection_time, make_config
 from tests.integration.compare import mart_grains, table_differences
-from tests.integration.helpers import query, table_counts
-from tests.integration.test_cli import run_cli
+from tests.integration.helpers import query, run_cli, table_counts
 
 pytestmark = pytest.mark.integration
 
