@@ -359,7 +359,8 @@ def markdown(result: BenchResult, preset: str) -> str:
         "",
         f"Data: {result.projects} projects x {result.days} days (+1 incremental day) x "
         f"{result.snapshots_per_day} snapshots a day = {result.files} response files, "
-        f"{result.metric_rows:,} metric rows; short history {result.short_days} days.",
+        f"{result.metric_rows:,} metric rows; short history {result.short_days} days. "
+        f"DuckDB memory_limit (loader and dbt): {settings.duckdb_memory_limit() or 'default'}.",
         "",
         "| step | wall s | peak MiB | rows/s |",
         "|---|---:|---:|---:|",
@@ -386,6 +387,19 @@ def markdown(result: BenchResult, preset: str) -> str:
     return "\n".join(lines)
 
 
+# The hand-written reading of a run (profile, what was changed, what is left) lives below this
+# line in the report; a new run rewrites the figures above it and keeps the text below.
+ANALYSIS_MARKER = "<!-- written by hand below this line; scripts/bench keeps it -->"
+
+
+def kept_analysis(report: Path) -> str:
+    if not report.exists():
+        return ""
+    text = report.read_text()
+    at = text.find(ANALYSIS_MARKER)
+    return "\n" + text[at:] if at >= 0 else ""
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
@@ -405,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
     result = run(args.preset, args.work, args.projects, args.days, args.short_days, args.snapshots)
     report = markdown(result, args.preset)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(report)
+    args.out.write_text(report + kept_analysis(args.out))
     print(report)
     print(f"written to {args.out}")
     return 0

@@ -80,8 +80,14 @@ class Warehouse:
 
         if self.kind == "postgres":
             return dlt.destinations.postgres(credentials=self.postgres.dsn())
+        from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials  # noqa: PLC0415
+
         self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-        return dlt.destinations.duckdb(str(self.duckdb_path))
+        limit = settings.duckdb_memory_limit()
+        credentials = DuckDbCredentials(
+            str(self.duckdb_path), global_config={"memory_limit": limit} if limit else None
+        )
+        return dlt.destinations.duckdb(credentials)
 
     @contextmanager
     def reader(self) -> Iterator[Reader | None]:

@@ -93,6 +93,18 @@ def duckdb_path() -> Path:
     return path.expanduser().resolve()
 
 
+# DuckDB's buffer manager takes up to 80% of RAM by default and keeps what it read or wrote
+# cached; a cap makes large loads and builds spill to a temp folder instead. The loader and the
+# dbt profile read the same variable. Any DuckDB size string ("1GB", "512MB"); "" = DuckDB's own.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "1GB"
+
+
+def duckdb_memory_limit() -> str | None:
+    """The DuckDB memory_limit for the loader and dbt (env CLARITY_DUCKDB_MEMORY_LIMIT)."""
+    configured = os.environ.get("CLARITY_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT)
+    return configured.strip() or None
+
+
 def data_dir() -> Path:
     """Where landed response bodies and dlt's working folder live (env CLARITY_DATA_DIR)."""
     configured = os.environ.get("CLARITY_DATA_DIR")

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 LEDGER_KEY = "quota_ledger"
 LEDGER_DAYS_KEPT = 7
-DEFAULT_BATCH_ROWS = 250_000
+DEFAULT_BATCH_ROWS = 50_000
 
 REQUESTS_SCHEMA = pa.schema(
     [

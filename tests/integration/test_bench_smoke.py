@@ -15,6 +15,9 @@ pytestmark = pytest.mark.integration
 
 def test_bench_smoke_run_reports_every_figure(tmp_path):
     out = tmp_path / "benchmarks.md"
+    # a report from an earlier run: its figures are replaced, its hand-written part is kept
+    analysis = f"{bench.ANALYSIS_MARKER}\n## Where the time goes\nread by hand\n"
+    out.write_text("# Benchmarks\n| old figures | 1 |\n\n" + analysis)
     assert (
         bench.main(["--preset", "smoke", "--work", str(tmp_path / "work"), "--out", str(out)]) == 0
     )
@@ -39,3 +42,4 @@ def test_bench_smoke_run_reports_every_figure(tmp_path):
     assert re.search(r"\| ingestion slope: .* \| [0-9.]+ \| <= 5 \|", text)
     assert re.search(r"\| dbt incremental: 4 d / 2 d \| [0-9.]+ \| <= 1.5 \|", text)
     assert "dbt fixed overhead" in text and "peak MiB" in text
+    assert text.endswith(analysis) and "old figures" not in text

@@ -1,5 +1,7 @@
 -- No URL column of staging, intermediate or marts holds the value of a secret-looking query
--- parameter: masking (macro clarity_mask_secret_params) would change any such value.
+-- parameter: masking (macro clarity_mask_secret_params) would change any such value. The raw
+-- rows and the pivot are checked over recent snapshots on an incremental build, over all history
+-- on a full refresh (macro clarity_recent_condition).
 with
 
 urls as (
@@ -8,19 +10,25 @@ urls as (
         'stg_clarity__metric_rows.page_url_raw' as found_in,
         page_url_raw as url
     from {{ ref('stg_clarity__metric_rows') }}
-    where page_url_raw is not null
+    where
+        page_url_raw is not null
+        and {{ clarity_recent_condition('snapshot_id') }}
     union all
     select
         'stg_clarity__metric_rows.item_name' as found_in,
         item_name as url
     from {{ ref('stg_clarity__metric_rows') }}
-    where item_name is not null
+    where
+        item_name is not null
+        and {{ clarity_recent_condition('snapshot_id') }}
     union all
     select
         'int_snapshot_metrics_pivoted.page_url_raw' as found_in,
         page_url_raw as url
     from {{ ref('int_snapshot_metrics_pivoted') }}
-    where page_url_raw is not null
+    where
+        page_url_raw is not null
+        and {{ clarity_recent_condition('fetched_at') }}
     union all
     select
         'dim_pages.page_url' as found_in,

@@ -1,7 +1,7 @@
 {#- One row per detected regression or anomaly: a signal rate of a site or page that rose
-    significantly above its trailing baseline (docs block clarity_alert_rule), or a day the
-    collection left without data (clarity_collection_alert). -#}
-{%- set signals = clarity_signals() | map(attribute='key') | list -%}
+    significantly above its trailing baseline (docs block clarity_alert_rule; the day and
+    baseline counts and z come from int_signal_rates_tested), or a day the collection left
+    without data (clarity_collection_alert). -#}
 {%- set baseline_days = var('clarity_alert_baseline_days', 28) -%}
 {%- set min_sessions = var('clarity_alert_min_sessions', 100) -%}
 {%- set z_threshold = var('clarity_alert_z_threshold', 5.0) -%}
@@ -11,91 +11,8 @@
 
 with
 
--- site and page series side by side; page_url is null for the site
-daily as (
-
-    select
-        'site' as scope,
-        project,
-        cast(null as {{ dbt.type_string() }}) as page_url,
-        {% for signal in signals -%}
-        {{ signal }}_base_sessions,
-        {{ signal }}_sessions,
-        {% endfor -%}
-        activity_date
-    from {{ ref('fct_site_daily') }}
-
-    union all
-
-    select
-        'page' as scope,
-        project,
-        page_url,
-        {% for signal in signals -%}
-        {{ signal }}_base_sessions,
-        {{ signal }}_sessions,
-        {% endfor -%}
-        activity_date
-    from {{ ref('fct_page_daily') }}
-
-),
-
--- each day beside its baseline: the same series' counts over the days present in the
--- `baseline_days` days before it, recombined
-paired as (
-
-    select
-        daily.scope,
-        daily.project,
-        daily.page_url,
-        {% for signal in signals -%}
-        max(daily.{{ signal }}_base_sessions) as {{ signal }}_base_sessions,
-        max(daily.{{ signal }}_sessions) as {{ signal }}_sessions,
-        sum(baseline.{{ signal }}_base_sessions) as baseline_{{ signal }}_base_sessions,
-        sum(baseline.{{ signal }}_sessions) as baseline_{{ signal }}_sessions,
-        {% endfor -%}
-        daily.activity_date
-    from daily
-    inner join daily as baseline
-        on
-            daily.scope = baseline.scope
-            and daily.project = baseline.project
-            and coalesce(daily.page_url, '') = coalesce(baseline.page_url, '')
-            and daily.activity_date > baseline.activity_date
-            and cast({{ dbt.dateadd('day', -baseline_days, 'daily.activity_date') }} as date)
-            <= baseline.activity_date
-    group by
-        daily.scope,
-        daily.project,
-        daily.page_url,
-        daily.activity_date
-
-),
-
--- one row per series, date and signal
-signal_tests as (
-
-    {% for signal in signals -%}
-    {% if not loop.first -%}
-    union all
-
-    {% endif -%}
-    select
-        scope,
-        project,
-        page_url,
-        activity_date,
-        '{{ signal }}' as metric,
-        {{ signal }}_sessions as day_with_signal,
-        {{ signal }}_base_sessions as day_sessions,
-        baseline_{{ signal }}_sessions as baseline_with_signal,
-        baseline_{{ signal }}_base_sessions as baseline_sessions
-    from paired
-
-    {% endfor -%}
-),
-
--- the rule is tested only where both sides have enough sessions (and counts are coherent)
+-- every tested series, date and signal (int_signal_rates_tested); the rule is applied only
+-- where both sides have enough sessions
 signal_z as (
 
     select
@@ -106,17 +23,14 @@ signal_z as (
         metric,
         day_sessions,
         baseline_sessions,
-        {{ clarity_safe_divide('day_with_signal', 'day_sessions') }} as observed,
-        {{ clarity_safe_divide('baseline_with_signal', 'baseline_sessions') }} as expected,
-        {{ clarity_alert_z(
-            'day_with_signal', 'day_sessions', 'baseline_with_signal', 'baseline_sessions'
-        ) }} as z_score
-    from signal_tests
+        observed,
+        expected,
+        z_score
+    from {{ ref('int_signal_rates_tested') }}
     where
         day_sessions >= {{ min_sessions }}
         and baseline_sessions >= {{ min_sessions }}
-        and day_with_signal between 0 and day_sessions
-        and baseline_with_signal between 0 and baseline_sessions
+        and z_score is not null
 
 ),
 

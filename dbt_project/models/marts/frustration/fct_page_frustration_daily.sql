@@ -1,7 +1,19 @@
 {#- One row per project, page and date: the page's 7- and 28-day frustration, shrunk toward the
     site, its excess frustrated sessions and its rank within the project on that date.
     Docs blocks: clarity_recombined_windows, clarity_frustration_score, clarity_score_shrinkage,
-    clarity_excess_frustrated_sessions. -#}
+    clarity_excess_frustrated_sessions.
+    Incremental: each run recomputes the report dates in the lookback window (macro
+    clarity_lookback_filter) whole, reading the 28 days of fct_page_daily before them; a date's
+    windows only look back, so older dates cannot change. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['project', 'activity_date'],
+        on_schema_change='fail',
+    )
+}}
+
 {%- set signals = clarity_signals() | map(attribute='key') | list -%}
 {%- set windows = [7, 28] -%}
 {%- set prior_sessions = var('clarity_score_prior_sessions', 50) -%}
@@ -30,6 +42,7 @@ report_dates as (
         project,
         activity_date as report_date
     from page_daily
+    where {{ clarity_lookback_filter('activity_date') }}
 
 ),
 
