@@ -21,8 +21,9 @@
 {%- endmacro %}
 
 
-{#- A condition on `column` (snapshot_id or fetched_at) that keeps the rows of recent snapshots,
-    or `1 = 1` when the build checks all history. Also used directly by singular tests. -#}
+{#- A condition that keeps the rows of recent snapshots, or `1 = 1` when the build checks all
+    history. `column`: 'snapshot_id' for staging metric rows (their snapshot_id and dlt_load_id),
+    'fetched_at' for a model with a fetched_at column. Also used directly by singular tests. -#}
 {% macro clarity_recent_condition(column) -%}
     {#- the raw table, not the staging view: it exists before any model is built, and a test's
         `where` is rendered too late for dbt to record a ref() as a dependency -#}
@@ -39,8 +40,15 @@
             )
         {%- endset -%}
         {%- if column == 'snapshot_id' -%}
+            {#- the load ids repeat the condition in a form the scan can use to skip the row
+                groups of older loads (a snapshot's rows are written in its own load) -#}
             snapshot_id in (
                 select recent.snapshot_id
+                from {{ snapshots }} as recent
+                where recent.fetched_at >= {{ cutoff }}
+            )
+            and dlt_load_id in (
+                select recent._dlt_load_id
                 from {{ snapshots }} as recent
                 where recent.fetched_at >= {{ cutoff }}
             )

@@ -72,6 +72,14 @@ metric_rows as (
         )
         -- on an incremental run, only the snapshots not pivoted yet
         and snapshot_id in (select new_snapshots.snapshot_id from snapshots as new_snapshots)
+        -- a snapshot's rows are written in the same dlt load as the snapshot: naming the loads
+        -- lets the scan skip the row groups of older loads instead of reading every row
+        and dlt_load_id in (
+            select loads.dlt_load_id
+            from {{ ref('stg_clarity__snapshots') }} as loads
+            inner join snapshots as new_snapshots
+                on loads.snapshot_id = new_snapshots.snapshot_id
+        )
 
 ),
 

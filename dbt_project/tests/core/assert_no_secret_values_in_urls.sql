@@ -4,23 +4,30 @@
 -- on a full refresh (macro clarity_recent_condition).
 with
 
+-- the raw rows are read once for both of their URL columns
+metric_rows as (
+
+    select
+        page_url_raw,
+        item_name
+    from {{ ref('stg_clarity__metric_rows') }}
+    where {{ clarity_recent_condition('snapshot_id') }}
+
+),
+
 urls as (
 
     select
         'stg_clarity__metric_rows.page_url_raw' as found_in,
         page_url_raw as url
-    from {{ ref('stg_clarity__metric_rows') }}
-    where
-        page_url_raw is not null
-        and {{ clarity_recent_condition('snapshot_id') }}
+    from metric_rows
+    where page_url_raw is not null
     union all
     select
         'stg_clarity__metric_rows.item_name' as found_in,
         item_name as url
-    from {{ ref('stg_clarity__metric_rows') }}
-    where
-        item_name is not null
-        and {{ clarity_recent_condition('snapshot_id') }}
+    from metric_rows
+    where item_name is not null
     union all
     select
         'int_snapshot_metrics_pivoted.page_url_raw' as found_in,

@@ -1,0 +1,76 @@
+"""Data tests on the raw metric rows check the recent snapshots on an incremental build and all
+history when asked (macro clarity_recent_condition): a bad row in the newest snapshot fails the
+daily build's tests, a bad row in a month-old snapshot fails only the all-history check."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import duckdb
+import pytest
+
+from ingestion.dbt_runner import run_dbt
+from tests.integration.helpers import scalar
+
+pytestmark = pytest.mark.integration
+
+SELECT = ["--select", "stg_clarity__metric_rows", "--exclude-resource-type", "unit_test"]
+ALL_HISTORY = ["--vars", json.dumps({"clarity_test_all_history": True})]
+
+
+def duplicate_a_row(path, newest: bool) -> str:
+    """Append a copy of one raw metric row of the newest (or the oldest) snapshot; its id."""
+    order = "desc" if newest else "asc"
+    with duckdb.connect(str(path)) as con:
+        (snapshot_id,) = con.execute(
+            f"select snapshot_id from clarity_raw.snapshots order by fetched_at {order} limit 1"
+        ).fetchall()[0]
+        con.execute(
+            "insert into clarity_raw.metric_rows "
+            "select * from clarity_raw.metric_rows where snapshot_id = ? limit 1",
+            [snapshot_id],
+        ).fetchall()
+    return snapshot_id
+
+
+def failures(target) -> set[str]:
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    return {r["unique_id"].split(".")[2] for r in results if r["status"] == "fail"}
+
+
+def test_old_bad_rows_need_the_all_history_check(built_warehouse, tmp_path):
+    path = tmp_path / "clarity.duckdb"
+    shutil.copyfile(built_warehouse.path, path)
+    old = duplicate_a_row(path, newest=False)
+    age = scalar(
+        path,
+        "select date_diff('day', (select fetched_at from clarity_raw.snapshots "
+        "where snapshot_id = ? limit 1), max(fetched_at)) from clarity_raw.snapshots",
+        [old],
+    )
+    assert age > 7, "the oldest snapshot must lie outside clarity_test_recent_days"
+
+    code, _ = run_dbt(["test", *SELECT], path, target_path=tmp_path / "t1", quiet=True)
+    assert code == 0, "the daily check reached a snapshot older than its window"
+
+    code, _ = run_dbt(
+        ["test", *SELECT, *ALL_HISTORY], path, target_path=tmp_path / "t2", quiet=True
+    )
+    assert code == 1
+    assert any(
+        name.startswith("unique_combination_stg_clarity__metric_rows")
+        for name in failures(tmp_path / "t2")
+    )
+
+
+def test_new_bad_rows_fail_the_daily_check(built_warehouse, tmp_path):
+    path = tmp_path / "clarity.duckdb"
+    shutil.copyfile(built_warehouse.path, path)
+    duplicate_a_row(path, newest=True)
+    code, _ = run_dbt(["test", *SELECT], path, target_path=tmp_path / "t1", quiet=True)
+    assert code == 1
+    assert any(
+        name.startswith("unique_combination_stg_clarity__metric_rows")
+        for name in failures(tmp_path / "t1")
+    )
