@@ -38,6 +38,10 @@ CRASH_AFTER_EXTRACT_ENV = "CLARITY_TEST_CRASH_AFTER_EXTRACT"
 
 def make_pipeline(config: IngestConfig) -> dlt.Pipeline:
     use_project_settings_dir()
+    # every raw row carries its load id (dlt leaves it out of Arrow loads by default): dbt reads
+    # it for lineage, de-duplication order and to skip old loads; .dlt/config.toml says the same,
+    # but a run started with another settings folder must not lose it
+    dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
     data_dir = config.data_dir
     return dlt.pipeline(
         pipeline_name=settings.PIPELINE_NAME,

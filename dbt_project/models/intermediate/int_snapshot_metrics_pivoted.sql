@@ -47,6 +47,15 @@ snapshots as (
 
 ),
 
+new_loads as (
+
+    select distinct loads.dlt_load_id
+    from {{ ref('stg_clarity__snapshots') }} as loads
+    inner join snapshots as new_snapshots
+        on loads.snapshot_id = new_snapshots.snapshot_id
+
+),
+
 metric_rows as (
 
     select
@@ -70,16 +79,13 @@ metric_rows as (
             '{{ block }}'{% if not loop.last %},{% endif %}
             {%- endfor %}
         )
-        -- on an incremental run, only the snapshots not pivoted yet
+        -- on an incremental run, only the snapshots not pivoted yet; a snapshot's rows are
+        -- written in the same dlt load as the snapshot, so naming the loads lets the scan skip
+        -- the row groups of older loads instead of reading every row
         and snapshot_id in (select new_snapshots.snapshot_id from snapshots as new_snapshots)
-        -- a snapshot's rows are written in the same dlt load as the snapshot: naming the loads
-        -- lets the scan skip the row groups of older loads instead of reading every row
-        and dlt_load_id in (
-            select loads.dlt_load_id
-            from {{ ref('stg_clarity__snapshots') }} as loads
-            inner join snapshots as new_snapshots
-                on loads.snapshot_id = new_snapshots.snapshot_id
-        )
+        {%- if is_incremental() %}
+        and dlt_load_id in (select new_loads.dlt_load_id from new_loads)
+        {%- endif %}
 
 ),
 
