@@ -3,6 +3,7 @@ quota, faults, de-duplication and the pending-package recovery."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -289,3 +290,80 @@ def test_a_landed_body_corrupted_on_disk_is_quarantined_and_the_rest_loads(offli
     quarantined = tmp_path / "landing" / "quarantine" / f"{bad.snapshot_id}.json"
     assert quarantined.exists() and quarantined.with_suffix(".reason.txt").exists()
     assert list((tmp_path / "landing" / "pending").glob("*.json")) == []
+
+
+def _collect_three_days(offline, folder: Path):
+    config = make_config(offline, folder)
+    for day in (1, 2, 3):
+        offline.clock.set(collection_time(day))
+        assert not ingest(config, clock=offline.clock.now).had_errors
+    return config
+
+
+def test_a_large_import_loads_oldest_first_in_bounded_loads(offline, tmp_path, monkeypatch):
+    from ingestion import pipeline
+    from ingestion.archive import ArchiveDefaults, import_archives
+
+    collector = _collect_three_days(offline, tmp_path / "collector")
+    loaded = tmp_path / "collector" / "landing" / "loaded"
+    bodies = [p for p in loaded.rglob("*.json") if not p.name.endswith(".meta.json")]
+    day_bytes = sum(p.stat().st_size for p in bodies) // 3
+    monkeypatch.setattr(pipeline, "LOAD_CHUNK_BYTES", day_bytes // 2)
+
+    config = make_config(offline, tmp_path / "importer")
+    report = import_archives(config, [loaded], ArchiveDefaults(), "import-run")
+    db = config.duckdb_path
+    assert report.load.snapshots_loaded == len(bodies) == table_counts(db)["snapshots"]
+    assert table_counts(db)["metric_rows"] == table_counts(collector.duckdb_path)["metric_rows"]
+    loads = query(
+        db,
+        "select _dlt_load_id, min(fetched_at), max(fetched_at) from clarity_raw.snapshots "
+        "group by 1 order by 1",
+    )
+    assert len(loads) >= 6, "a chunk of half a day's bodies: at least two loads a day"
+    for earlier, later in itertools.pairwise(loads):
+        assert later[1] >= earlier[2], "loads must follow fetch order (oldest first)"
+    # every metric row is written by the load of its snapshot (dbt's pruning relies on it)
+    assert (
+        scalar(
+            db,
+            "select count(*) from clarity_raw.metric_rows as m "
+            "join clarity_raw.snapshots as s using (snapshot_id) "
+            "where m._dlt_load_id <> s._dlt_load_id",
+        )
+        == 0
+    )
+
+
+def test_a_load_failing_mid_import_keeps_the_finished_loads(offline, tmp_path, monkeypatch):
+    from ingestion import pipeline
+    from ingestion.archive import ArchiveDefaults, import_archives
+
+    _collect_three_days(offline, tmp_path / "collector")
+    loaded = tmp_path / "collector" / "landing" / "loaded"
+    bodies = [p for p in loaded.rglob("*.json") if not p.name.endswith(".meta.json")]
+    monkeypatch.setattr(pipeline, "LOAD_CHUNK_BYTES", sum(p.stat().st_size for p in bodies) // 3)
+    real_load_chunk = pipeline._load_chunk
+    calls = []
+
+    def second_load_fails(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise pipeline.LoadFailedError("the warehouse went away")
+        return real_load_chunk(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_load_chunk", second_load_fails)
+    config = make_config(offline, tmp_path / "importer")
+    with pytest.raises(pipeline.LoadFailedError):
+        import_archives(config, [loaded], ArchiveDefaults(), "import-run")
+    first_load = table_counts(config.duckdb_path)["snapshots"]
+    landing = Landing(config.data_dir)
+    assert 0 < first_load < len(bodies)
+    assert len(landing.pending_snapshots()) == len(bodies) - first_load
+
+    # the next run loads what was left, without the files being given again
+    monkeypatch.setattr(pipeline, "_load_chunk", real_load_chunk)
+    report = load_pending(config, "next-run")
+    assert report.snapshots_loaded == len(bodies) - first_load
+    assert table_counts(config.duckdb_path)["snapshots"] == len(bodies)
+    assert landing.pending_snapshots() == []
