@@ -47,15 +47,6 @@ snapshots as (
 
 ),
 
-new_loads as (
-
-    select distinct loads.dlt_load_id
-    from {{ ref('stg_clarity__snapshots') }} as loads
-    inner join snapshots as new_snapshots
-        on loads.snapshot_id = new_snapshots.snapshot_id
-
-),
-
 metric_rows as (
 
     select
@@ -83,9 +74,14 @@ metric_rows as (
         -- written in the same dlt load as the snapshot, so naming the loads lets the scan skip
         -- the row groups of older loads instead of reading every row
         and snapshot_id in (select new_snapshots.snapshot_id from snapshots as new_snapshots)
-        {%- if is_incremental() %}
-        and dlt_load_id in (select new_loads.dlt_load_id from new_loads)
-        {%- endif %}
+    {% if is_incremental() %}
+        and dlt_load_id in (
+            select loads.dlt_load_id
+            from {{ ref('stg_clarity__snapshots') }} as loads
+            inner join snapshots as new_snapshots
+                on loads.snapshot_id = new_snapshots.snapshot_id
+        )
+    {% endif %}
 
 ),
 

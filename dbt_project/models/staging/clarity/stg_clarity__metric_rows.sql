@@ -1,12 +1,12 @@
-{%- set raw = source('clarity_raw', 'metric_rows') -%}
-{#- the raw table's columns, read once for every clarity_column_or_null below -#}
-{%- set raw_columns = clarity_columns_of(raw) -%}
+{%- set raw_table = source('clarity_raw', 'metric_rows') -%}
+{#- its columns, read once for every clarity_column_or_null below -#}
+{%- set raw = clarity_columns_of(raw_table) -%}
 
 with
 
 source as (
 
-    select * from {{ raw }}
+    select * from {{ raw_table }}
 
 ),
 
@@ -22,76 +22,76 @@ renamed as (
 
         -- dimensions (null when not requested); secret-looking query values masked
         {{ clarity_mask_secret_params(
-            clarity_column_or_null(raw_columns, 'url', dbt.type_string())
+            clarity_column_or_null(raw, 'url', dbt.type_string())
         ) }} as page_url_raw,
-        {{ clarity_column_or_null(raw_columns, 'device', dbt.type_string()) }} as device,
-        {{ clarity_column_or_null(raw_columns, 'browser', dbt.type_string()) }} as browser,
-        {{ clarity_column_or_null(raw_columns, 'os', dbt.type_string()) }} as os,
-        {{ clarity_column_or_null(raw_columns, 'country', dbt.type_string()) }} as country,
-        {{ clarity_column_or_null(raw_columns, 'source', dbt.type_string()) }} as source,
-        {{ clarity_column_or_null(raw_columns, 'medium', dbt.type_string()) }} as medium,
-        {{ clarity_column_or_null(raw_columns, 'campaign', dbt.type_string()) }} as campaign,
-        {{ clarity_column_or_null(raw_columns, 'channel', dbt.type_string()) }} as channel,
+        {{ clarity_column_or_null(raw, 'device', dbt.type_string()) }} as device,
+        {{ clarity_column_or_null(raw, 'browser', dbt.type_string()) }} as browser,
+        {{ clarity_column_or_null(raw, 'os', dbt.type_string()) }} as os,
+        {{ clarity_column_or_null(raw, 'country', dbt.type_string()) }} as country,
+        {{ clarity_column_or_null(raw, 'source', dbt.type_string()) }} as source,
+        {{ clarity_column_or_null(raw, 'medium', dbt.type_string()) }} as medium,
+        {{ clarity_column_or_null(raw, 'campaign', dbt.type_string()) }} as campaign,
+        {{ clarity_column_or_null(raw, 'channel', dbt.type_string()) }} as channel,
         {{ clarity_mask_secret_params(
-            clarity_column_or_null(raw_columns, 'name', dbt.type_string())
+            clarity_column_or_null(raw, 'name', dbt.type_string())
         ) }} as item_name,
 
         -- frustration blocks
         {{ clarity_count_to_int(
-            clarity_column_or_null(raw_columns, 'sessions_count', dbt.type_string())
+            clarity_column_or_null(raw, 'sessions_count', dbt.type_string())
         ) }} as sessions_count,
         {{ clarity_column_or_null(
-            raw_columns, 'sessions_with_metric_percentage', clarity_type_double()
+            raw, 'sessions_with_metric_percentage', clarity_type_double()
         ) }} as sessions_with_metric_pct,
         {{ clarity_column_or_null(
-            raw_columns, 'sessions_without_metric_percentage', clarity_type_double()
+            raw, 'sessions_without_metric_percentage', clarity_type_double()
         ) }} as sessions_without_metric_pct,
         {{ clarity_count_to_int(
-            clarity_column_or_null(raw_columns, 'pages_views', dbt.type_string())
+            clarity_column_or_null(raw, 'pages_views', dbt.type_string())
         ) }} as pages_views,
         {{ clarity_count_to_int(
-            clarity_column_or_null(raw_columns, 'sub_total', dbt.type_string())
+            clarity_column_or_null(raw, 'sub_total', dbt.type_string())
         ) }} as sub_total,
 
         -- scroll depth
-        {{ clarity_column_or_null(raw_columns, 'average_scroll_depth', clarity_type_double()) }}
+        {{ clarity_column_or_null(raw, 'average_scroll_depth', clarity_type_double()) }}
             as average_scroll_depth,
 
         -- traffic
         {{ clarity_count_to_int(
-            clarity_column_or_null(raw_columns, 'total_session_count', dbt.type_string())
+            clarity_column_or_null(raw, 'total_session_count', dbt.type_string())
         ) }} as total_session_count,
         {{ clarity_count_to_int(
-            clarity_column_or_null(raw_columns, 'total_bot_session_count', dbt.type_string())
+            clarity_column_or_null(raw, 'total_bot_session_count', dbt.type_string())
         ) }} as total_bot_session_count,
         coalesce(
             {{ clarity_count_to_int(
-                clarity_column_or_null(raw_columns, 'distinct_user_count', dbt.type_string())
+                clarity_column_or_null(raw, 'distinct_user_count', dbt.type_string())
             ) }},
             {{ clarity_count_to_int(
-                clarity_column_or_null(raw_columns, 'distant_user_count', dbt.type_string())
+                clarity_column_or_null(raw, 'distant_user_count', dbt.type_string())
             ) }}
         ) as distinct_user_count,
-        {{ clarity_column_or_null(raw_columns, 'pages_per_session_percentage', clarity_type_double()) }}
+        {{ clarity_column_or_null(raw, 'pages_per_session_percentage', clarity_type_double()) }}
             as pages_per_session,
 
         -- engagement time (seconds)
         {{ clarity_count_to_int(
-            clarity_column_or_null(raw_columns, 'total_time', dbt.type_string())
+            clarity_column_or_null(raw, 'total_time', dbt.type_string())
         ) }} as total_time_seconds,
         {{ clarity_count_to_int(
-            clarity_column_or_null(raw_columns, 'active_time', dbt.type_string())
+            clarity_column_or_null(raw, 'active_time', dbt.type_string())
         ) }} as active_time_seconds,
 
         -- popular pages
         {{ clarity_count_to_int(
-            clarity_column_or_null(raw_columns, 'visits_count', dbt.type_string())
+            clarity_column_or_null(raw, 'visits_count', dbt.type_string())
         ) }} as visits_count,
 
         -- lineage
-        {{ clarity_column_or_null(raw_columns, 'nonconforming_values', dbt.type_string()) }}
+        {{ clarity_column_or_null(raw, 'nonconforming_values', dbt.type_string()) }}
             as nonconforming_values,
-        {{ clarity_column_or_null(raw_columns, 'ingest_run_id', dbt.type_string()) }} as ingest_run_id,
+        {{ clarity_column_or_null(raw, 'ingest_run_id', dbt.type_string()) }} as ingest_run_id,
         _dlt_load_id as dlt_load_id
 
     from source

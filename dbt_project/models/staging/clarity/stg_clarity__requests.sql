@@ -1,12 +1,12 @@
-{%- set raw = source('clarity_raw', 'requests') -%}
-{#- the raw table's columns, read once for every clarity_column_or_null below -#}
-{%- set raw_columns = clarity_columns_of(raw) -%}
+{%- set raw_table = source('clarity_raw', 'requests') -%}
+{#- its columns, read once for every clarity_column_or_null below -#}
+{%- set raw = clarity_columns_of(raw_table) -%}
 
 with
 
 source as (
 
-    select * from {{ raw }}
+    select * from {{ raw_table }}
 
 ),
 
@@ -15,33 +15,33 @@ renamed as (
     select
         -- ids
         request_id,
-        {{ clarity_column_or_null(raw_columns, 'ingest_run_id', dbt.type_string()) }} as ingest_run_id,
+        {{ clarity_column_or_null(raw, 'ingest_run_id', dbt.type_string()) }} as ingest_run_id,
         project,
-        {{ clarity_column_or_null(raw_columns, 'snapshot_id', dbt.type_string()) }} as snapshot_id,
+        {{ clarity_column_or_null(raw, 'snapshot_id', dbt.type_string()) }} as snapshot_id,
         _dlt_load_id as dlt_load_id,
 
         -- request
-        {{ clarity_column_or_null(raw_columns, 'parameters', dbt.type_string()) }} as query_string,
-        {{ clarity_column_or_null(raw_columns, 'num_of_days', dbt.type_int()) }} as num_of_days,
+        {{ clarity_column_or_null(raw, 'parameters', dbt.type_string()) }} as query_string,
+        {{ clarity_column_or_null(raw, 'num_of_days', dbt.type_int()) }} as num_of_days,
         coalesce(
-            {{ clarity_column_or_null(raw_columns, 'dimensions', dbt.type_string()) }}, ''
+            {{ clarity_column_or_null(raw, 'dimensions', dbt.type_string()) }}, ''
         ) as dimensions,
-        {{ clarity_column_or_null(raw_columns, 'attempt', dbt.type_int()) }} as attempt,
-        {{ clarity_column_or_null(raw_columns, 'origin', dbt.type_string()) }} as origin,
+        {{ clarity_column_or_null(raw, 'attempt', dbt.type_int()) }} as attempt,
+        {{ clarity_column_or_null(raw, 'origin', dbt.type_string()) }} as origin,
 
         -- outcome
-        {{ clarity_column_or_null(raw_columns, 'status', dbt.type_int()) }} as http_status,
-        {{ clarity_column_or_null(raw_columns, 'error_class', dbt.type_string()) }} as error_class,
-        {{ clarity_column_or_null(raw_columns, 'error_message', dbt.type_string()) }} as error_message,
+        {{ clarity_column_or_null(raw, 'status', dbt.type_int()) }} as http_status,
+        {{ clarity_column_or_null(raw, 'error_class', dbt.type_string()) }} as error_class,
+        {{ clarity_column_or_null(raw, 'error_message', dbt.type_string()) }} as error_message,
         coalesce(
-            {{ clarity_column_or_null(raw_columns, 'counted_against_quota', dbt.type_boolean()) }}, true
+            {{ clarity_column_or_null(raw, 'counted_against_quota', dbt.type_boolean()) }}, true
         ) as is_counted_against_quota,
-        {{ clarity_column_or_null(raw_columns, 'response_bytes', dbt.type_bigint()) }} as response_bytes,
-        {{ clarity_column_or_null(raw_columns, 'body_path', dbt.type_string()) }} as body_path,
+        {{ clarity_column_or_null(raw, 'response_bytes', dbt.type_bigint()) }} as response_bytes,
+        {{ clarity_column_or_null(raw, 'body_path', dbt.type_string()) }} as body_path,
 
         -- timestamps (UTC)
         requested_at,
-        {{ clarity_column_or_null(raw_columns, 'completed_at', clarity_type_timestamp_tz()) }}
+        {{ clarity_column_or_null(raw, 'completed_at', clarity_type_timestamp_tz()) }}
             as completed_at
 
     from source

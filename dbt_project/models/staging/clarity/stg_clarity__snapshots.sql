@@ -1,12 +1,12 @@
-{%- set raw = source('clarity_raw', 'snapshots') -%}
-{#- the raw table's columns, read once for every clarity_column_or_null below -#}
-{%- set raw_columns = clarity_columns_of(raw) -%}
+{%- set raw_table = source('clarity_raw', 'snapshots') -%}
+{#- its columns, read once for every clarity_column_or_null below -#}
+{%- set raw = clarity_columns_of(raw_table) -%}
 
 with
 
 source as (
 
-    select * from {{ raw }}
+    select * from {{ raw_table }}
 
 ),
 
@@ -16,8 +16,8 @@ renamed as (
         -- ids
         snapshot_id,
         project,
-        {{ clarity_column_or_null(raw_columns, 'request_id', dbt.type_string()) }} as request_id,
-        {{ clarity_column_or_null(raw_columns, 'ingest_run_id', dbt.type_string()) }} as ingest_run_id,
+        {{ clarity_column_or_null(raw, 'request_id', dbt.type_string()) }} as request_id,
+        {{ clarity_column_or_null(raw, 'ingest_run_id', dbt.type_string()) }} as ingest_run_id,
         _dlt_load_id as dlt_load_id,
 
         -- request shape
@@ -31,8 +31,8 @@ renamed as (
         cast(row_count as {{ dbt.type_int() }}) as row_count,
         coalesce(possibly_truncated, false) as is_possibly_truncated,
         body_sha256,
-        {{ clarity_column_or_null(raw_columns, 'body_bytes', dbt.type_bigint()) }} as body_bytes,
-        {{ clarity_column_or_null(raw_columns, 'source_path', dbt.type_string()) }} as source_path,
+        {{ clarity_column_or_null(raw, 'body_bytes', dbt.type_bigint()) }} as body_bytes,
+        {{ clarity_column_or_null(raw, 'source_path', dbt.type_string()) }} as source_path,
 
         -- timestamps (UTC)
         fetched_at,
