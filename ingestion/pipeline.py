@@ -146,7 +146,7 @@ def _chunks(items: list[PendingSnapshot], limit_bytes: int) -> list[list[Pending
     size = 0
     for item in items:
         body_bytes = item.body_path.stat().st_size if item.body_path.exists() else 0
-        if not chunks or (size + body_bytes > limit_bytes and chunks[-1]):
+        if not chunks or size + body_bytes > limit_bytes:
             chunks.append([])
             size = 0
         chunks[-1].append(item)

@@ -1,4 +1,4 @@
-"""Queries used by the integration tests."""
+"""Queries and small steps shared by the integration tests."""
 
 from __future__ import annotations
 
@@ -13,6 +13,24 @@ import duckdb
 from ingestion.config import token_env_var
 
 BLOG = "fabrikam-blog"
+
+# the API's metric block (as in the offline service's truth) -> the signal key of the marts
+SIGNAL_KEYS = {
+    "DeadClickCount": "dead_click",
+    "ExcessiveScroll": "excessive_scroll",
+    "RageClickCount": "rage_click",
+    "QuickbackClick": "quick_back",
+    "ScriptErrorCount": "script_error",
+    "ErrorClickCount": "error_click",
+}
+
+
+def ingest_at(service, config, when, *, force: bool = False):
+    """One `ingest` run with the offline service's clock set to `when`; its report."""
+    from ingestion.pipeline import ingest  # noqa: PLC0415
+
+    service.clock.set(when)
+    return ingest(config, clock=service.clock.now, force=force)
 
 
 def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:

@@ -10,18 +10,10 @@ import pytest
 
 from ingestion.highlights import print_highlights
 from ingestion.offline.catalog import SIGNALS
-from tests.integration.helpers import query, scalar
+from tests.integration.helpers import SIGNAL_KEYS, query, scalar
 
 pytestmark = pytest.mark.integration
 
-SIGNAL_KEYS = {  # the API's metric block -> the signal key of the marts
-    "DeadClickCount": "dead_click",
-    "ExcessiveScroll": "excessive_scroll",
-    "RageClickCount": "rage_click",
-    "QuickbackClick": "quick_back",
-    "ScriptErrorCount": "script_error",
-    "ErrorClickCount": "error_click",
-}
 _COUNT_COLUMNS = [
     f"{signal}_{suffix}"
     for signal in SIGNAL_KEYS.values()

@@ -19,10 +19,9 @@ import pytest
 
 from ingestion.dbt_runner import run_dbt
 from ingestion.offline import OfflineClarity, default_projects
-from ingestion.pipeline import ingest
 from tests.conftest import START, collection_time, make_config
 from tests.integration.compare import mart_grains, table_differences
-from tests.integration.helpers import query, run_cli, table_counts
+from tests.integration.helpers import ingest_at, query, run_cli, table_counts
 
 pytestmark = pytest.mark.integration
 
@@ -41,9 +40,7 @@ def _date(day: int) -> date:
 
 
 def _ingest_at(service: OfflineClarity, config, when: datetime, *, force: bool = False) -> None:
-    service.clock.set(when)
-    report = ingest(config, clock=service.clock.now, force=force)
-    assert not report.had_errors, f"ingest at {when} failed"
+    assert not ingest_at(service, config, when, force=force).had_errors, f"ingest at {when} failed"
 
 
 def _write_foreign_archive(service: OfflineClarity, folder: Path) -> int:

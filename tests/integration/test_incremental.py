@@ -12,10 +12,9 @@ import pytest
 
 from ingestion.dbt_runner import run_dbt
 from ingestion.offline import OfflineClarity, default_projects
-from ingestion.pipeline import ingest
 from tests.conftest import START, collection_time, make_config
 from tests.integration.compare import table_differences
-from tests.integration.helpers import query, scalar
+from tests.integration.helpers import ingest_at, query, scalar
 
 pytestmark = pytest.mark.integration
 
@@ -35,11 +34,6 @@ DIMENSION_SETS = ((), ("URL",), ("Device",), ("Medium", "Source"))
 FIRST_DAYS = 6
 
 
-def _ingest_at(service: OfflineClarity, config, when, *, force: bool = False):
-    service.clock.set(when)
-    return ingest(config, clock=service.clock.now, force=force)
-
-
 def _dbt_sql(target: Path, kind: str, model: str) -> str:
     """The SQL of a core mart as dbt compiled (`compiled`) or ran (`run`) it in a build."""
     return (target / kind / "clarity" / "models" / "marts" / "core" / f"{model}.sql").read_text()
@@ -54,9 +48,9 @@ def rebuilt(tmp_path_factory):
         # phase 1: daily at 00:10, then a forced re-run at 23:00 on the last day, whose window
         # gives that day a value of its own (coverage 23/24) before the 00:10 run improves it
         for day in range(1, FIRST_DAYS + 1):
-            assert not _ingest_at(service, config, collection_time(day)).had_errors
+            assert not ingest_at(service, config, collection_time(day)).had_errors
         last = collection_time(FIRST_DAYS, minutes=0) + timedelta(hours=23)
-        assert not _ingest_at(service, config, last, force=True).had_errors
+        assert not ingest_at(service, config, last, force=True).had_errors
         code, _ = run_dbt(["build", *CORE], config.duckdb_path, target_path=folder / "t1")
         assert code == 0, "first dbt build failed"
         first_choice = query(
@@ -67,12 +61,12 @@ def rebuilt(tmp_path_factory):
         )
         # phase 2: the 00:10 run, two days without collection, a 3-day catch-up, a daily run,
         # a failed site-level request (500 twice: the client retries once), a 2-day catch-up
-        assert not _ingest_at(service, config, collection_time(FIRST_DAYS + 1)).had_errors
-        assert not _ingest_at(service, config, collection_time(FIRST_DAYS + 4)).had_errors
-        assert not _ingest_at(service, config, collection_time(FIRST_DAYS + 5)).had_errors
+        assert not ingest_at(service, config, collection_time(FIRST_DAYS + 1)).had_errors
+        assert not ingest_at(service, config, collection_time(FIRST_DAYS + 4)).had_errors
+        assert not ingest_at(service, config, collection_time(FIRST_DAYS + 5)).had_errors
         service.inject_fault("status", project="contoso-docs", times=2, dimensions=(), status=500)
-        assert _ingest_at(service, config, collection_time(FIRST_DAYS + 6)).had_errors
-        assert not _ingest_at(service, config, collection_time(FIRST_DAYS + 7)).had_errors
+        assert ingest_at(service, config, collection_time(FIRST_DAYS + 6)).had_errors
+        assert not ingest_at(service, config, collection_time(FIRST_DAYS + 7)).had_errors
     incremental = config.duckdb_path
     code, _ = run_dbt(["build", *CORE], incremental, target_path=folder / "t2")
     assert code == 0, "incremental dbt build failed"

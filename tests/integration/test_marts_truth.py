@@ -11,19 +11,10 @@ import duckdb
 import pytest
 
 from ingestion.offline import SIGNALS, canonical_url
-from tests.integration.helpers import query
+from tests.integration.helpers import SIGNAL_KEYS, query
 
 pytestmark = pytest.mark.integration
 
-# block name (as in the truth) -> column prefix in the marts
-SIGNAL_KEYS = {
-    "DeadClickCount": "dead_click",
-    "ExcessiveScroll": "excessive_scroll",
-    "RageClickCount": "rage_click",
-    "QuickbackClick": "quick_back",
-    "ScriptErrorCount": "script_error",
-    "ErrorClickCount": "error_click",
-}
 assert set(SIGNAL_KEYS) == set(SIGNALS)
 
 # Only days whose window covers the UTC date almost entirely are compared: the 00:10 collection
