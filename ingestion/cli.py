@@ -1,4 +1,6 @@
-"""The `clarity` command: ingest, plan, import, status, serve-offline and demo."""
+"""The `clarity` command: ingest, plan, import, status, publish, dq-coverage, and the tools beside
+the product (serve-offline, demo). Each command imports what it needs when it runs, so
+`clarity --help` starts in a blink."""
 
 from __future__ import annotations
 
@@ -6,11 +8,10 @@ import argparse
 import logging
 import os
 import sys
-import uuid
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from ingestion import settings
+from ingestion.errors import ConfigurationError
 
 log = logging.getLogger("clarity")
 
@@ -26,7 +27,7 @@ def _timestamp(text: str) -> datetime:
 
 
 def _fixed_clock(now: datetime | None):
-    from ingestion.client import utc_now
+    from ingestion.api.client import utc_now
 
     return (lambda: now) if now else utc_now
 
@@ -43,7 +44,7 @@ def _config(args: argparse.Namespace, *, require_tokens: bool = True):
 def _run_checks(args: argparse.Namespace, warehouse, load_ids: list[str]) -> int:
     if getattr(args, "no_checks", False) or not load_ids:
         return EXIT_OK
-    from ingestion.quality import run_raw_checkpoint
+    from ingestion.quality.checkpoint import run_raw_checkpoint
 
     result = run_raw_checkpoint(warehouse, load_ids)
     print(result.summary())
@@ -58,7 +59,7 @@ def _run_checks(args: argparse.Namespace, warehouse, load_ids: list[str]) -> int
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from ingestion.pipeline import ingest
+    from ingestion.ingest import ingest
 
     config = _config(args)
     report = ingest(
@@ -71,6 +72,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             + (f", stopped: {outcome.stopped_because}" if outcome.stopped_because else "")
             + (f", {len(outcome.errors)} error(s)" if outcome.errors else "")
         )
+        for error in outcome.errors:
+            print(f"  error: {error}", file=sys.stderr)
     print(
         f"loaded {load.snapshots_loaded} snapshot(s), {load.rows_loaded} metric row(s), "
         f"{load.requests_loaded} request record(s) into {config.warehouse.label}"
@@ -83,10 +86,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from ingestion.pipeline import make_plans
+    from ingestion.ingest import make_plans
 
     config = _config(args, require_tokens=False)
     now = args.now or datetime.now(timezone.utc)
+    if config.policy.paused:
+        print(
+            f"collection is paused: daily_budget is {config.policy.budget}"
+            f" (reserve {config.policy.reserve}); nothing is asked until it is raised"
+        )
     for plan in make_plans(config, now, force=args.force, projects=args.project or None):
         print(
             f"{plan.project} on {plan.day} (UTC): {plan.used_today} of {plan.budget} used, "
@@ -103,7 +111,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from ingestion.archive import ArchiveDefaults, import_archives
+    from ingestion.ingest import import_files
+    from ingestion.load.archive import ArchiveDefaults
 
     config = _config(args, require_tokens=False)
     defaults = ArchiveDefaults(
@@ -112,7 +121,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         num_of_days=args.num_days,
         dimensions=tuple(d for d in (args.dimensions or "").split(",") if d.strip()),
     )
-    report = import_archives(config, args.paths, defaults, uuid.uuid4().hex)
+    report = import_files(config, args.paths, defaults)
     print(
         f"{report.files} file(s): {report.landed} new, {report.already_loaded} already loaded, "
         f"{len(report.errors)} error(s); loaded {report.load.snapshots_loaded} snapshot(s) and "
@@ -127,13 +136,13 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from ingestion.landing import Landing
-    from ingestion.status import project_statuses
+    from ingestion.api.contract import DAILY_QUOTA
+    from ingestion.collect.landing import Landing
+    from ingestion.config import data_dir, warehouse_from_env
+    from ingestion.warehouse.raw import project_statuses
 
     now = args.now or datetime.now(timezone.utc)
-    from ingestion.destinations import Warehouse
-
-    warehouse = Warehouse.from_env()
+    warehouse = warehouse_from_env()
     statuses = project_statuses(warehouse, now)
     print(f"warehouse: {warehouse.label}")
     if not statuses:
@@ -144,9 +153,9 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"  {s.project}: {s.snapshots} snapshots, {s.metric_rows} metric rows; "
             f"last fetch {s.last_fetched_at:%Y-%m-%d %H:%M} UTC ({fresh:.1f} h ago); "
             f"last load {s.last_loaded_at:%Y-%m-%d %H:%M} UTC; "
-            f"today {s.requests_today}/{settings.DAILY_QUOTA} requests, {s.errors_today} failed"
+            f"today {s.requests_today}/{DAILY_QUOTA} requests, {s.errors_today} failed"
         )
-    landing = Landing(settings.data_dir())
+    landing = Landing(data_dir(warehouse.duckdb_path))
     pending = len(landing.pending_snapshots())
     if pending:
         print(
@@ -156,10 +165,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from ingestion.publish import publish
+    from ingestion.config import duckdb_path
+    from ingestion.outputs.publish import publish
 
     schemas = tuple(args.schema or ["marts"])
-    result = publish(settings.duckdb_path(), args.to, schemas)
+    result = publish(duckdb_path(), args.to, schemas)
     print(
         f"published {result.tables} tables ({result.rows} rows) to {result.path} "
         f"in {result.seconds:.1f} s; open it read-only from BI tools"
@@ -168,9 +178,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_dq_coverage(args: argparse.Namespace) -> int:
-    from ingestion.dq_coverage import coverage, report
+    from ingestion import PROJECT_ROOT
+    from ingestion.quality.coverage import coverage, report
 
-    target = args.target or settings.project_root() / "dbt_project" / "target"
+    target = args.target or PROJECT_ROOT / "dbt_project" / "target"
     if not (target / "manifest.json").exists():
         print(
             f"clarity: no manifest in {target}: run `./scripts/dbt docs generate` first",
@@ -182,8 +193,21 @@ def cmd_dq_coverage(args: argparse.Namespace) -> int:
     return EXIT_CHECKS_FAILED if any(m.problems for m in models) else EXIT_OK
 
 
+def _tools():
+    """The tools beside the product (offline service, demo); they need the `offline` extra."""
+    try:
+        import clarity_tools.demo
+        import clarity_tools.offline
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"the offline Clarity service needs the `offline` extra ({exc}): "
+            "pip install -e '.[offline]' (./scripts/demo installs it)"
+        ) from None
+    return clarity_tools
+
+
 def cmd_serve_offline(args: argparse.Namespace) -> int:
-    from ingestion.offline import run_standalone
+    run_standalone = _tools().offline.run_standalone
 
     start = datetime.combine(args.start, datetime.min.time(), tzinfo=timezone.utc)
     run_standalone(args.host, args.port, args.seed, start, args.days)
@@ -191,7 +215,7 @@ def cmd_serve_offline(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ingestion.demo import run_demo
+    run_demo = _tools().demo.run_demo
 
     return run_demo(days=args.days, seed=args.seed, run_dbt=not args.skip_dbt)
 
@@ -278,8 +302,6 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.duckdb:
         os.environ["CLARITY_DUCKDB_PATH"] = str(args.duckdb.resolve())
-    from ingestion.errors import ConfigurationError
-
     try:
         return args.func(args)
     except (ConfigurationError, ValueError) as exc:

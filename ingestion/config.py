@@ -1,26 +1,111 @@
-"""Read the pipeline's configuration: `.dlt/config.toml` (committed defaults), the git-ignored
-`.dlt/secrets.toml` (tokens) and env vars such as SOURCES__CLARITY__PROJECTS__<NAME>__TOKEN."""
+"""The pipeline's configuration, typed, with one home per default (this module).
+
+Settings come from dlt's providers: `.dlt/config.toml` (committed), the git-ignored
+`.dlt/secrets.toml` (tokens) and environment variables (`SOURCES__CLARITY__DAILY_BUDGET`,
+`SOURCES__CLARITY__PROJECTS__<NAME>__TOKEN`, ...), resolved by dlt's own config injection
+(`@configspec`). Where the warehouse lives comes from `CLARITY_*` environment variables, which the
+dbt profile reads too. A value of the wrong type or out of range stops with a ConfigurationError
+naming the key, where it came from and what is allowed; 0 means 0 (`daily_budget = 0` pauses
+collection)."""
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from ingestion import settings
-from ingestion.client import canonical_dimensions
-from ingestion.destinations import Warehouse
+from dlt.common.configuration import configspec, resolve_configuration
+from dlt.common.configuration.exceptions import ConfigValueCannotBeCoercedException
+from dlt.common.configuration.specs import BaseConfiguration
+from dlt.common.configuration.utils import get_resolved_traces
+
+from ingestion import PROJECT_ROOT
+from ingestion.api.contract import API_BASE_URL, DAILY_QUOTA, VALID_NUM_DAYS, canonical_dimensions
+from ingestion.collect.plan import PlanPolicy
 from ingestion.errors import ConfigurationError
-from ingestion.plan import PlanPolicy
+from ingestion.warehouse.destination import DESTINATION_KINDS, PostgresSettings, Warehouse
+
+SECTION = ("sources", "clarity")
+PIPELINE_NAME = "clarity"
+DATASET_NAME = "clarity_raw"
+
+# Asked in this order until the day's budget is spent.
+DEFAULT_DIMENSION_SETS: tuple[tuple[str, ...], ...] = (
+    (),
+    ("URL",),
+    ("URL", "Device"),
+    ("Device",),
+    ("Browser",),
+    ("OS",),
+    ("Country",),
+    ("Channel",),
+    ("Source", "Medium"),
+    ("Campaign",),
+)
+# Where the warehouse lives: environment variables shared with the dbt profile (profiles.yml
+# repeats these two defaults: a profile cannot read Python; tests/unit/test_config.py checks them).
+DUCKDB_PATH_ENV = "CLARITY_DUCKDB_PATH"
+DEFAULT_DUCKDB_PATH = "data/clarity.duckdb"  # relative to the project root
+DATA_DIR_ENV = "CLARITY_DATA_DIR"
+DESTINATION_ENV = "CLARITY_DESTINATION"
+# DuckDB's buffer manager takes up to 80% of RAM by default and keeps what it read or wrote
+# cached; a cap makes large loads and builds spill to a temp folder instead. Any DuckDB size
+# string ("1GB", "512MB"); "" = DuckDB's own default.
+MEMORY_LIMIT_ENV = "CLARITY_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "1GB"
 
 
-def use_project_settings_dir() -> None:
-    """Point dlt at the repository's `.dlt/` unless the caller chose another folder."""
-    if "DLT_PROJECT_DIR" not in os.environ and not (Path.cwd() / ".dlt").is_dir():
-        os.environ["DLT_PROJECT_DIR"] = str(settings.project_root())
-    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+DEFAULTS: dict[str, Any] = {
+    "base_url": API_BASE_URL,
+    "daily_budget": DAILY_QUOTA,
+    "reserve": 0,
+    "request_timeout": 60.0,
+    "gap_slack_hours": 3.0,
+    "initial_num_days": 3,
+}
+# The allowed values of each numeric key (checked after dlt resolved and coerced the types).
+RANGES: dict[str, tuple[float, float]] = {
+    "daily_budget": (0, DAILY_QUOTA),
+    "reserve": (0, DAILY_QUOTA),  # and at most daily_budget
+    "request_timeout": (1, 600),
+    "gap_slack_hours": (0, 23),
+    "initial_num_days": (min(VALID_NUM_DAYS), max(VALID_NUM_DAYS)),
+}
+
+
+@configspec
+class ClaritySettings(BaseConfiguration):
+    """`[sources.clarity]`: what to ask, how much of the quota to spend, where the API is."""
+
+    base_url: str = DEFAULTS["base_url"]
+    daily_budget: int = DEFAULTS["daily_budget"]
+    reserve: int = DEFAULTS["reserve"]
+    request_timeout: float = DEFAULTS["request_timeout"]
+    gap_slack_hours: float = DEFAULTS["gap_slack_hours"]
+    initial_num_days: int = DEFAULTS["initial_num_days"]
+    dimension_sets: list | None = None  # None: DEFAULT_DIMENSION_SETS
+    project_names: list | None = None  # None: the projects listed in secrets.toml
+
+
+@configspec
+class ProjectSettings(BaseConfiguration):
+    """`[sources.clarity.projects.<name>]` (secrets.toml): the project's token."""
+
+    token: str | None = None
+
+
+def default_policy(**overrides: Any) -> PlanPolicy:
+    """The planner's policy with this module's defaults (tests override single values)."""
+    values = {
+        "budget": DEFAULTS["daily_budget"],
+        "reserve": DEFAULTS["reserve"],
+        "gap_slack_hours": DEFAULTS["gap_slack_hours"],
+        "initial_num_days": DEFAULTS["initial_num_days"],
+    }
+    values.update(overrides)
+    return PlanPolicy(**values)
 
 
 @dataclass
@@ -31,20 +116,17 @@ class ProjectConfig:
 
 @dataclass
 class IngestConfig:
-    projects: list[ProjectConfig]
-    base_url: str = settings.API_BASE_URL
-    dimension_sets: tuple[tuple[str, ...], ...] = settings.DEFAULT_DIMENSION_SETS
-    policy: PlanPolicy = field(default_factory=PlanPolicy)
-    request_timeout: float = settings.REQUEST_TIMEOUT_SECONDS
-    origin: str = "api"
-    duckdb_path: Path = field(default_factory=settings.duckdb_path)
-    data_dir: Path = field(default_factory=settings.data_dir)
-    retry_delay: float = 2.0
+    """Everything a run needs, resolved and typed."""
 
-    @property
-    def warehouse(self) -> Warehouse:
-        """The raw layer's destination: env CLARITY_DESTINATION (duckdb by default)."""
-        return Warehouse.from_env(self.duckdb_path)
+    projects: list[ProjectConfig]
+    warehouse: Warehouse
+    data_dir: Path
+    base_url: str = DEFAULTS["base_url"]
+    dimension_sets: tuple[tuple[str, ...], ...] = DEFAULT_DIMENSION_SETS
+    policy: PlanPolicy = field(default_factory=default_policy)
+    request_timeout: float = DEFAULTS["request_timeout"]
+    origin: str = "api"
+    retry_delay: float = 2.0
 
     def project(self, name: str) -> ProjectConfig:
         for project in self.projects:
@@ -56,8 +138,148 @@ class IngestConfig:
     def project_names(self) -> list[str]:
         return [p.name for p in self.projects]
 
+    @property
+    def duckdb_path(self) -> Path | None:
+        return self.warehouse.duckdb_path
 
-def parse_dimension_sets(raw: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], ...]:
+
+# -- where the warehouse lives (environment) ---------------------------------------------------
+def duckdb_path() -> Path:
+    """The warehouse file shared by `clarity` and the dbt profile (env CLARITY_DUCKDB_PATH)."""
+    configured = os.environ.get(DUCKDB_PATH_ENV)
+    path = Path(configured) if configured else PROJECT_ROOT / DEFAULT_DUCKDB_PATH
+    return path.expanduser().resolve()
+
+
+def data_dir(warehouse_file: Path | None = None) -> Path:
+    """Where landed response bodies and dlt's working folder live (env CLARITY_DATA_DIR;
+    default: beside the DuckDB file)."""
+    configured = os.environ.get(DATA_DIR_ENV)
+    if configured:
+        return Path(configured).expanduser().resolve()
+    return (warehouse_file or duckdb_path()).parent
+
+
+def duckdb_memory_limit() -> str | None:
+    """The DuckDB memory_limit for the loader and dbt (env CLARITY_DUCKDB_MEMORY_LIMIT)."""
+    configured = os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT)
+    return configured.strip() or None
+
+
+def postgres_settings() -> PostgresSettings:
+    """CLARITY_PG_* (the dbt profile's `postgres` target reads the same variables)."""
+    missing = [v for v in ("CLARITY_PG_USER", "CLARITY_PG_DATABASE") if not os.environ.get(v)]
+    if missing:
+        raise ConfigurationError(
+            f"{DESTINATION_ENV}=postgres needs {', '.join(missing)} (and CLARITY_PG_HOST, "
+            "CLARITY_PG_PORT, CLARITY_PG_PASSWORD as needed) in the environment."
+        )
+    port = os.environ.get("CLARITY_PG_PORT", "5432")
+    if not port.isdigit():
+        raise ConfigurationError(f"CLARITY_PG_PORT must be a port number, got {port!r}")
+    return PostgresSettings(
+        host=os.environ.get("CLARITY_PG_HOST", "127.0.0.1"),
+        port=int(port),
+        user=os.environ["CLARITY_PG_USER"],
+        password=os.environ.get("CLARITY_PG_PASSWORD", ""),
+        database=os.environ["CLARITY_PG_DATABASE"],
+    )
+
+
+def duckdb_warehouse(path: Path) -> Warehouse:
+    """A DuckDB warehouse at `path`, with the memory limit of the environment."""
+    return Warehouse("duckdb", duckdb_path=Path(path).resolve(), memory_limit=duckdb_memory_limit())
+
+
+def warehouse_from_env(duckdb_file: Path | None = None) -> Warehouse:
+    """The raw layer's destination: env CLARITY_DESTINATION (duckdb by default)."""
+    kind = os.environ.get(DESTINATION_ENV, "duckdb").strip().lower() or "duckdb"
+    if kind not in DESTINATION_KINDS:
+        raise ConfigurationError(
+            f"{DESTINATION_ENV} must be one of {', '.join(DESTINATION_KINDS)}, got {kind!r}"
+        )
+    if kind == "postgres":
+        return Warehouse(kind, postgres=postgres_settings())
+    return duckdb_warehouse(duckdb_file or duckdb_path())
+
+
+# -- settings from dlt's providers ---------------------------------------------------------------
+def use_project_settings_dir() -> None:
+    """Point dlt at the repository's `.dlt/` unless the caller chose another folder."""
+    if "DLT_PROJECT_DIR" not in os.environ and not (Path.cwd() / ".dlt").is_dir():
+        os.environ["DLT_PROJECT_DIR"] = str(PROJECT_ROOT)
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+
+
+def env_var(*keys: str) -> str:
+    """The environment variable dlt reads for a key of [sources.clarity]."""
+    return "__".join(part.upper() for part in (*SECTION, *keys))
+
+
+def token_env_var(project: str) -> str:
+    """The environment variable for a project's token (names upper-cased, `-` as `_`)."""
+    return env_var("projects", project.replace("-", "_"), "token")
+
+
+def _origin(key: str, traces: list) -> str:
+    """Where dlt found `key` (the provider that had a value: an env var or a file), for
+    messages."""
+    for trace in traces:
+        if trace.key == key and trace.value is not None:
+            if trace.provider_name == "Environment Variables":
+                return f"env {env_var(*trace.sections[len(SECTION) :], key)}"
+            return f"{_file_of(trace)} [{'.'.join(trace.sections)}]"
+    return "the default"
+
+
+def _file_of(trace: Any) -> str:
+    """The path of the toml file a value came from (dlt's trace names only the file)."""
+    import dlt  # noqa: PLC0415
+
+    name = (trace.provider_location or "").removeprefix("global:")
+    for provider in dlt.config.config_providers:
+        if provider.name == trace.provider_name:
+            for path in getattr(provider, "present_locations", None) or []:
+                if Path(path).name == name:
+                    return str(Path(path).resolve())
+    return name or trace.provider_name
+
+
+def _resolve(spec, sections: tuple[str, ...]) -> tuple[Any, list]:
+    """Resolve one configspec with dlt, keeping the lookup traces (for where a value came from)."""
+    log = get_resolved_traces()
+    log.clear()
+    log.logging_enabled = True
+    try:
+        resolved = resolve_configuration(spec(), sections=sections)
+    except ConfigValueCannotBeCoercedException as exc:
+        key = exc.field_name
+        expected = {int: "an integer", float: "a number", str: "text", list: "a list"}.get(
+            exc.hint, str(exc.hint)
+        )
+        allowed = RANGES.get(key)
+        detail = f" from {allowed[0]:g} to {allowed[1]:g}" if allowed else ""
+        raise ConfigurationError(
+            f"{'.'.join((*sections, key))} = {exc.field_value!r} (from "
+            f"{_origin(key, log.all_traces)}) must be {expected}{detail}."
+        ) from None
+    return resolved, list(log.all_traces)
+
+
+def _check_ranges(settings: Any, traces: list) -> None:
+    for key, (low, high) in RANGES.items():
+        value = getattr(settings, key)
+        if key == "reserve":
+            high = settings.daily_budget
+        if isinstance(value, bool) or not low <= value <= high:
+            raise ConfigurationError(
+                f"{'.'.join((*SECTION, key))} = {value!r} (from {_origin(key, traces)}) is out "
+                f"of range: allowed {low:g} to {high:g}"
+                + (" (the daily_budget)." if key == "reserve" else ".")
+            )
+
+
+def parse_dimension_sets(raw: Sequence[Any]) -> tuple[tuple[str, ...], ...]:
     sets: list[tuple[str, ...]] = []
     for item in raw:
         if isinstance(item, str):
@@ -69,33 +291,42 @@ def parse_dimension_sets(raw: Sequence[Sequence[str]]) -> tuple[tuple[str, ...],
     return tuple(sets)
 
 
-def token_env_var(project: str) -> str:
-    """The environment variable for a project's token (names upper-cased, `-` as `_`)."""
-    return f"SOURCES__CLARITY__PROJECTS__{project.upper().replace('-', '_')}__TOKEN"
+def _project_names(settings: Any) -> list[str]:
+    import dlt  # noqa: PLC0415
+
+    names = settings.project_names
+    if names is None:
+        table = dlt.secrets.get(".".join((*SECTION, "projects"))) or {}
+        names = list(table.keys()) if isinstance(table, dict) else []
+    return [str(n).strip() for n in names if str(n).strip()]
 
 
 def load_config(*, require_tokens: bool = True) -> IngestConfig:
-    """The configuration from dlt's providers (toml files and environment variables)."""
+    """The configuration from dlt's providers (toml files and environment variables) and the
+    CLARITY_* environment variables."""
     use_project_settings_dir()
-    import dlt  # noqa: PLC0415 - dlt reads its providers on first use
-
-    section = "sources.clarity"
-    names = dlt.config.get(f"{section}.project_names")
-    if names is None:
-        projects_table = dlt.secrets.get(f"{section}.projects") or {}
-        names = list(projects_table.keys()) if isinstance(projects_table, dict) else []
-    if isinstance(names, str):
-        text = names.strip()
-        names = json.loads(text) if text.startswith("[") else text.split(",")
-    names = [str(n).strip() for n in names if str(n).strip()]
+    settings, traces = _resolve(ClaritySettings, SECTION)
+    _check_ranges(settings, traces)
+    try:
+        sets = (
+            parse_dimension_sets(settings.dimension_sets)
+            if settings.dimension_sets
+            else DEFAULT_DIMENSION_SETS
+        )
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"{'.'.join((*SECTION, 'dimension_sets'))} (from "
+            f"{_origin('dimension_sets', traces)}): {exc}"
+        ) from None
     projects = []
-    for name in names:
-        env = token_env_var(name)
-        token = dlt.secrets.get(f"{section}.projects.{name}.token") or os.environ.get(env)
+    for name in _project_names(settings):
+        project, _ = _resolve(ProjectSettings, (*SECTION, "projects", name))
+        token = project.token or os.environ.get(token_env_var(name))
         if not token and require_tokens:
             raise ConfigurationError(
                 f"No token for Clarity project {name!r}: add it to .dlt/secrets.toml "
-                f'([sources.clarity.projects.{name}] token = "...") or set {env}.'
+                f'([sources.clarity.projects.{name}] token = "...") or set '
+                f"{token_env_var(name)}."
             )
         projects.append(ProjectConfig(name=name, token=token or ""))
     if not projects and require_tokens:
@@ -104,21 +335,18 @@ def load_config(*, require_tokens: bool = True) -> IngestConfig:
             "and add one [sources.clarity.projects.<name>] table with a token per project "
             "(or run ./scripts/demo to use the offline service)."
         )
-    raw_sets = dlt.config.get(f"{section}.dimension_sets")
-    policy = PlanPolicy(
-        budget=int(dlt.config.get(f"{section}.daily_budget") or settings.DAILY_QUOTA),
-        reserve=int(dlt.config.get(f"{section}.reserve") or 0),
-        gap_slack_hours=float(dlt.config.get(f"{section}.gap_slack_hours") or 3.0),
-        initial_num_days=int(dlt.config.get(f"{section}.initial_num_days") or 3),
-    )
+    warehouse = warehouse_from_env()
     return IngestConfig(
         projects=projects,
-        base_url=dlt.config.get(f"{section}.base_url") or settings.API_BASE_URL,
-        dimension_sets=(
-            parse_dimension_sets(raw_sets) if raw_sets else settings.DEFAULT_DIMENSION_SETS
+        warehouse=warehouse,
+        data_dir=data_dir(warehouse.duckdb_path),
+        base_url=settings.base_url,
+        dimension_sets=sets,
+        policy=PlanPolicy(
+            budget=settings.daily_budget,
+            reserve=settings.reserve,
+            gap_slack_hours=settings.gap_slack_hours,
+            initial_num_days=settings.initial_num_days,
         ),
-        policy=policy,
-        request_timeout=float(
-            dlt.config.get(f"{section}.request_timeout") or settings.REQUEST_TIMEOUT_SECONDS
-        ),
+        request_timeout=settings.request_timeout,
     )

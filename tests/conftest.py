@@ -11,9 +11,13 @@ import pytest
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
-from ingestion.config import IngestConfig, ProjectConfig  # noqa: E402
-from ingestion.offline import OfflineClarity, default_projects  # noqa: E402
-from ingestion.plan import PlanPolicy  # noqa: E402
+from clarity_tools.offline import OfflineClarity, default_projects  # noqa: E402
+from ingestion.config import (  # noqa: E402
+    IngestConfig,
+    ProjectConfig,
+    default_policy,
+    duckdb_warehouse,
+)
 
 START = datetime(2026, 10, 1, tzinfo=timezone.utc)
 
@@ -23,13 +27,6 @@ def collection_time(day: int, minutes: int = 10) -> datetime:
     return START + timedelta(days=day, minutes=minutes)
 
 
-@pytest.fixture(scope="session")
-def offline_session():
-    """One offline service for the whole run (tests reset its clock and faults as they need)."""
-    with OfflineClarity(projects=default_projects(), seed=7, start=START, days=12) as service:
-        yield service
-
-
 @pytest.fixture
 def offline():
     """A fresh offline service per test: its own quota counters, faults and tokens."""
@@ -37,15 +34,19 @@ def offline():
         yield service
 
 
-def make_config(service: OfflineClarity, folder: Path, projects=None, **policy) -> IngestConfig:
+def make_config(
+    service: OfflineClarity, folder: Path, projects=None, warehouse=None, **policy
+) -> IngestConfig:
+    """A config of `service`'s projects with its data folder `folder` (and a DuckDB file there
+    unless another warehouse is given); `policy` overrides single planner settings."""
     names = projects or list(service.tokens)
     return IngestConfig(
         projects=[ProjectConfig(name, service.tokens[name]) for name in names],
         base_url=service.base_url,
         origin="offline",
-        duckdb_path=folder / "clarity.duckdb",
+        warehouse=warehouse or duckdb_warehouse(folder / "clarity.duckdb"),
         data_dir=folder,
-        policy=PlanPolicy(**policy),
+        policy=default_policy(**policy),
         retry_delay=0.01,
         request_timeout=10,
     )

@@ -5,7 +5,7 @@
     are emitted in the order of the var), a final `index.html` and trailing slashes folded, the
     root written `https://host/`. The path is otherwise kept byte for byte (case and
     percent-encoding). A URL without `://` is treated as a bare path. Null stays null.
-    Same rule as ingestion/offline/urls.py (canonical_url) when no parameter is kept.
+    Same rule as clarity_tools/offline/urls.py (canonical_url) when no parameter is kept.
     Portable: trim, split_part, position, lower, ltrim and regexp_replace exist with these
     meanings on DuckDB and PostgreSQL. -#}
 {% macro clarity_normalize_url(expression) -%}

@@ -1,97 +1,132 @@
-"""Row-for-row comparison of a table between two DuckDB files, matched on a key, and the marts'
-grains as declared by their tests in dbt's manifest (the key to compare them on)."""
+"""Row-for-row comparison of a table between two warehouses (two DuckDB files, or DuckDB and
+PostgreSQL), matched on a key: the one comparison every equality test uses. The key of each mart
+comes from dbt's manifest (ingestion.quality.coverage.mart_keys)."""
 
 from __future__ import annotations
 
-import json
 import math
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 
+from ingestion.quality.coverage import mart_keys
 
-def _keyed_rows(path: Path, table: str, key: tuple[str, ...]) -> tuple[list[str], dict]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        cursor = con.execute(f"select * from {table}")
-        columns = [column[0] for column in cursor.description]
-        rows = cursor.fetchall()
-    finally:
-        con.close()
+__all__ = ["fetch_table", "mart_keys", "table_differences"]
+
+
+def fetch_table(where: Path | str, table: str) -> tuple[list[str], list[tuple]]:
+    """(column names, rows) of `table` from a DuckDB file (a Path) or a PostgreSQL DSN."""
+    sql = f"select * from {table}"
+    if isinstance(where, Path):
+        con = duckdb.connect(str(where), read_only=True)
+        try:
+            cursor = con.execute(sql)
+            return [column[0] for column in cursor.description], cursor.fetchall()
+        finally:
+            con.close()
+    import psycopg2  # noqa: PLC0415
+
+    with psycopg2.connect(where) as con, con.cursor() as cursor:
+        cursor.execute(sql)
+        return [column[0] for column in cursor.description], cursor.fetchall()
+
+
+def canonical(value) -> tuple[str, object]:
+    """A value as (kind, comparable value): timestamps with a time zone in UTC, numbers as
+    numbers (integer, decimal or float alike; SQL types are compared apart), the rest as is."""
+    if value is None:
+        return ("null", None)
+    if isinstance(value, bool):
+        return ("boolean", value)
+    if isinstance(value, int | float | Decimal):
+        return ("number", value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return ("timestamp", value)
+        return ("timestamp with time zone", value.astimezone(UTC))
+    if isinstance(value, date):
+        return ("date", value)
+    return (type(value).__name__, value)
+
+
+def same(a: tuple[str, object], b: tuple[str, object], rel_tol: float, abs_tol: float) -> bool:
+    """Equal canonical values; a float on either side within the tolerances."""
+    (kind_a, value_a), (kind_b, value_b) = a, b
+    if kind_a != kind_b:
+        return False
+    if kind_a != "number" or not (isinstance(value_a, float) or isinstance(value_b, float)):
+        return value_a == value_b  # integers and decimals exactly
+    value_a, value_b = float(value_a), float(value_b)
+    if math.isnan(value_a) or math.isnan(value_b):
+        return math.isnan(value_a) and math.isnan(value_b)
+    return math.isclose(value_a, value_b, rel_tol=rel_tol, abs_tol=abs_tol)
+
+
+def _keyed(
+    columns: list[str], rows: list[tuple], key: Sequence[str], label: str
+) -> dict[tuple, list[tuple[str, object]]]:
     positions = [columns.index(name) for name in key]
-    keyed: dict[tuple, tuple] = {}
+    keyed: dict[tuple, list[tuple[str, object]]] = {}
     for row in rows:
-        row_key = tuple(row[i] for i in positions)
+        values = [canonical(value) for value in row]
+        row_key = tuple(values[i] for i in positions)
         if row_key in keyed:
-            raise AssertionError(f"{table} in {path.name}: key {row_key} occurs twice")
-        keyed[row_key] = row
-    return columns, keyed
-
-
-def _same_value(a, b, rel_tol: float) -> bool:
-    if isinstance(a, float) and isinstance(b, float):
-        return (math.isnan(a) and math.isnan(b)) or math.isclose(
-            a, b, rel_tol=rel_tol, abs_tol=1e-12
-        )
-    return a == b
+            raise AssertionError(f"{label}: key {dict(zip(key, row_key, strict=True))} twice")
+        keyed[row_key] = values
+    return keyed
 
 
 def table_differences(
-    db_a: Path,
-    db_b: Path,
+    a: Path | str,
+    b: Path | str,
     table: str,
-    key: tuple[str, ...],
+    key: Sequence[str],
     *,
     rel_tol: float = 1e-9,
+    abs_tol: float = 1e-12,
     limit: int = 5,
+    labels: tuple[str, str] | None = None,
 ) -> list[str]:
-    """How `table` differs between two DuckDB files, matched on `key`: rows only in one of them
-    and columns whose values differ (floats within `rel_tol`, as parallel sums of doubles may
-    differ in their last bits). Empty when the tables are equal; at most `limit` examples of
-    each kind."""
-    columns_a, rows_a = _keyed_rows(db_a, table, key)
-    columns_b, rows_b = _keyed_rows(db_b, table, key)
+    """How `table` differs between warehouses `a` and `b`, rows matched on `key`: rows only in
+    one of them and values that differ (floats within the tolerances: parallel sums of doubles
+    differ in their last bits). Empty when equal; at most `limit` examples of each kind."""
+    name_a, name_b = labels or (_label(a), _label(b))
+    columns_a, rows_a = fetch_table(a, table)
+    columns_b, rows_b = fetch_table(b, table)
     if columns_a != columns_b:
-        return [f"{table}: columns differ: {columns_a} vs {columns_b}"]
-    only_a = sorted(set(rows_a) - set(rows_b), key=str)
-    only_b = sorted(set(rows_b) - set(rows_a), key=str)
-    differences = [f"{table}: only in {db_a.name}: {k}" for k in only_a[:limit]]
-    differences += [f"{table}: only in {db_b.name}: {k}" for k in only_b[:limit]]
-    if len(only_a) + len(only_b) > 2 * limit:
-        differences.append(f"{table}: {len(only_a)} + {len(only_b)} unmatched rows in all")
-    changed = 0
-    for row_key in sorted(set(rows_a) & set(rows_b), key=str):
-        row_a, row_b = rows_a[row_key], rows_b[row_key]
-        for name, a, b in zip(columns_a, row_a, row_b, strict=True):
-            if not _same_value(a, b, rel_tol):
-                changed += 1
-                if changed <= limit:
-                    differences.append(f"{table} {row_key}: {name} = {a!r} vs {b!r}")
-    if changed > limit:
-        differences.append(f"{table}: {changed} differing values in all")
+        return [f"{table}: columns differ: {name_a} {columns_a} vs {name_b} {columns_b}"]
+    keyed_a = _keyed(columns_a, rows_a, key, f"{name_a} {table}")
+    keyed_b = _keyed(columns_b, rows_b, key, f"{name_b} {table}")
+    differences = []
+    for name, only in (
+        (name_a, set(keyed_a) - set(keyed_b)),
+        (name_b, set(keyed_b) - set(keyed_a)),
+    ):
+        for row_key in sorted(only, key=str)[:limit]:
+            where = dict(zip(key, (k[1] for k in row_key), strict=True))
+            differences.append(f"{table}: only in {name}: {where}")
+        if len(only) > limit:
+            differences.append(f"{table}: {len(only)} rows only in {name} in all")
+    changed: dict[str, int] = {}
+    for row_key in sorted(set(keyed_a) & set(keyed_b), key=str):
+        for column, value_a, value_b in zip(
+            columns_a, keyed_a[row_key], keyed_b[row_key], strict=True
+        ):
+            if not same(value_a, value_b, rel_tol, abs_tol):
+                changed[column] = changed.get(column, 0) + 1
+                if changed[column] <= limit:
+                    where = dict(zip(key, (k[1] for k in row_key), strict=True))
+                    differences.append(
+                        f"{table} {where}: {column} = {value_a[1]!r} vs {value_b[1]!r}"
+                    )
+    for column, count in changed.items():
+        if count > limit:
+            differences.append(f"{table}.{column}: {count} differing values in all")
     return differences
 
 
-def mart_grains(target_dir: Path) -> dict[str, tuple[str, ...]]:
-    """Each mart model's grain from the manifest of a dbt run in `target_dir`: the columns of its
-    `unique_combination` test (the natural key), else the column of its `unique` test. Marts
-    without either are left out (the caller decides whether that is an error)."""
-    manifest = json.loads((Path(target_dir) / "manifest.json").read_text())
-    marts = {
-        unique_id: node["name"]
-        for unique_id, node in manifest["nodes"].items()
-        if node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"]
-    }
-    combinations: dict[str, tuple[str, ...]] = {}
-    single: dict[str, tuple[str, ...]] = {}
-    for node in manifest["nodes"].values():
-        metadata = node.get("test_metadata") if node["resource_type"] == "test" else None
-        model = marts.get(node.get("attached_node") or "") if metadata else None
-        if model is None:
-            continue
-        kwargs = metadata.get("kwargs", {})
-        if metadata["name"] == "unique_combination":
-            combinations[model] = tuple(kwargs["combination_of_columns"])
-        elif metadata["name"] == "unique" and kwargs.get("column_name"):
-            single.setdefault(model, (kwargs["column_name"],))
-    return {model: combinations.get(model) or single[model] for model in {**single, **combinations}}
+def _label(where: Path | str) -> str:
+    return where.name if isinstance(where, Path) else "postgres"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.dbt_runner import run_dbt
-from ingestion.demo import SIMULATION_START, collect
-from ingestion.offline import OfflineClarity, default_projects
+from clarity_tools.demo import SIMULATION_START, collect
+from clarity_tools.offline import OfflineClarity, default_projects
+from ingestion.transform.dbt_runner import SCHEDULED_BUILD, run_dbt
 from tests.conftest import make_config
 
 DEMO_DAYS = 35
@@ -39,6 +39,6 @@ def built_warehouse(tmp_path_factory) -> BuiltWarehouse:
         config = make_config(service, folder)
         totals = collect(service, config, DEMO_DAYS)
     assert totals["errors"] == 0
-    code, seconds = run_dbt(["build"], config.duckdb_path, target_path=folder / "dbt-target")
+    code, seconds = run_dbt(SCHEDULED_BUILD, config.duckdb_path, target_path=folder / "dbt-target")
     assert code == 0, "dbt build failed on the demo warehouse (see the output above)"
     return BuiltWarehouse(config.duckdb_path, folder, service, DEMO_DAYS, seconds)

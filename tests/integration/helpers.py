@@ -10,27 +10,27 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.api import contract
+from ingestion.collect.landing import Landing
 from ingestion.config import token_env_var
+from ingestion.ingest import ingest, pipeline_for
+from ingestion.load.loader import load_pending
 
 BLOG = "fabrikam-blog"
 
 # the API's metric block (as in the offline service's truth) -> the signal key of the marts
-SIGNAL_KEYS = {
-    "DeadClickCount": "dead_click",
-    "ExcessiveScroll": "excessive_scroll",
-    "RageClickCount": "rage_click",
-    "QuickbackClick": "quick_back",
-    "ScriptErrorCount": "script_error",
-    "ErrorClickCount": "error_click",
-}
+SIGNAL_KEYS = contract.SIGNAL_KEYS
 
 
 def ingest_at(service, config, when, *, force: bool = False):
     """One `ingest` run with the offline service's clock set to `when`; its report."""
-    from ingestion.pipeline import ingest  # noqa: PLC0415
-
     service.clock.set(when)
     return ingest(config, clock=service.clock.now, force=force)
+
+
+def load_landed(config, run_id: str):
+    """Load what is in the landing folder, as the start of every `ingest` does; its report."""
+    return load_pending(pipeline_for(config), Landing(config.data_dir), config.warehouse, run_id)
 
 
 def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from ingestion.highlights import print_highlights
-from ingestion.offline.catalog import SIGNALS
+from clarity_tools.offline.catalog import SIGNALS
+from ingestion.outputs.highlights import print_highlights
 from tests.integration.helpers import SIGNAL_KEYS, query, scalar
 
 pytestmark = pytest.mark.integration

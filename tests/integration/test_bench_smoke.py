@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from ingestion import bench
+from clarity_tools import bench
 from tests.integration.helpers import scalar
 
 pytestmark = pytest.mark.integration

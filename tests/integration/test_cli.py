@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from ingestion.config import token_env_var
-from ingestion.pipeline import CRASH_AFTER_EXTRACT_ENV
+from ingestion.load.loader import CRASH_AFTER_EXTRACT_ENV
 from tests.conftest import collection_time
 from tests.integration.helpers import BLOG, query, run_cli, scalar, table_counts
 
@@ -52,6 +52,17 @@ def test_killed_between_extract_and_load_the_next_run_loads_without_calling(offl
         )
         == 10
     )
+
+
+def test_a_budget_of_zero_pauses_collection_and_plan_says_so(offline, tmp_path):
+    paused = {"SOURCES__CLARITY__DAILY_BUDGET": "0"}
+    planned = run_cli(offline, tmp_path, "plan", env_extra=paused)
+    assert planned.returncode == 0, planned.stderr
+    assert "collection is paused: daily_budget is 0" in planned.stdout
+    assert "  ask " not in planned.stdout and planned.stdout.count("collection is paused") == 11
+    ingested = run_cli(offline, tmp_path, "ingest", env_extra=paused)
+    assert ingested.returncode == 0, ingested.stderr
+    assert offline.request_log == []
 
 
 def test_plan_and_status_spend_nothing(offline, tmp_path):
@@ -111,6 +122,19 @@ def test_archive_import_with_flags_and_sidecars_is_idempotent(offline, tmp_path)
     refused = run_cli(offline, warehouse, *args, "--num-days", "2", str(bad))
     assert refused.returncode == 3 and "bad.json" in refused.stderr
     assert table_counts(db)["snapshots"] == 2
+    # an error names the file and what is wrong with it, not an API answer it never was
+    not_json = archive / "notes.json"
+    not_json.write_text("these are my notes, not a body")
+    refused = run_cli(offline, warehouse, *args, "--num-days", "2", str(not_json))
+    assert refused.returncode == 3
+    assert f"{not_json}: the body is not JSON (JSONDecodeError)" in refused.stderr
+    assert "nothing was loaded from it" in refused.stderr
+    assert "API" not in refused.stderr and "asked again" not in refused.stderr
+    sidecar = archive / "blog_1.meta.json"
+    sidecar.write_text("{")
+    refused = run_cli(offline, warehouse, "import", str(archive / "blog_1.json"))
+    assert refused.returncode == 3
+    assert "its sidecar blog_1.meta.json is not a snapshot description" in refused.stderr
 
 
 def test_import_without_metadata_says_what_to_give(offline, tmp_path):
@@ -199,7 +223,7 @@ def test_serve_offline_and_ingest_from_another_process(tmp_path):
 
 
 def test_a_second_writer_is_refused_while_one_runs(offline, tmp_path):
-    from ingestion.lock import data_folder_lock
+    from ingestion.collect.lock import data_folder_lock
 
     with data_folder_lock(tmp_path, "ingest"):
         result = run_cli(offline, tmp_path, "ingest", "--now", collection_time(1).isoformat())

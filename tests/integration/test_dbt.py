@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingestion.dbt_runner import run_dbt
-from ingestion.pipeline import ingest
+from ingestion.ingest import ingest
+from ingestion.transform.dbt_runner import SCHEDULED_BUILD, run_dbt
 from tests.conftest import collection_time, make_config
 from tests.integration.helpers import query, scalar
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def loaded_warehouse(tmp_path_factory):
-    from ingestion.offline import OfflineClarity, default_projects
+    from clarity_tools.offline import OfflineClarity, default_projects
     from tests.conftest import START
 
     folder = tmp_path_factory.mktemp("warehouse")
@@ -30,7 +30,7 @@ def loaded_warehouse(tmp_path_factory):
 
 def test_dbt_build_and_freshness_pass_on_loaded_data(loaded_warehouse):
     path, folder, _ = loaded_warehouse
-    code, seconds = run_dbt(["build"], path, target_path=folder / "dbt-target")
+    code, seconds = run_dbt(SCHEDULED_BUILD, path, target_path=folder / "dbt-target")
     assert code == 0
     code, _ = run_dbt(["source", "freshness"], path, target_path=folder / "dbt-target", quiet=True)
     # the simulated data is weeks old by the wall clock: freshness must say so (error), not crash

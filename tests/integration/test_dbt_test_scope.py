@@ -10,7 +10,7 @@ import shutil
 import duckdb
 import pytest
 
-from ingestion.dbt_runner import run_dbt
+from ingestion.transform.dbt_runner import run_dbt
 from tests.integration.helpers import scalar
 
 pytestmark = pytest.mark.integration

@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-from ingestion.dbt_runner import run_dbt
-from ingestion.dq_coverage import coverage
+from ingestion.quality.coverage import coverage
+from ingestion.transform.dbt_runner import run_dbt
 from tests.integration.helpers import query
 
 pytestmark = pytest.mark.integration

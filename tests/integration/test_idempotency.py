@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.dbt_runner import run_dbt
-from ingestion.offline import OfflineClarity, default_projects
+from clarity_tools.offline import OfflineClarity, default_projects
+from ingestion.transform.dbt_runner import SCHEDULED_BUILD, run_dbt
 from tests.conftest import START, collection_time, make_config
-from tests.integration.compare import mart_grains, table_differences
+from tests.integration.compare import mart_keys, table_differences
 from tests.integration.helpers import ingest_at, query, run_cli, table_counts
 
 pytestmark = pytest.mark.integration
@@ -73,7 +73,7 @@ def built_twice(tmp_path_factory):
         config = dataclasses.replace(make_config(service, folder), dimension_sets=DIMENSION_SETS)
         for day in range(1, FIRST_DAYS + 1):
             _ingest_at(service, config, collection_time(day))
-        code, _ = run_dbt(["build"], config.duckdb_path, target_path=folder / "t1")
+        code, _ = run_dbt(SCHEDULED_BUILD, config.duckdb_path, target_path=folder / "t1")
         assert code == 0, "first dbt build failed"
 
         for day in (11, 13, 16):
@@ -97,11 +97,11 @@ def built_twice(tmp_path_factory):
         assert foreign.returncode == 0, foreign.stderr + foreign.stdout
 
     incremental = config.duckdb_path
-    code, _ = run_dbt(["build"], incremental, target_path=folder / "t2")
+    code, _ = run_dbt(SCHEDULED_BUILD, incremental, target_path=folder / "t2")
     assert code == 0, "incremental dbt build failed"
     full = folder / "full-refresh.duckdb"
     shutil.copyfile(incremental, full)
-    code, _ = run_dbt(["build", "--full-refresh"], full, target_path=folder / "t3")
+    code, _ = run_dbt([*SCHEDULED_BUILD, "--full-refresh"], full, target_path=folder / "t3")
     assert code == 0, "full-refresh dbt build failed"
     return folder, incremental, full, (before, own.stdout, foreign_bodies, foreign.stdout)
 
@@ -165,7 +165,7 @@ def test_every_mart_has_a_declared_grain(built_twice):
             "where table_schema = 'marts' and table_type = 'BASE TABLE'",
         )
     }
-    grains = mart_grains(folder / "t2")
+    grains = mart_keys(folder / "t2")
     assert tables == set(grains), "a mart without a unique-grain test, or a stray table"
     assert {"fct_alerts", "fct_page_frustration_daily", "fct_page_trends_weekly"} <= tables
 
@@ -173,7 +173,7 @@ def test_every_mart_has_a_declared_grain(built_twice):
 def test_incremental_build_equals_full_refresh_on_every_mart(built_twice):
     folder, incremental, full, _ = built_twice
     differences = []
-    for table, key in sorted(mart_grains(folder / "t2").items()):
+    for table, key in sorted(mart_keys(folder / "t2").items()):
         assert query(incremental, f"select count(*) from marts.{table}")[0][0] > 0, table
         differences += table_differences(incremental, full, f"marts.{table}", key)
     assert not differences, "\n".join(differences)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.dbt_runner import run_dbt
-from ingestion.offline import OfflineClarity, default_projects
+from clarity_tools.offline import OfflineClarity, default_projects
+from ingestion.transform.dbt_runner import SCHEDULED_BUILD, run_dbt
 from tests.conftest import START, collection_time, make_config
 from tests.integration.compare import table_differences
 from tests.integration.helpers import ingest_at, query, scalar
@@ -51,7 +51,7 @@ def rebuilt(tmp_path_factory):
             assert not ingest_at(service, config, collection_time(day)).had_errors
         last = collection_time(FIRST_DAYS, minutes=0) + timedelta(hours=23)
         assert not ingest_at(service, config, last, force=True).had_errors
-        code, _ = run_dbt(["build", *CORE], config.duckdb_path, target_path=folder / "t1")
+        code, _ = run_dbt([*SCHEDULED_BUILD, *CORE], config.duckdb_path, target_path=folder / "t1")
         assert code == 0, "first dbt build failed"
         first_choice = query(
             config.duckdb_path,
@@ -68,11 +68,11 @@ def rebuilt(tmp_path_factory):
         assert ingest_at(service, config, collection_time(FIRST_DAYS + 6)).had_errors
         assert not ingest_at(service, config, collection_time(FIRST_DAYS + 7)).had_errors
     incremental = config.duckdb_path
-    code, _ = run_dbt(["build", *CORE], incremental, target_path=folder / "t2")
+    code, _ = run_dbt([*SCHEDULED_BUILD, *CORE], incremental, target_path=folder / "t2")
     assert code == 0, "incremental dbt build failed"
     full = folder / "full-refresh.duckdb"
     shutil.copyfile(incremental, full)
-    code, _ = run_dbt(["build", "--full-refresh", *CORE], full, target_path=folder / "t3")
+    code, _ = run_dbt([*SCHEDULED_BUILD, "--full-refresh", *CORE], full, target_path=folder / "t3")
     assert code == 0, "full-refresh dbt build failed"
     return incremental, full, first_choice, folder
 

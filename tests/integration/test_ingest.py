@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.landing import Landing
-from ingestion.offline import OfflineClarity, large_project
-from ingestion.pipeline import ingest, load_pending, make_plans
-from ingestion.settings import DEFAULT_DIMENSION_SETS
+from clarity_tools.offline import OfflineClarity, large_project
+from ingestion.collect.landing import Landing
+from ingestion.config import DEFAULT_DIMENSION_SETS
+from ingestion.ingest import import_files, ingest, make_plans
+from ingestion.load import loader
+from ingestion.load.archive import ArchiveDefaults
 from tests.conftest import START, collection_time, make_config
-from tests.integration.helpers import query, scalar, table_counts
+from tests.integration.helpers import load_landed, query, scalar, table_counts
 
 pytestmark = pytest.mark.integration
 
@@ -263,7 +265,7 @@ def test_loading_the_same_response_twice_adds_nothing(offline, tmp_path):
     landing = Landing(tmp_path)
     # put every loaded body back into pending, as if a crash had happened before archiving
     for meta_path in (tmp_path / "landing" / "loaded").rglob("*.meta.json"):
-        from ingestion.snapshots import SnapshotMeta
+        from ingestion.api.snapshot import SnapshotMeta
 
         meta = SnapshotMeta.from_json(json.loads(meta_path.read_text()))
         body = meta_path.with_name(meta_path.name.replace(".meta.json", ".json")).read_bytes()
@@ -278,13 +280,13 @@ def test_a_landed_body_corrupted_on_disk_is_quarantined_and_the_rest_loads(offli
     config = make_config(offline, tmp_path, projects=[BLOG])
     landing = Landing(tmp_path)
     offline.clock.set(collection_time(2))
-    from ingestion.snapshots import SnapshotMeta
+    from ingestion.api.snapshot import SnapshotMeta
 
     good = SnapshotMeta(BLOG, (), 1, offline.clock.now(), "archive")
     bad = SnapshotMeta(BLOG, ("URL",), 1, offline.clock.now(), "archive")
     landing.land_body(good, json.dumps(offline.response(BLOG, (), 1, offline.clock.now())).encode())
     landing.land_body(bad, b'[{"metricName": "Traffic", "information": [')  # truncated
-    report = load_pending(config, "run-1")
+    report = load_landed(config, "run-1")
     assert report.snapshots_loaded == 1
     assert offline.request_log == []
     quarantined = tmp_path / "landing" / "quarantine" / f"{bad.snapshot_id}.json"
@@ -301,17 +303,14 @@ def _collect_three_days(offline, folder: Path):
 
 
 def test_a_large_import_loads_oldest_first_in_bounded_loads(offline, tmp_path, monkeypatch):
-    from ingestion import pipeline
-    from ingestion.archive import ArchiveDefaults, import_archives
-
     collector = _collect_three_days(offline, tmp_path / "collector")
     loaded = tmp_path / "collector" / "landing" / "loaded"
     bodies = [p for p in loaded.rglob("*.json") if not p.name.endswith(".meta.json")]
     day_bytes = sum(p.stat().st_size for p in bodies) // 3
-    monkeypatch.setattr(pipeline, "LOAD_CHUNK_BYTES", day_bytes // 2)
+    monkeypatch.setattr(loader, "LOAD_CHUNK_BYTES", day_bytes // 2)
 
     config = make_config(offline, tmp_path / "importer")
-    report = import_archives(config, [loaded], ArchiveDefaults(), "import-run")
+    report = import_files(config, [loaded], ArchiveDefaults())
     db = config.duckdb_path
     assert report.load.snapshots_loaded == len(bodies) == table_counts(db)["snapshots"]
     assert table_counts(db)["metric_rows"] == table_counts(collector.duckdb_path)["metric_rows"]
@@ -336,34 +335,31 @@ def test_a_large_import_loads_oldest_first_in_bounded_loads(offline, tmp_path, m
 
 
 def test_a_load_failing_mid_import_keeps_the_finished_loads(offline, tmp_path, monkeypatch):
-    from ingestion import pipeline
-    from ingestion.archive import ArchiveDefaults, import_archives
-
     _collect_three_days(offline, tmp_path / "collector")
     loaded = tmp_path / "collector" / "landing" / "loaded"
     bodies = [p for p in loaded.rglob("*.json") if not p.name.endswith(".meta.json")]
-    monkeypatch.setattr(pipeline, "LOAD_CHUNK_BYTES", sum(p.stat().st_size for p in bodies) // 3)
-    real_load_chunk = pipeline._load_chunk
+    monkeypatch.setattr(loader, "LOAD_CHUNK_BYTES", sum(p.stat().st_size for p in bodies) // 3)
+    real_load_chunk = loader._load_chunk
     calls = []
 
     def second_load_fails(*args, **kwargs):
         calls.append(1)
         if len(calls) == 2:
-            raise pipeline.LoadFailedError("the warehouse went away")
+            raise loader.LoadFailedError("the warehouse went away")
         return real_load_chunk(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "_load_chunk", second_load_fails)
+    monkeypatch.setattr(loader, "_load_chunk", second_load_fails)
     config = make_config(offline, tmp_path / "importer")
-    with pytest.raises(pipeline.LoadFailedError):
-        import_archives(config, [loaded], ArchiveDefaults(), "import-run")
+    with pytest.raises(loader.LoadFailedError):
+        import_files(config, [loaded], ArchiveDefaults())
     first_load = table_counts(config.duckdb_path)["snapshots"]
     landing = Landing(config.data_dir)
     assert 0 < first_load < len(bodies)
     assert len(landing.pending_snapshots()) == len(bodies) - first_load
 
     # the next run loads what was left, without the files being given again
-    monkeypatch.setattr(pipeline, "_load_chunk", real_load_chunk)
-    report = load_pending(config, "next-run")
+    monkeypatch.setattr(loader, "_load_chunk", real_load_chunk)
+    report = load_landed(config, "next-run")
     assert report.snapshots_loaded == len(bodies) - first_load
     assert table_counts(config.duckdb_path)["snapshots"] == len(bodies)
     assert landing.pending_snapshots() == []

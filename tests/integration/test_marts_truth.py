@@ -10,7 +10,7 @@ from collections.abc import Iterable
 import duckdb
 import pytest
 
-from ingestion.offline import SIGNALS, canonical_url
+from clarity_tools.offline import SIGNALS, canonical_url
 from tests.integration.helpers import SIGNAL_KEYS, query
 
 pytestmark = pytest.mark.integration

@@ -10,9 +10,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from ingestion.dbt_runner import run_dbt
-from ingestion.offline import OfflineClarity, default_projects
-from ingestion.pipeline import ingest
+from clarity_tools.offline import OfflineClarity, default_projects
+from ingestion.ingest import ingest
+from ingestion.transform.dbt_runner import SCHEDULED_BUILD, run_dbt
 from tests.conftest import START, collection_time, make_config
 from tests.integration.helpers import query
 
@@ -46,7 +46,7 @@ def warehouse(tmp_path_factory):
         for when in RUNS:
             service.clock.set(when)
             assert not ingest(config, clock=service.clock.now).had_errors, when
-    code, _ = run_dbt(["build"], config.duckdb_path, target_path=folder / "dbt-target")
+    code, _ = run_dbt(SCHEDULED_BUILD, config.duckdb_path, target_path=folder / "dbt-target")
     assert code == 0, "dbt build failed"
     return config.duckdb_path, service
 

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from ingestion.dbt_runner import run_dbt
-from ingestion.pipeline import ingest
-from ingestion.publish import publish
+from ingestion.ingest import ingest
+from ingestion.outputs.publish import publish
+from ingestion.transform.dbt_runner import SCHEDULED_BUILD, run_dbt
 from tests.conftest import collection_time, make_config
 from tests.integration.helpers import query, scalar
 
@@ -23,7 +23,7 @@ def test_a_reader_on_the_published_copy_never_blocks_ingest_build_and_publish(of
     target = tmp_path / "dbt-target"
     offline.clock.set(collection_time(1))
     ingest(config, clock=offline.clock.now)
-    assert run_dbt(["build"], config.duckdb_path, target_path=target, quiet=True)[0] == 0
+    assert run_dbt(SCHEDULED_BUILD, config.duckdb_path, target_path=target, quiet=True)[0] == 0
     first = publish(config.duckdb_path)
     assert first.tables > 0 and first.path.name == "clarity_published.duckdb"
     sessions_before = scalar(first.path, "select count(*) from marts.fct_collection_daily")
@@ -50,7 +50,7 @@ def test_a_reader_on_the_published_copy_never_blocks_ingest_build_and_publish(of
         offline.clock.set(collection_time(2))
         report = ingest(config, clock=offline.clock.now)
         assert report.load.snapshots_loaded == 10
-        assert run_dbt(["build"], config.duckdb_path, target_path=target, quiet=True)[0] == 0
+        assert run_dbt(SCHEDULED_BUILD, config.duckdb_path, target_path=target, quiet=True)[0] == 0
         second = publish(config.duckdb_path)
         # the reader still sees its own consistent snapshot
         reader.stdin.write("\n")

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from ingestion import settings
-from ingestion.dbt_runner import run_dbt
+from ingestion import PROJECT_ROOT
+from ingestion.transform.dbt_runner import run_dbt
 from tests.integration.helpers import query
 
 pytestmark = pytest.mark.integration
 
-SEED = settings.project_root() / "dbt_project" / "seeds" / "clarity_signal_weights.csv"
+SEED = PROJECT_ROOT / "dbt_project" / "seeds" / "clarity_signal_weights.csv"
 SEMANTIC_MODELS = {
     "projects": "dim_projects",
     "site_daily": "fct_site_daily",

@@ -17,7 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.dbt_runner import run_dbt
+from ingestion.api import contract
+from ingestion.transform.dbt_runner import SCHEDULED_BUILD, run_dbt
 from tests.integration.helpers import query
 
 pytestmark = pytest.mark.integration
@@ -30,8 +31,7 @@ DAY = date(2026, 3, 11)
 ONE_DAY_FETCH = datetime(2026, 3, 12, 0, 30, tzinfo=timezone.utc)
 THREE_DAY_FETCH = datetime(2026, 3, 11, 0, 25, tzinfo=timezone.utc)
 TOKENS = ("hl_7Fq2Kx9RwM", "hl_Zp4mW0eT3c")
-SIGNALS = ("dead_click", "excessive_scroll", "rage_click", "quick_back", "script_error")
-SIGNALS += ("error_click",)
+SIGNALS = tuple(signal.key for signal in contract.SIGNALS)
 MEASURES = ("sessions", "bot_sessions", "page_views", "avg_scroll_depth")
 MEASURES += ("avg_total_time_seconds", "avg_active_time_seconds")
 
@@ -62,7 +62,7 @@ def warehouse(tmp_path_factory) -> Path:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "5 file(s): 5 new, 0 already loaded" in result.stdout
-    code, _ = run_dbt(["build"], db, target_path=folder / "dbt-target")
+    code, _ = run_dbt(SCHEDULED_BUILD, db, target_path=folder / "dbt-target")
     assert code == 0, "dbt build failed on the wire bodies"
     return db
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from ingestion.offline import OfflineClarity
+from clarity_tools.offline import OfflineClarity
 
 START = datetime(2026, 10, 1, tzinfo=UTC)
 SHOP, DOCS, BLOG = "northwind-shop", "contoso-docs", "fabrikam-blog"

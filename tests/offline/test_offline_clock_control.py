@@ -7,7 +7,7 @@ from email.utils import parsedate_to_datetime
 
 import requests
 
-from ingestion.offline import Clock, OfflineClarity
+from clarity_tools.offline import Clock, OfflineClarity
 
 from .conftest import BLOG, DOCS, SHOP, START, Api
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from ingestion.offline import OfflineClarity
+from clarity_tools.offline import OfflineClarity
 
 from .conftest import BLOG, DOCS, SHOP, START, Api
 

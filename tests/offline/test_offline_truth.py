@@ -8,9 +8,9 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pytest
 
-from ingestion.offline import SIGNALS, OfflineClarity, canonical_url, default_projects
-from ingestion.offline.responses import build_response
-from ingestion.offline.simulation import simulate_project
+from clarity_tools.offline import SIGNALS, OfflineClarity, canonical_url, default_projects
+from clarity_tools.offline.responses import build_response
+from clarity_tools.offline.simulation import simulate_project
 
 from .conftest import BLOG, DAYS, DOCS, SHOP, START, Api
 

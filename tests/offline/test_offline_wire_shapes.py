@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 
-from ingestion.offline import OfflineClarity, ProjectSpec, large_project
-from ingestion.offline.responses import build_response
+from clarity_tools.offline import OfflineClarity, ProjectSpec, large_project
+from clarity_tools.offline.responses import build_response
 
 from .conftest import BLOG, DOCS, SHOP, START, Api
 

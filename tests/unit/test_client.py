@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ingestion.client import ClarityClient, canonical_dimensions
-from ingestion.errors import (
+from ingestion.api.client import ClarityClient
+from ingestion.api.contract import canonical_dimensions
+from ingestion.api.errors import (
     ClarityAuthError,
     ClarityBadRequestError,
     ClarityForbiddenError,

@@ -3,7 +3,7 @@ descriptions."""
 
 import json
 
-from ingestion.dq_coverage import coverage, report
+from ingestion.quality.coverage import coverage, report
 
 
 def node(name, layer, description="", columns=None):

@@ -5,10 +5,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ingestion.client import validate_blocks
-from ingestion.errors import ClarityMalformedBodyError
-from ingestion.parse import metric_rows_table, parse_blocks, snapshots_table
-from ingestion.snapshots import SnapshotMeta, snapshot_id
+from ingestion.api.contract import BodyShapeError, validate_blocks
+from ingestion.api.snapshot import SnapshotMeta, snapshot_id
+from ingestion.load.parse import metric_rows_table, parse_blocks, snapshots_table
 
 FETCHED = datetime(2026, 11, 2, 0, 10, tzinfo=timezone.utc)
 
@@ -164,17 +163,20 @@ def test_a_block_of_1000_rows_is_flagged_possibly_truncated():
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (b"", "empty body"),
+        (b"", "the body is empty"),
         (b"<html>oops</html>", "not JSON"),
-        (b'{"error": "x"}', "got a JSON dict"),
+        (b'{"error": "x"}', "a JSON dict, not an array"),
         (b'[{"metricName": "Traffic"}]', "no `information`"),
         (b'[{"information": []}]', "no string `metricName`"),
         (b'[{"metricName": "Traffic", "information": [1]}]', "not an object"),
     ],
 )
 def test_malformed_bodies_raise_the_documented_error(body, message):
-    with pytest.raises(ClarityMalformedBodyError, match=message):
+    with pytest.raises(BodyShapeError, match=message) as raised:
         validate_blocks(body)
+    # the shape check says what is wrong with the body, not where it came from: an API answer
+    # and an archive file each add their own context
+    assert "API" not in str(raised.value) and "asked again" not in str(raised.value)
 
 
 def test_both_spellings_in_one_row_keep_the_first_and_set_the_other_aside():

@@ -1,6 +1,6 @@
 """Property test: random but JSON-valid bodies either load faithfully (every key's value is in its
 column or kept verbatim in nonconforming_values, every row present) or raise the documented
-ClarityMalformedBodyError; nothing else escapes and no row is dropped."""
+BodyShapeError; nothing else escapes and no row is dropped."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ from datetime import datetime, timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingestion.client import validate_blocks, without_lone_surrogates
-from ingestion.errors import ClarityMalformedBodyError
-from ingestion.parse import KNOWN_KEYS, metric_rows_table, parse_blocks, unknown_column
-from ingestion.snapshots import SnapshotMeta
+from ingestion.api.contract import BodyShapeError, validate_blocks, without_lone_surrogates
+from ingestion.api.snapshot import SnapshotMeta
+from ingestion.load.parse import KNOWN_KEYS, metric_rows_table, parse_blocks, unknown_column
 
 META = SnapshotMeta("p", ("URL",), 1, datetime(2026, 11, 2, tzinfo=timezone.utc), "archive")
 WIRE_KEYS = [
@@ -84,7 +83,7 @@ def test_random_bodies_load_faithfully_or_raise_the_documented_error(data):
     expected = without_lone_surrogates(json.loads(body))
     try:
         blocks = validate_blocks(body)
-    except ClarityMalformedBodyError:
+    except BodyShapeError:
         assert not well_formed(expected)
         return
     assert well_formed(expected)

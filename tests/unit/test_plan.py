@@ -4,9 +4,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ingestion.plan import PlanPolicy, num_days_for_gap, plan_project
-from ingestion.settings import DEFAULT_DIMENSION_SETS
-from ingestion.snapshots import dimensions_key
+from ingestion.api.snapshot import dimensions_key
+from ingestion.collect.plan import num_days_for_gap, plan_project
+from ingestion.config import DEFAULT_DIMENSION_SETS, default_policy
 
 NOW = datetime(2026, 11, 2, 0, 10, tzinfo=timezone.utc)
 
@@ -22,7 +22,7 @@ def test_daily_run_asks_every_set_once_with_one_day():
         NOW,
         used_today=0,
         last_success=last_all(NOW - timedelta(days=1)),
-        policy=PlanPolicy(),
+        policy=default_policy(),
     )
     assert [r.dimensions for r in plan.requests] == [
         tuple(sorted(d)) for d in DEFAULT_DIMENSION_SETS
@@ -44,12 +44,12 @@ def test_daily_run_asks_every_set_once_with_one_day():
     ],
 )
 def test_num_days_closes_the_gap(gap, expected):
-    assert num_days_for_gap(NOW - gap, NOW, PlanPolicy()) == expected
+    assert num_days_for_gap(NOW - gap, NOW, default_policy()) == expected
 
 
 def test_never_fetched_takes_what_the_api_still_has():
-    assert num_days_for_gap(None, NOW, PlanPolicy()) == 3
-    assert num_days_for_gap(None, NOW, PlanPolicy(initial_num_days=1)) == 1
+    assert num_days_for_gap(None, NOW, default_policy()) == 3
+    assert num_days_for_gap(None, NOW, default_policy(initial_num_days=1)) == 1
 
 
 def test_budget_reserve_and_used_limit_the_plan_in_config_order():
@@ -59,7 +59,7 @@ def test_budget_reserve_and_used_limit_the_plan_in_config_order():
         NOW,
         used_today=3,
         last_success={},
-        policy=PlanPolicy(budget=8, reserve=2),
+        policy=default_policy(budget=8, reserve=2),
     )
     assert len(plan.requests) == 3
     assert [r.dimensions for r in plan.requests] == [(), ("URL",), ("Device", "URL")]
@@ -71,7 +71,7 @@ def test_sets_fetched_today_are_skipped_unless_forced():
     earlier_today = NOW.replace(hour=0, minute=5)
     last = {dimensions_key(()): earlier_today, dimensions_key(("URL",)): NOW - timedelta(days=1)}
     plan = plan_project(
-        "shop", [(), ("URL",)], NOW, used_today=1, last_success=last, policy=PlanPolicy()
+        "shop", [(), ("URL",)], NOW, used_today=1, last_success=last, policy=default_policy()
     )
     assert [r.dimensions for r in plan.requests] == [("URL",)]
     assert "already fetched today" in plan.skipped[0].reason
@@ -81,7 +81,7 @@ def test_sets_fetched_today_are_skipped_unless_forced():
         NOW,
         used_today=1,
         last_success=last,
-        policy=PlanPolicy(),
+        policy=default_policy(),
         force=True,
     )
     assert [r.dimensions for r in forced.requests] == [(), ("URL",)]
@@ -95,7 +95,7 @@ def test_a_429_today_stops_all_spending():
         NOW,
         used_today=2,
         last_success={},
-        policy=PlanPolicy(),
+        policy=default_policy(),
         quota_exhausted_today=True,
     )
     assert plan.requests == []
@@ -104,7 +104,7 @@ def test_a_429_today_stops_all_spending():
 
 def test_used_beyond_budget_plans_nothing():
     plan = plan_project(
-        "shop", DEFAULT_DIMENSION_SETS, NOW, used_today=12, last_success={}, policy=PlanPolicy()
+        "shop", DEFAULT_DIMENSION_SETS, NOW, used_today=12, last_success={}, policy=default_policy()
     )
     assert plan.requests == [] and plan.spendable == 0
 
@@ -114,4 +114,15 @@ def test_used_beyond_budget_plans_nothing():
 )
 def test_policy_rejects_impossible_settings(kwargs):
     with pytest.raises(ValueError):
-        PlanPolicy(**kwargs)
+        default_policy(**kwargs)
+
+
+def test_a_budget_of_zero_plans_nothing_and_says_collection_is_paused():
+    policy = default_policy(budget=0)
+    assert policy.paused
+    plan = plan_project(
+        "shop", DEFAULT_DIMENSION_SETS, NOW, used_today=0, last_success={}, policy=policy
+    )
+    assert plan.requests == []
+    assert len(plan.skipped) == len(DEFAULT_DIMENSION_SETS)
+    assert all("collection is paused (daily_budget 0" in s.reason for s in plan.skipped)

@@ -1,0 +1,176 @@
+"""The wire contract of the Clarity Data Export API, as seen on the wire (../shared/clarity-api.md):
+the endpoint, dimension names and their canonical forms, the metric blocks and the six frustration
+signals, the limits, and the check that a 200 body has the documented shape.
+
+This is the one definition of the signals and blocks in Python; the dbt project's
+`clarity_signals()` macro and seed, and the offline service's catalog, are checked against it by
+tests/unit/test_contract_copies.py."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+API_BASE_URL = "https://www.clarity.ms/export-data/api/v1"
+ENDPOINT = "project-live-insights"
+
+# Quota: 10 requests per project per UTC day; a 429 after that.
+DAILY_QUOTA = 10
+VALID_NUM_DAYS = (1, 2, 3)
+# At most this many rows per block, no pagination and no truncation signal.
+ROW_CAP = 1000
+
+# Dimension names as the API accepts them on the wire; `Country/Region` (the docs' spelling) is
+# silently dropped by the API, so it is rewritten to `Country` before a request is sent.
+VALID_DIMENSIONS = (
+    "Browser",
+    "Device",
+    "Country",
+    "OS",
+    "Source",
+    "Medium",
+    "Campaign",
+    "Channel",
+    "URL",
+)
+DIMENSION_ALIASES = {"country/region": "Country"}
+MAX_DIMENSIONS = 3
+
+# Raw column that holds each dimension's value (the row key is matched case-insensitively;
+# URL arrives as `Url`).
+DIMENSION_COLUMNS = {
+    "url": "url",
+    "device": "device",
+    "browser": "browser",
+    "os": "os",
+    "country": "country",
+    "source": "source",
+    "medium": "medium",
+    "campaign": "campaign",
+    "channel": "channel",
+}
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A frustration signal: `key` names it in every table downstream (`<key>_sessions`,
+    `<key>_rate`), `block` is the API's metricName of its metric block."""
+
+    key: str
+    block: str
+
+
+# In wire order (the first six blocks of every body).
+SIGNALS: tuple[Signal, ...] = (
+    Signal("dead_click", "DeadClickCount"),
+    Signal("excessive_scroll", "ExcessiveScroll"),
+    Signal("rage_click", "RageClickCount"),
+    Signal("quick_back", "QuickbackClick"),
+    Signal("script_error", "ScriptErrorCount"),
+    Signal("error_click", "ErrorClickCount"),
+)
+FRUSTRATION_BLOCKS = tuple(signal.block for signal in SIGNALS)
+SIGNAL_KEYS = {signal.block: signal.key for signal in SIGNALS}
+# Blocks that come with dimensions too (the first nine), then the top lists of a no-dimension body.
+DIMENSIONED_BLOCKS = (*FRUSTRATION_BLOCKS, "ScrollDepth", "Traffic", "EngagementTime")
+ALL_BLOCKS = (
+    *DIMENSIONED_BLOCKS,
+    "Browser",
+    "Device",
+    "OS",
+    "Country",
+    "PageTitle",
+    "ReferrerUrl",
+    "PopularPages",
+)
+
+
+def canonical_dimensions(dimensions: Sequence[str]) -> tuple[str, ...]:
+    """Validate and canonicalise dimension names (case-insensitive; `Country/Region` -> `Country`).
+
+    Returns them sorted, as the identity of a dimension set. Raises ValueError on an unknown name,
+    before any request is spent on it.
+    """
+    by_lower = {name.lower(): name for name in VALID_DIMENSIONS}
+    result: list[str] = []
+    for raw in dimensions:
+        key = raw.strip().lower()
+        name = DIMENSION_ALIASES.get(key) or by_lower.get(key)
+        if name is None:
+            raise ValueError(
+                f"Unknown Clarity dimension {raw!r}; use one of {', '.join(VALID_DIMENSIONS)}"
+            )
+        if name not in result:
+            result.append(name)
+    if len(result) > MAX_DIMENSIONS:
+        raise ValueError(f"At most {MAX_DIMENSIONS} dimensions per request, got {result}")
+    return tuple(sorted(result))
+
+
+def query_parameters(num_of_days: int, dimensions: Sequence[str]) -> dict[str, str]:
+    params = {"numOfDays": str(num_of_days)}
+    for index, name in enumerate(dimensions, start=1):
+        params[f"dimension{index}"] = name
+    return params
+
+
+class BodyShapeError(ValueError):
+    """A body is not the documented JSON array of metric blocks. The message says what is wrong
+    with the body only; the caller adds where it came from (an API answer, an archive file)."""
+
+
+# `\ud800`-`\udfff` escapes: JSON allows unpaired ones, UTF-8 (and so Arrow) does not.
+_LONE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def without_lone_surrogates(value):
+    """Unpaired surrogates written as `\\udXXX` text, so the value can be stored as UTF-8."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, list):
+        return [without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {
+            without_lone_surrogates(key): without_lone_surrogates(item)
+            for key, item in value.items()
+        }
+    return value
+
+
+def validate_blocks(body: bytes) -> list:
+    """Decode a body and check the documented shape: a JSON array of metric blocks, each with a
+    string `metricName` and an `information` array of objects.
+
+    Raises BodyShapeError saying what is wrong (an empty body, not JSON, not an array, a bad
+    block)."""
+    if not body or not body.strip():
+        raise BodyShapeError("the body is empty")
+    try:
+        data = json.loads(body)  # the standard library keeps integers of any size exact
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BodyShapeError(f"the body is not JSON ({exc.__class__.__name__})") from None
+    if _LONE_SURROGATE.search(body):
+        data = without_lone_surrogates(data)
+    if not isinstance(data, list):
+        raise BodyShapeError(
+            f"the body is a JSON {type(data).__name__}, not an array of metric blocks"
+        )
+    for index, block in enumerate(data):
+        problem = None
+        if not isinstance(block, dict):
+            problem = f"is a {type(block).__name__}, not an object"
+        elif not isinstance(block.get("metricName"), str):
+            problem = "has no string `metricName`"
+        elif not isinstance(block.get("information"), list):
+            problem = "has no `information` array"
+        elif not all(isinstance(row, dict) for row in block["information"]):
+            problem = "has an `information` entry that is not an object"
+        if problem:
+            raise BodyShapeError(f"metric block #{index} {problem}")
+    return data

@@ -1,0 +1,63 @@
+"""Typed errors of the Clarity API client; each message says what to do next and never holds a
+token (`redact`)."""
+
+from __future__ import annotations
+
+
+class ClarityError(Exception):
+    """Base class: `str(error)` is safe to log (never holds a token)."""
+
+    error_class = "clarity_error"
+    #: whether asking again later today can succeed without a change by the user
+    retry_later = False
+
+    def __init__(self, message: str, *, status: int | None = None, body: bytes | None = None):
+        super().__init__(message)
+        self.status = status
+        self.body = body
+
+
+class ClarityAuthError(ClarityError):
+    """401: the token is missing, invalid or expired."""
+
+    error_class = "auth"
+
+
+class ClarityForbiddenError(ClarityError):
+    """403: the token is valid but not allowed to export this project's data."""
+
+    error_class = "forbidden"
+
+
+class ClarityQuotaError(ClarityError):
+    """429: the project's daily request quota is spent."""
+
+    error_class = "quota"
+
+
+class ClarityBadRequestError(ClarityError):
+    """400 and other 4xx: the request itself is wrong; sending it again will not help."""
+
+    error_class = "bad_request"
+
+
+class ClarityServerError(ClarityError):
+    """5xx, or the connection dropped / timed out, after the one bounded retry."""
+
+    error_class = "server"
+    retry_later = True
+
+
+class ClarityMalformedBodyError(ClarityError):
+    """200, but the body is not the documented JSON array of metric blocks."""
+
+    error_class = "malformed_body"
+    retry_later = True
+
+
+def redact(text: str, secrets: list[str] | tuple[str, ...]) -> str:
+    """Replace every occurrence of each secret in `text` with `***`."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text

@@ -1,0 +1,114 @@
+"""`clarity ingest` and `clarity import`: the stages wired together under the data folder's lock.
+Ingest finishes anything pending, plans today's requests per project, fetches them (landing every
+attempt on disk first), then loads everything landed with dlt into clarity_raw."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import dlt
+
+from ingestion.api.client import utc_now
+from ingestion.collect.fetch import FetchSettings, ProjectOutcome, fetch_project
+from ingestion.collect.landing import Landing
+from ingestion.collect.lock import data_folder_lock
+from ingestion.collect.plan import ProjectPlan, plan_project
+from ingestion.collect.quota import quota_views
+from ingestion.config import IngestConfig, use_project_settings_dir
+from ingestion.load.archive import ArchiveDefaults, ImportReport, import_archives
+from ingestion.load.loader import LoadReport, load_pending, make_pipeline, source_state
+
+
+@dataclass
+class IngestReport:
+    run_id: str
+    outcomes: dict[str, ProjectOutcome] = field(default_factory=dict)
+    load: LoadReport = field(default_factory=LoadReport)
+
+    @property
+    def had_errors(self) -> bool:
+        return any(o.errors for o in self.outcomes.values())
+
+
+def pipeline_for(config: IngestConfig) -> dlt.Pipeline:
+    use_project_settings_dir()
+    return make_pipeline(config.warehouse, config.data_dir)
+
+
+def make_plans(
+    config: IngestConfig,
+    now: datetime,
+    *,
+    pipeline: dlt.Pipeline | None = None,
+    force: bool = False,
+    projects: Sequence[str] | None = None,
+) -> list[ProjectPlan]:
+    """Today's plan per project (no request is sent)."""
+    pipeline = pipeline or pipeline_for(config)
+    names = list(projects or config.project_names)
+    for name in names:
+        config.project(name)  # raises on an unknown name
+    views = quota_views(
+        config.warehouse, Landing(config.data_dir), source_state(pipeline), names, now
+    )
+    return [
+        plan_project(
+            name,
+            config.dimension_sets,
+            now,
+            used_today=views[name].used_today,
+            last_success=views[name].last_success,
+            policy=config.policy,
+            quota_exhausted_today=views[name].quota_exhausted_today,
+            force=force,
+        )
+        for name in names
+    ]
+
+
+def ingest(
+    config: IngestConfig,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    force: bool = False,
+    projects: Sequence[str] | None = None,
+) -> IngestReport:
+    """The daily job: finish pending work, fetch what today's plan allows, load it all."""
+    with data_folder_lock(config.data_dir, "ingest"):
+        report = IngestReport(run_id=uuid.uuid4().hex)
+        pipeline = pipeline_for(config)
+        landing = Landing(config.data_dir)
+        # anything an earlier run left behind is loaded first, so planning sees it
+        early = load_pending(pipeline, landing, config.warehouse, report.run_id)
+        plans = make_plans(config, clock(), pipeline=pipeline, force=force, projects=projects)
+        settings = FetchSettings(
+            base_url=config.base_url,
+            timeout=config.request_timeout,
+            retry_delay=config.retry_delay,
+            origin=config.origin,
+        )
+        for plan in plans:
+            token = config.project(plan.project).token
+            report.outcomes[plan.project] = fetch_project(plan, token, landing, settings, clock)
+        late = load_pending(pipeline, landing, config.warehouse, report.run_id)
+        report.load = early.add(late)
+        return report
+
+
+def import_files(
+    config: IngestConfig, paths: Sequence[Path], defaults: ArchiveDefaults
+) -> ImportReport:
+    """`clarity import`: land the archived bodies not loaded yet and load them."""
+    with data_folder_lock(config.data_dir, "import"):
+        return import_archives(
+            pipeline_for(config),
+            Landing(config.data_dir),
+            config.warehouse,
+            paths,
+            defaults,
+            uuid.uuid4().hex,
+        )

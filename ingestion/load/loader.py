@@ -1,0 +1,199 @@
+"""Load what was landed with dlt: finish a package an earlier run left pending, skip what the
+warehouse already holds, then load the rest oldest first in dlt loads of bounded size. A landed
+body moves to the archive only once its load is complete, so a run killed anywhere loses
+nothing and the next one loads it without calling the API."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dlt
+from dlt.pipeline.exceptions import PipelineStepFailed
+
+from ingestion.collect.landing import Landing, PendingSnapshot
+from ingestion.load.source import clarity_source
+from ingestion.warehouse import raw
+from ingestion.warehouse.destination import PIPELINE_NAME, RAW_DATASET, Warehouse
+
+log = logging.getLogger(__name__)
+
+# For fault tests: kill this process right after dlt's extract step, before normalize/load.
+CRASH_AFTER_EXTRACT_ENV = "CLARITY_TEST_CRASH_AFTER_EXTRACT"
+
+# A large import (a year of archived bodies) is loaded oldest first in dlt loads of about this
+# many body bytes (~1.3M metric rows): a stopped run keeps the loads it finished, DuckDB's
+# working set per load stays small, and the raw tables end up in fetch order, so the newest
+# rows sit together and a daily build's scan of recent snapshots skips the older row groups.
+# A daily run (~100 bodies, ~15 MB) is one load.
+LOAD_CHUNK_BYTES = 256 * 1024 * 1024
+
+
+def make_pipeline(warehouse: Warehouse, data_dir: Path) -> dlt.Pipeline:
+    """The dlt pipeline of a data folder (its working folder is `<data>/.dlt_pipelines`)."""
+    # every raw row carries its load id (dlt leaves it out of Arrow loads by default): dbt reads
+    # it for lineage, de-duplication order and to skip old loads; .dlt/config.toml says the same,
+    # but a run started with another settings folder must not lose it
+    dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
+    return dlt.pipeline(
+        pipeline_name=PIPELINE_NAME,
+        destination=warehouse.dlt_destination(),
+        dataset_name=RAW_DATASET,
+        pipelines_dir=str(data_dir / ".dlt_pipelines"),
+    )
+
+
+def source_state(pipeline: dlt.Pipeline) -> dict:
+    """The clarity source's state (the quota ledger); empty for a fresh pipeline."""
+    try:
+        return pipeline.state.get("sources", {}).get("clarity", {})
+    except Exception:  # noqa: BLE001 - a fresh pipeline has no state yet
+        return {}
+
+
+@dataclass
+class LoadReport:
+    load_ids: list[str] = field(default_factory=list)
+    snapshots_loaded: int = 0
+    rows_loaded: int = 0
+    requests_loaded: int = 0
+    duplicates_skipped: int = 0
+    finished_pending_package: bool = False
+
+    def add(self, other: LoadReport) -> LoadReport:
+        return LoadReport(
+            load_ids=self.load_ids + other.load_ids,
+            snapshots_loaded=self.snapshots_loaded + other.snapshots_loaded,
+            rows_loaded=self.rows_loaded + other.rows_loaded,
+            requests_loaded=self.requests_loaded + other.requests_loaded,
+            duplicates_skipped=self.duplicates_skipped + other.duplicates_skipped,
+            finished_pending_package=(
+                self.finished_pending_package or other.finished_pending_package
+            ),
+        )
+
+
+class LoadFailedError(RuntimeError):
+    """dlt could not load what was landed; the landed files are kept for the next run."""
+
+
+def finish_pending_package(pipeline: dlt.Pipeline) -> list[str]:
+    """Load packages an earlier run extracted but did not load (no API call is made).
+
+    Returns their load ids."""
+    if not pipeline.has_pending_data:
+        return []
+    log.warning("Finishing a load package left pending by an earlier run (no API call needed)")
+    pipeline.normalize()
+    info = pipeline.load()
+    info.raise_on_failed_jobs()
+    return list(info.loads_ids)
+
+
+def load_pending(
+    pipeline: dlt.Pipeline, landing: Landing, warehouse: Warehouse, run_id: str
+) -> LoadReport:
+    """Load every landed body and request record that is not in the warehouse yet."""
+    report = LoadReport()
+    finished = finish_pending_package(pipeline)
+    report.finished_pending_package = bool(finished)
+    report.load_ids.extend(finished)
+    pending = landing.pending_snapshots()
+    records = landing.pending_request_records()
+    loaded_sids = raw.existing_ids(
+        warehouse, "snapshots", "snapshot_id", [p.snapshot_id for p in pending]
+    )
+    loaded_rids = raw.existing_ids(
+        warehouse, "requests", "request_id", [r["request_id"] for r in records]
+    )
+    new_pending: list[PendingSnapshot] = []
+    for item in pending:
+        if item.snapshot_id in loaded_sids:
+            _settle_already_loaded(landing, item)
+            report.duplicates_skipped += 1
+        else:
+            new_pending.append(item)
+    landing.forget_requests(loaded_rids)
+    new_records = [r for r in records if r["request_id"] not in loaded_rids]
+    if not new_pending and not new_records:
+        return report
+    # oldest first, in loads of bounded size: see LOAD_CHUNK_BYTES
+    new_pending.sort(key=lambda item: (item.meta.fetched_at, item.snapshot_id))
+    for index, chunk in enumerate(_chunks(new_pending, LOAD_CHUNK_BYTES) or [[]]):
+        records_now = new_records if index == 0 else []
+        _load_chunk(pipeline, landing, warehouse, chunk, records_now, run_id, report)
+    return report
+
+
+def _chunks(items: list[PendingSnapshot], limit_bytes: int) -> list[list[PendingSnapshot]]:
+    """Consecutive groups of `items` whose bodies add up to about `limit_bytes` each."""
+    chunks: list[list[PendingSnapshot]] = []
+    size = 0
+    for item in items:
+        body_bytes = item.body_path.stat().st_size if item.body_path.exists() else 0
+        if not chunks or size + body_bytes > limit_bytes:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(item)
+        size += body_bytes
+    return chunks
+
+
+def _load_chunk(
+    pipeline: dlt.Pipeline,
+    landing: Landing,
+    warehouse: Warehouse,
+    pending: list[PendingSnapshot],
+    records: list[dict],
+    run_id: str,
+    report: LoadReport,
+) -> None:
+    """One dlt load (extract, normalize, load) of some landed bodies and request records; the
+    bodies move to the archive only once their load is complete."""
+    source = clarity_source(pending, records, run_id, on_bad_body=landing.quarantine_pending)
+    try:
+        pipeline.extract(source)
+        if os.environ.get(CRASH_AFTER_EXTRACT_ENV) == "1":
+            log.error("%s=1: killing the process after extract", CRASH_AFTER_EXTRACT_ENV)
+            os.kill(os.getpid(), signal.SIGKILL)
+        pipeline.normalize()
+        info = pipeline.load()
+        info.raise_on_failed_jobs()
+    except PipelineStepFailed as exc:
+        raise LoadFailedError(
+            f"Loading into {warehouse.label} failed at dlt's {exc.step} step: "
+            f"{_root_cause(exc)}. Nothing was lost: the responses stay in "
+            f"{landing.pending} and the next run loads them without calling the API."
+        ) from exc
+    report.load_ids.extend(info.loads_ids)
+    counts = _row_counts(pipeline)
+    report.snapshots_loaded += counts.get("snapshots", 0)
+    report.rows_loaded += counts.get("metric_rows", 0)
+    report.requests_loaded += counts.get("requests", 0)
+    for item in pending:
+        if item.body_path.exists():  # not quarantined during extract
+            landing.archive_loaded(item)
+    landing.forget_requests({r["request_id"] for r in records})
+
+
+def _root_cause(exc: BaseException) -> str:
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__
+    return f"{exc.__class__.__name__}: {exc}"
+
+
+def _row_counts(pipeline: dlt.Pipeline) -> dict[str, int]:
+    trace = pipeline.last_trace
+    if trace is None or trace.last_normalize_info is None:
+        return {}
+    return dict(trace.last_normalize_info.row_counts)
+
+
+def _settle_already_loaded(landing: Landing, item: PendingSnapshot) -> None:
+    if item.archive_path.exists():
+        landing.discard_duplicate(item)
+    else:
+        landing.archive_loaded(item)

@@ -1,0 +1,148 @@
+"""The typed configuration: every key at its boundaries, 0 meaning 0, and errors that name the
+key, where the value came from and what is allowed."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from ingestion import PROJECT_ROOT
+from ingestion.config import (
+    DEFAULT_DUCKDB_PATH,
+    DEFAULT_MEMORY_LIMIT,
+    DEFAULTS,
+    RANGES,
+    env_var,
+    load_config,
+)
+from ingestion.errors import ConfigurationError
+
+INTEGER_KEYS = {"daily_budget", "reserve", "initial_num_days"}
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    for name in list(__import__("os").environ):
+        if name.startswith("SOURCES__CLARITY__") or name.startswith("CLARITY_"):
+            monkeypatch.delenv(name)
+
+
+def _policy_value(config, key: str):
+    policy = config.policy
+    return {
+        "daily_budget": policy.budget,
+        "reserve": policy.reserve,
+        "gap_slack_hours": policy.gap_slack_hours,
+        "initial_num_days": policy.initial_num_days,
+        "request_timeout": config.request_timeout,
+    }[key]
+
+
+def _set(monkeypatch, key: str, value) -> None:
+    monkeypatch.setenv(env_var(key), str(value))
+    if key == "reserve":  # reserve is bounded by the budget: give it the whole quota
+        monkeypatch.setenv(env_var("daily_budget"), str(RANGES["daily_budget"][1]))
+
+
+def test_defaults_apply_when_nothing_is_set():
+    config = load_config(require_tokens=False)
+    for key in RANGES:
+        assert _policy_value(config, key) == DEFAULTS[key], key
+    assert config.base_url == DEFAULTS["base_url"]
+    assert len(config.dimension_sets) == 10 and config.dimension_sets[0] == ()
+
+
+@pytest.mark.parametrize(("key", "bound"), [(k, b) for k in RANGES for b in (0, 1)])
+def test_each_key_takes_its_boundaries(monkeypatch, key, bound):
+    value = RANGES[key][bound]
+    _set(monkeypatch, key, int(value) if key in INTEGER_KEYS else value)
+    assert _policy_value(load_config(require_tokens=False), key) == value
+
+
+@pytest.mark.parametrize(("key", "bound"), [(k, b) for k in RANGES for b in (0, 1)])
+def test_each_key_refuses_a_value_past_its_boundaries(monkeypatch, key, bound):
+    low, high = RANGES[key]
+    value = low - 1 if bound == 0 else high + 1
+    _set(monkeypatch, key, int(value) if key in INTEGER_KEYS else value)
+    with pytest.raises(ConfigurationError) as raised:
+        load_config(require_tokens=False)
+    message = str(raised.value)
+    assert f"sources.clarity.{key} = " in message
+    assert f"from env {env_var(key)}" in message
+    assert f"allowed {low:g} to {high:g}" in message
+
+
+@pytest.mark.parametrize("key", list(RANGES))
+def test_each_key_refuses_a_value_of_the_wrong_type(monkeypatch, key):
+    monkeypatch.setenv(env_var(key), "ten")
+    with pytest.raises(ConfigurationError) as raised:
+        load_config(require_tokens=False)
+    message = str(raised.value)
+    assert f"sources.clarity.{key} = 'ten' (from env {env_var(key)}) must be" in message
+    low, high = RANGES[key]
+    assert f"from {low:g} to {high:g}" in message
+
+
+def test_zero_means_zero(monkeypatch):
+    monkeypatch.setenv(env_var("daily_budget"), "0")
+    monkeypatch.setenv(env_var("gap_slack_hours"), "0")
+    config = load_config(require_tokens=False)
+    assert config.policy.budget == 0 and config.policy.paused
+    assert config.policy.gap_slack_hours == 0
+
+
+def test_a_reserve_above_the_budget_names_both(monkeypatch):
+    monkeypatch.setenv(env_var("daily_budget"), "4")
+    monkeypatch.setenv(env_var("reserve"), "5")
+    with pytest.raises(
+        ConfigurationError, match=r"reserve = 5 .*allowed 0 to 4 \(the daily_budget\)"
+    ):
+        load_config(require_tokens=False)
+
+
+def test_a_bad_dimension_set_names_the_key(monkeypatch):
+    monkeypatch.setenv(env_var("dimension_sets"), '[["URL"], ["Pages"]]')
+    with pytest.raises(ConfigurationError, match=r"dimension_sets \(from env .*Unknown Clarity"):
+        load_config(require_tokens=False)
+
+
+def test_a_value_from_config_toml_is_named_with_its_file(tmp_path):
+    settings = tmp_path / ".dlt"
+    settings.mkdir()
+    (settings / "config.toml").write_text("[sources.clarity]\ndaily_budget = 11\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "ingestion.cli", "plan"],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "CLARITY_DUCKDB_PATH": str(tmp_path / "w.duckdb")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "sources.clarity.daily_budget = 11 (from " in result.stderr
+    assert str(settings / "config.toml") in result.stderr
+    assert "allowed 0 to 10" in result.stderr
+
+
+def test_the_dbt_profile_repeats_the_warehouse_defaults():
+    profile = yaml.safe_load((PROJECT_ROOT / "profiles" / "profiles.yml").read_text())
+    duckdb = profile["clarity"]["outputs"]["duckdb"]
+    assert f"env_var('CLARITY_DUCKDB_PATH', '{DEFAULT_DUCKDB_PATH}')" in duckdb["path"]
+    assert (
+        f"env_var('CLARITY_DUCKDB_MEMORY_LIMIT', '{DEFAULT_MEMORY_LIMIT}')"
+        in (duckdb["settings"]["memory_limit"])
+    )
+
+
+def test_the_readme_table_shows_the_defaults():
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    for key, default in DEFAULTS.items():
+        row = re.search(rf"^\| `{key}` \| ([^|]+) \|", readme, re.MULTILINE)
+        assert row, f"README has no row for {key}"
+        shown = row.group(1).strip().strip("`")
+        assert shown == f"{default:g}" if isinstance(default, float) else str(default), key
