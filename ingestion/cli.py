@@ -8,8 +8,9 @@ import argparse
 import logging
 import os
 import sys
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ingestion.errors import ConfigurationError
 
@@ -95,9 +96,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
             f"collection is paused: daily_budget is {config.policy.budget}"
             f" (reserve {config.policy.reserve}); nothing is asked until it is raised"
         )
-    for plan in make_plans(config, now, force=args.force, projects=args.project or None):
+    plans = make_plans(config, now, force=args.force, projects=args.project or None)
+    fetches = _recent_fetches(config.warehouse, now)
+    for plan in plans:
+        project = config.project(plan.project)
         print(
-            f"{plan.project} on {plan.day} (UTC): {plan.used_today} of {plan.budget} used, "
+            f"{plan.project} on {plan.day} (UTC, the quota's day; the project's days are "
+            f"{project.timezone}): {plan.used_today} of {plan.budget} used, "
             f"reserve {plan.reserve}; {len(plan.requests)} to ask, "
             f"{plan.quota_left_after} left after"
         )
@@ -107,7 +112,28 @@ def cmd_plan(args: argparse.Namespace) -> int:
         for skipped in plan.skipped:
             dims = ", ".join(skipped.dimensions) or "no dimension"
             print(f"  skip  [{dims}]  ({skipped.reason})")
+        if plan.fallbacks:
+            print(
+                f"  note: too little budget left for nested windows of "
+                f"[{'], ['.join(k or 'no dimension' for k in plan.fallbacks)}]: one window "
+                "instead; the days of the gap it covers get no daily value"
+            )
+        _print_schedule(plan.project, fetches, project.zone)
     return EXIT_OK
+
+
+def _recent_fetches(warehouse, now: datetime) -> dict:
+    from ingestion.warehouse.raw import recent_daily_fetches
+
+    return recent_daily_fetches(warehouse, now - timedelta(days=7))
+
+
+def _print_schedule(project: str, fetches: dict, zone) -> None:
+    from ingestion.collect.schedule import schedule_lines
+
+    print("  collection over the last 7 days:")
+    for line in schedule_lines(fetches.get(project, []), zone):
+        print(line)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -144,6 +170,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     now = args.now or datetime.now(timezone.utc)
     warehouse = warehouse_from_env()
     statuses = project_statuses(warehouse, now)
+    zones = _project_zones()
+    fetches = _recent_fetches(warehouse, now) if statuses else {}
     print(f"warehouse: {warehouse.label}")
     if not statuses:
         print("  nothing loaded yet: run `clarity ingest` (or ./scripts/demo)")
@@ -155,6 +183,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"last load {s.last_loaded_at:%Y-%m-%d %H:%M} UTC; "
             f"today {s.requests_today}/{DAILY_QUOTA} requests, {s.errors_today} failed"
         )
+        _print_schedule(s.project, fetches, zones.get(s.project) or ZoneInfo("UTC"))
     landing = Landing(data_dir(warehouse.duckdb_path))
     pending = len(landing.pending_snapshots())
     if pending:
@@ -162,6 +191,18 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"  {pending} landed response(s) not loaded yet: the next `clarity ingest` loads them"
         )
     return EXIT_OK
+
+
+def _project_zones() -> dict:
+    """Each configured project's time zone (none when the configuration cannot be read)."""
+    from ingestion.config import load_config
+
+    try:
+        config = load_config(require_tokens=False)
+    except ConfigurationError as exc:
+        log.warning("time zones unknown (%s): showing UTC", exc)
+        return {}
+    return {project.name: project.zone for project in config.projects}
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
@@ -215,9 +256,29 @@ def cmd_serve_offline(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    run_demo = _tools().demo.run_demo
+    demo = _tools().demo
+    outages = demo.DEFAULT_OUTAGES
+    if args.outage:
+        outages = tuple(demo.Outage.parse(o) for o in args.outage if o != "none")
+    try:
+        ZoneInfo(args.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigurationError(f"--timezone {args.timezone!r} is not an IANA time zone") from None
+    return demo.run_demo(
+        days=args.days,
+        seed=args.seed,
+        run_dbt=not args.skip_dbt,
+        collect_at=args.collect_at,
+        timezone_name=args.timezone,
+        outages=outages,
+    )
 
-    return run_demo(days=args.days, seed=args.seed, run_dbt=not args.skip_dbt)
+
+def _clock_time(text: str) -> time:
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time of day (HH:MM)") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -287,6 +348,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, default=35)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--skip-dbt", action="store_true")
+    p.add_argument(
+        "--collect-at",
+        type=_clock_time,
+        default="00:10",
+        help="time of day of the daily collection, in --timezone (default 00:10)",
+    )
+    p.add_argument(
+        "--timezone", default="UTC", help="IANA time zone of the demo projects (default UTC)"
+    )
+    p.add_argument(
+        "--outage",
+        action="append",
+        metavar="PROJECT:YYYY-MM-DD:DAYS",
+        help="the service answers 500 to PROJECT on those days (repeatable; default "
+        "northwind-shop:2026-10-15:2; `none` for no outage)",
+    )
     p.set_defaults(func=cmd_demo)
     return parser
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dlt.common.configuration import configspec, resolve_configuration
 from dlt.common.configuration.exceptions import ConfigValueCannotBeCoercedException
@@ -64,6 +65,8 @@ DEFAULTS: dict[str, Any] = {
     "request_timeout": 60.0,
     "gap_slack_hours": 3.0,
     "initial_num_days": 3,
+    "recover_sets": 2,
+    "timezone": "UTC",
 }
 # The allowed values of each numeric key (checked after dlt resolved and coerced the types).
 RANGES: dict[str, tuple[float, float]] = {
@@ -72,6 +75,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "request_timeout": (1, 600),
     "gap_slack_hours": (0, 23),
     "initial_num_days": (min(VALID_NUM_DAYS), max(VALID_NUM_DAYS)),
+    "recover_sets": (0, len(DEFAULT_DIMENSION_SETS)),  # and at most the sets configured
 }
 
 
@@ -85,15 +89,18 @@ class ClaritySettings(BaseConfiguration):
     request_timeout: float = DEFAULTS["request_timeout"]
     gap_slack_hours: float = DEFAULTS["gap_slack_hours"]
     initial_num_days: int = DEFAULTS["initial_num_days"]
+    recover_sets: int = DEFAULTS["recover_sets"]
     dimension_sets: list | None = None  # None: DEFAULT_DIMENSION_SETS
     project_names: list | None = None  # None: the projects listed in secrets.toml
 
 
 @configspec
 class ProjectSettings(BaseConfiguration):
-    """`[sources.clarity.projects.<name>]` (secrets.toml): the project's token."""
+    """`[sources.clarity.projects.<name>]`: the project's token (secrets.toml) and the time zone
+    of its days (an IANA name; dates in every daily mart are dates there)."""
 
     token: str | None = None
+    timezone: str = DEFAULTS["timezone"]
 
 
 def default_policy(**overrides: Any) -> PlanPolicy:
@@ -103,6 +110,7 @@ def default_policy(**overrides: Any) -> PlanPolicy:
         "reserve": DEFAULTS["reserve"],
         "gap_slack_hours": DEFAULTS["gap_slack_hours"],
         "initial_num_days": DEFAULTS["initial_num_days"],
+        "recover_sets": DEFAULTS["recover_sets"],
     }
     values.update(overrides)
     return PlanPolicy(**values)
@@ -112,6 +120,11 @@ def default_policy(**overrides: Any) -> PlanPolicy:
 class ProjectConfig:
     name: str
     token: str = field(repr=False)
+    timezone: str = DEFAULTS["timezone"]
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
 
 @dataclass
@@ -141,6 +154,10 @@ class IngestConfig:
     @property
     def duckdb_path(self) -> Path | None:
         return self.warehouse.duckdb_path
+
+    @property
+    def project_timezones(self) -> dict[str, str]:
+        return {p.name: p.timezone for p in self.projects}
 
 
 # -- where the warehouse lives (environment) ---------------------------------------------------
@@ -218,7 +235,12 @@ def env_var(*keys: str) -> str:
 
 def token_env_var(project: str) -> str:
     """The environment variable for a project's token (names upper-cased, `-` as `_`)."""
-    return env_var("projects", project.replace("-", "_"), "token")
+    return project_env_var(project, "token")
+
+
+def project_env_var(project: str, key: str) -> str:
+    """The environment variable for a project's setting (names upper-cased, `-` as `_`)."""
+    return env_var("projects", project.replace("-", "_"), key)
 
 
 def _origin(key: str, traces: list) -> str:
@@ -266,16 +288,22 @@ def _resolve(spec, sections: tuple[str, ...]) -> tuple[Any, list]:
     return resolved, list(log.all_traces)
 
 
-def _check_ranges(settings: Any, traces: list) -> None:
+# Keys whose upper bound is another setting.
+_BOUNDED_BY = {"reserve": "the daily_budget", "recover_sets": "the sets configured"}
+
+
+def _check_ranges(settings: Any, traces: list, sets: int) -> None:
     for key, (low, high) in RANGES.items():
         value = getattr(settings, key)
         if key == "reserve":
             high = settings.daily_budget
+        if key == "recover_sets":
+            high = sets
         if isinstance(value, bool) or not low <= value <= high:
             raise ConfigurationError(
                 f"{'.'.join((*SECTION, key))} = {value!r} (from {_origin(key, traces)}) is out "
                 f"of range: allowed {low:g} to {high:g}"
-                + (" (the daily_budget)." if key == "reserve" else ".")
+                + (f" ({_BOUNDED_BY[key]})." if key in _BOUNDED_BY else ".")
             )
 
 
@@ -301,12 +329,38 @@ def _project_names(settings: Any) -> list[str]:
     return [str(n).strip() for n in names if str(n).strip()]
 
 
+def _project(name: str, require_tokens: bool) -> ProjectConfig:
+    """One project's settings; its env vars may also spell `-` as `_` in the name."""
+    sections = (*SECTION, "projects", name)
+    project, traces = _resolve(ProjectSettings, sections)
+    token = project.token or os.environ.get(token_env_var(name))
+    if not token and require_tokens:
+        raise ConfigurationError(
+            f"No token for Clarity project {name!r}: add it to .dlt/secrets.toml "
+            f'([sources.clarity.projects.{name}] token = "...") or set '
+            f"{token_env_var(name)}."
+        )
+    timezone = os.environ.get(project_env_var(name, "timezone")) or project.timezone
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        origin = (
+            f"env {project_env_var(name, 'timezone')}"
+            if os.environ.get(project_env_var(name, "timezone"))
+            else _origin("timezone", traces)
+        )
+        raise ConfigurationError(
+            f"{'.'.join((*sections, 'timezone'))} = {timezone!r} (from {origin}) is not a time "
+            "zone: use an IANA name such as 'Europe/Paris' or 'America/New_York' (default UTC)."
+        ) from None
+    return ProjectConfig(name=name, token=token or "", timezone=timezone)
+
+
 def load_config(*, require_tokens: bool = True) -> IngestConfig:
     """The configuration from dlt's providers (toml files and environment variables) and the
     CLARITY_* environment variables."""
     use_project_settings_dir()
     settings, traces = _resolve(ClaritySettings, SECTION)
-    _check_ranges(settings, traces)
     try:
         sets = (
             parse_dimension_sets(settings.dimension_sets)
@@ -318,17 +372,8 @@ def load_config(*, require_tokens: bool = True) -> IngestConfig:
             f"{'.'.join((*SECTION, 'dimension_sets'))} (from "
             f"{_origin('dimension_sets', traces)}): {exc}"
         ) from None
-    projects = []
-    for name in _project_names(settings):
-        project, _ = _resolve(ProjectSettings, (*SECTION, "projects", name))
-        token = project.token or os.environ.get(token_env_var(name))
-        if not token and require_tokens:
-            raise ConfigurationError(
-                f"No token for Clarity project {name!r}: add it to .dlt/secrets.toml "
-                f'([sources.clarity.projects.{name}] token = "...") or set '
-                f"{token_env_var(name)}."
-            )
-        projects.append(ProjectConfig(name=name, token=token or ""))
+    _check_ranges(settings, traces, len(sets))
+    projects = [_project(name, require_tokens) for name in _project_names(settings)]
     if not projects and require_tokens:
         raise ConfigurationError(
             "No Clarity projects configured: copy .dlt/example.secrets.toml to .dlt/secrets.toml "
@@ -347,6 +392,7 @@ def load_config(*, require_tokens: bool = True) -> IngestConfig:
             reserve=settings.reserve,
             gap_slack_hours=settings.gap_slack_hours,
             initial_num_days=settings.initial_num_days,
+            recover_sets=settings.recover_sets,
         ),
         request_timeout=settings.request_timeout,
     )

@@ -65,6 +65,7 @@ def make_plans(
             policy=config.policy,
             quota_exhausted_today=views[name].quota_exhausted_today,
             force=force,
+            zone=config.project(name).zone,
         )
         for name in names
     ]
@@ -94,7 +95,9 @@ def ingest(
         for plan in plans:
             token = config.project(plan.project).token
             report.outcomes[plan.project] = fetch_project(plan, token, landing, settings, clock)
-        late = load_pending(pipeline, landing, config.warehouse, report.run_id)
+        late = load_pending(
+            pipeline, landing, config.warehouse, report.run_id, config.project_timezones
+        )
         report.load = early.add(late)
         return report
 
@@ -111,4 +114,5 @@ def import_files(
             paths,
             defaults,
             uuid.uuid4().hex,
+            config.project_timezones,
         )

@@ -10,7 +10,7 @@ import re
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -22,7 +22,7 @@ from clarity_tools.offline.faults import NOT_JSON_BODY, OBJECT_BODY, Fault, Faul
 from clarity_tools.offline.projects import ProjectSpec, default_projects
 from clarity_tools.offline.responses import build_response, clean_dimensions
 from clarity_tools.offline.simulation import SimulatedProject, normalise_start, simulate_projects
-from clarity_tools.offline.truth import page_daily, segment_daily, site_daily
+from clarity_tools.offline.truth import page_daily, segment_daily, site_daily, site_window
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ class OfflineClarity:
         self._counters: dict[tuple[str, date], int] = {}
         self._log: list[dict] = []
         self._faults = FaultBook()
+        self._outages: list[tuple[str, date, date]] = []
         self._lock = threading.Lock()
         self._address = (host, port)
         self._httpd: ThreadingHTTPServer | None = None
@@ -205,6 +206,22 @@ class OfflineClarity:
 
     def clear_faults(self) -> None:
         self._faults.clear()
+        with self._lock:
+            self._outages.clear()
+
+    def add_outage(self, project: str, first_day: date, days: int) -> None:
+        """From ``first_day`` (a UTC date of the service's clock) for ``days`` days, every API
+        request of ``project`` gets a 500 with an empty body, as in the multi-day outages seen on
+        the wire; requests still count against the quota."""
+        self.simulated(project)
+        if days < 1:
+            raise ValueError("an outage lasts at least one day")
+        with self._lock:
+            self._outages.append((project, first_day, first_day + timedelta(days=days)))
+
+    def _in_outage(self, project: str, now: datetime) -> bool:
+        with self._lock:
+            return any(p == project and a <= now.date() < b for p, a, b in self._outages)
 
     def requests_counted(self, project: str, utc_date: date) -> int:
         """Requests of ``project`` counted against its quota on ``utc_date``."""
@@ -219,6 +236,10 @@ class OfflineClarity:
                 counters.setdefault(project, {})[day.isoformat()] = count
             statuses = dict(self._token_status)
             logged = len(self._log)
+            outages = [
+                {"project": p, "from": a.isoformat(), "until": b.isoformat()}
+                for p, a, b in self._outages
+            ]
         return {
             "now": self.clock.now().isoformat(),
             "base_url": self.base_url if self._httpd is not None else None,
@@ -226,6 +247,7 @@ class OfflineClarity:
             "token_status": statuses,
             "counters": counters,
             "faults": self._faults.pending(),
+            "outages": outages,
             "requests_logged": logged,
             "simulated_from": (self.simulation_start - timedelta(days=3)).isoformat(),
             "simulated_to": (self.simulation_start + timedelta(days=self.days)).isoformat(),
@@ -239,14 +261,21 @@ class OfflineClarity:
         """The wire JSON (Python objects) of a call at ``now``, without HTTP, quota or faults."""
         return build_response(self.simulated(project), dimensions, num_days, as_utc(now))
 
-    def truth_site_daily(self, project: str, day: date) -> dict:
-        return site_daily(self.simulated(project), day)
+    def truth_site_daily(self, project: str, day: date, zone: tzinfo = UTC) -> dict:
+        """Site totals of a calendar day of ``zone`` (UTC by default)."""
+        return site_daily(self.simulated(project), day, zone)
 
-    def truth_page_daily(self, project: str, day: date) -> dict[str, dict]:
-        return page_daily(self.simulated(project), day)
+    def truth_site_window(self, project: str, start: datetime, end: datetime) -> dict:
+        """Site totals of the sessions starting in ``[start, end)`` (any window)."""
+        return site_window(self.simulated(project), as_utc(start), as_utc(end))
 
-    def truth_segment_daily(self, project: str, dimension: str, day: date) -> dict:
-        return segment_daily(self.simulated(project), dimension, day)
+    def truth_page_daily(self, project: str, day: date, zone: tzinfo = UTC) -> dict[str, dict]:
+        return page_daily(self.simulated(project), day, zone)
+
+    def truth_segment_daily(
+        self, project: str, dimension: str, day: date, zone: tzinfo = UTC
+    ) -> dict:
+        return segment_daily(self.simulated(project), dimension, day, zone)
 
     # ------------------------------------------------------------------ used by the handler
 
@@ -428,6 +457,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         dims = clean_dimensions(params.get(f"dimension{i}") for i in (1, 2, 3))
         entry["dimensions"] = dims
+        if service._in_outage(project, now):
+            entry["fault"] = "outage"
+            self._send(500)
+            return
         fault = service._take_fault(project, dims)
         entry["fault"] = fault.kind if fault else None
         if fault is not None and fault.kind not in ("missing-keys", "delay"):

@@ -1,9 +1,10 @@
-"""True per-UTC-day values of a simulated project, computed straight from its sessions and visits.
-A session belongs to the UTC day of its start; "sessions" are non-bot sessions."""
+"""True values of a simulated project, computed straight from its sessions and visits: per day
+(UTC by default, or the days of another time zone) and over any window. A session belongs to the
+day or window of its start; "sessions" are non-bot sessions."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 import numpy as np
 
@@ -13,9 +14,16 @@ from clarity_tools.offline.simulation import LABELS, SimulatedProject
 Truth = dict[str, object]
 
 
-def _day_range(project: SimulatedProject, day: date) -> tuple[int, int]:
-    midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    return project.session_range(midnight, midnight + timedelta(days=1))
+def day_bounds(day: date, zone: tzinfo = UTC) -> tuple[datetime, datetime]:
+    """[start, end) in UTC of a calendar day of `zone` (23 or 25 hours on a DST change)."""
+    start = datetime(day.year, day.month, day.day, tzinfo=zone)
+    following = day + timedelta(days=1)
+    end = datetime(following.year, following.month, following.day, tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def _day_range(project: SimulatedProject, day: date, zone: tzinfo = UTC) -> tuple[int, int]:
+    return project.session_range(*day_bounds(day, zone))
 
 
 def _by_signal(values: np.ndarray) -> dict[str, int]:
@@ -26,12 +34,21 @@ def _average(total: float, count: int, digits: int = 2) -> float | None:
     return round(total / count, digits) if count else None
 
 
-def site_daily(project: SimulatedProject, day: date) -> Truth:
-    """Site totals of ``day``: sessions, bots, users, page views, signals, scroll and time.
+def site_daily(project: SimulatedProject, day: date, zone: tzinfo = UTC) -> Truth:
+    """Site totals of ``day`` (a day of ``zone``): sessions, bots, users, page views, signals,
+    scroll and time.
 
     ``distinct_users`` counts the users of bot sessions too, as Traffic's distinctUserCount does.
     """
-    first, last = _day_range(project, day)
+    return _site(project, *_day_range(project, day, zone))
+
+
+def site_window(project: SimulatedProject, start: datetime, end: datetime) -> Truth:
+    """Site totals of the sessions starting in ``[start, end)``, as ``site_daily``."""
+    return _site(project, *project.session_range(start, end))
+
+
+def _site(project: SimulatedProject, first: int, last: int) -> Truth:
     human = ~project.is_bot[first:last]
     sessions = int(human.sum())
     scroll_n = int(project.s_visits[first:last][human].sum())
@@ -82,10 +99,10 @@ def _grouped(
     return out
 
 
-def page_daily(project: SimulatedProject, day: date) -> dict[str, Truth]:
+def page_daily(project: SimulatedProject, day: date, zone: tzinfo = UTC) -> dict[str, Truth]:
     """Per canonical page URL (``urls.canonical_url``): visits (= the page's sessions), bots, page
-    views, signals; only pages with at least one non-bot visit that day."""
-    first, last = _day_range(project, day)
+    views, signals; only pages with at least one non-bot visit that day (a day of ``zone``)."""
+    first, last = _day_range(project, day, zone)
     window = slice(int(project.visit_offsets[first]), int(project.visit_offsets[last]))
     session = project.v_session[window]
     human = ~project.is_bot[session]
@@ -100,14 +117,16 @@ def page_daily(project: SimulatedProject, day: date) -> dict[str, Truth]:
     return {project.site.canonical[page]: truth for page, truth in grouped.items()}
 
 
-def segment_daily(project: SimulatedProject, dimension: str, day: date) -> dict[str | None, Truth]:
+def segment_daily(
+    project: SimulatedProject, dimension: str, day: date, zone: tzinfo = UTC
+) -> dict[str | None, Truth]:
     """Per value of a session dimension (Device, Browser, OS, Country, Channel, Source, ...).
 
     Keys are wire values; a missing value (no Campaign, Source/Medium of Direct) is ``None``.
     """
     if dimension not in SEGMENT_DIMENSIONS:
         raise ValueError(f"dimension must be one of {SEGMENT_DIMENSIONS}, got {dimension!r}")
-    first, last = _day_range(project, day)
+    first, last = _day_range(project, day, zone)
     human = ~project.is_bot[first:last]
     labels = LABELS[dimension]
     grouped = _grouped(

@@ -122,13 +122,18 @@ class ClarityClient:
     def url(self) -> str:
         return f"{self.base_url}/{ENDPOINT}"
 
-    def fetch(self, num_of_days: int, dimensions: Sequence[str] = ()) -> FetchedResponse:
-        """One export call. Raises a ClarityError subclass on any failure (see module doc)."""
+    def fetch(
+        self, num_of_days: int, dimensions: Sequence[str] = (), *, may_retry: bool = True
+    ) -> FetchedResponse:
+        """One export call. Raises a ClarityError subclass on any failure (see module doc).
+
+        `may_retry=False` leaves out the retry on a 5xx or a dropped connection (each attempt
+        spends a request of the day's quota)."""
         if num_of_days not in VALID_NUM_DAYS:
             raise ValueError(f"numOfDays must be 1, 2 or 3, got {num_of_days!r}")
         dims = canonical_dimensions(dimensions)
         params = query_parameters(num_of_days, dims)
-        max_attempts = 2
+        max_attempts = 2 if may_retry else 1
         for attempt_no in range(1, max_attempts + 1):
             attempt, error = self._attempt(params, num_of_days, dims, attempt_no)
             if error is None:

@@ -1,6 +1,8 @@
 """Ask one project's planned requests, one after another, landing every attempt on disk as it
 happens. A 401, 403 or 429 stops the project for today (asking again would spend the quota for
-nothing); a 400 or a server fault skips that set, which the next run asks again."""
+nothing); a 400 or a server fault skips that set, which the next run asks again. Every attempt
+spends a request of the day's quota, so the client retries a server fault only with a request to
+spare beyond the ones still planned: a run never sends more than its budget."""
 
 from __future__ import annotations
 
@@ -69,8 +71,10 @@ def fetch_project(
         retry_delay=settings.retry_delay,
         origin=settings.origin,
     )
+    attempts: list[int] = []
+    client.on_attempt = _counting(client.on_attempt, attempts)
     try:
-        _ask(client, plan, outcome)
+        _ask(client, plan, outcome, attempts)
     finally:
         log.info(
             "%s: %d/%d fetched, %d rows, %d used today before this run%s",
@@ -84,13 +88,26 @@ def fetch_project(
     return outcome
 
 
-def _ask(client: ClarityClient, plan: ProjectPlan, outcome: ProjectOutcome) -> None:
+def _counting(on_attempt, attempts: list[int]):
+    def record(attempt) -> None:
+        attempts.append(1)
+        on_attempt(attempt)
+
+    return record
+
+
+def _ask(
+    client: ClarityClient, plan: ProjectPlan, outcome: ProjectOutcome, attempts: list[int]
+) -> None:
+    budget = plan.spendable
     for index, request in enumerate(plan.requests, start=1):
         label = (
             f"[{', '.join(request.dimensions) or 'no dimension'}] numOfDays={request.num_of_days}"
         )
+        # a retry only with a request to spare beyond this one and the ones still planned
+        spare = budget - len(attempts) - (len(plan.requests) - index + 1)
         try:
-            response = client.fetch(request.num_of_days, request.dimensions)
+            response = client.fetch(request.num_of_days, request.dimensions, may_retry=spare > 0)
         except (ClarityAuthError, ClarityForbiddenError, ClarityQuotaError) as exc:
             outcome.errors.append(f"{label}: {exc}")
             outcome.stopped_because = exc.error_class

@@ -1,16 +1,23 @@
-"""Which requests to send today: per project and UTC day a budget (10 by default, lower if
-configured, minus a reserve), an ordered list of dimension sets, and numOfDays chosen from the gap
-since each set's last successful snapshot. Pure functions: no I/O, no clock."""
+"""Which requests to send today. Per project and UTC day (the API's quota resets at 00:00 UTC) a
+budget (10 by default, lower if configured, minus a reserve); an ordered list of dimension sets,
+each asked once per day of the project's own time zone; numOfDays from the gap since the set's
+last successful snapshot. After a gap (an outage, a stopped cron, a first run) the first
+`recover_sets` sets get nested windows (1, 2 and 3 days asked back to back, ending at the same
+moment), whose differences are the exact days of the gap; the other sets one window.
+Pure functions: no I/O, no clock."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
+from zoneinfo import ZoneInfo
 
 from ingestion.api.contract import DAILY_QUOTA, VALID_NUM_DAYS
 from ingestion.api.snapshot import dimensions_key, to_utc
+
+UTC = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True)
@@ -30,12 +37,14 @@ class Skipped:
 @dataclass
 class ProjectPlan:
     project: str
-    day: date
+    day: date  # the UTC day whose quota is spent
     budget: int
     reserve: int
     used_today: int
     requests: list[PlannedRequest] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    # sets that needed nested windows but got one window: the budget was too small
+    fallbacks: list[str] = field(default_factory=list)
 
     @property
     def spendable(self) -> int:
@@ -58,6 +67,8 @@ class PlanPolicy:
     gap_slack_hours: float
     # numOfDays for a set never fetched before: the API still holds 72 hours
     initial_num_days: int
+    # how many of the first dimension sets recover a gap with nested windows
+    recover_sets: int = 0
 
     def __post_init__(self) -> None:
         if not 0 <= self.budget <= DAILY_QUOTA:
@@ -68,6 +79,8 @@ class PlanPolicy:
             raise ValueError(f"initial_num_days must be 1, 2 or 3, got {self.initial_num_days}")
         if self.gap_slack_hours < 0:
             raise ValueError(f"gap_slack_hours must be >= 0, got {self.gap_slack_hours}")
+        if self.recover_sets < 0:
+            raise ValueError(f"recover_sets must be >= 0, got {self.recover_sets}")
 
     @property
     def paused(self) -> bool:
@@ -94,50 +107,76 @@ def plan_project(
     policy: PlanPolicy,
     quota_exhausted_today: bool = False,
     force: bool = False,
+    zone: tzinfo = UTC,
 ) -> ProjectPlan:
     """The requests for one project today.
 
-    `last_success` maps a dimension key (see snapshots.dimensions_key) to the fetch time of the
-    set's latest successful snapshot. `quota_exhausted_today` is set when the API already answered
-    429 today: nothing more is spent until the next UTC day.
+    `last_success` maps a dimension key (see api.snapshot.dimensions_key) to the fetch time of
+    the set's latest successful snapshot; a set fetched on the project's current day (in `zone`)
+    is not asked again unless `force`. `quota_exhausted_today` is set when the API already
+    answered 429 this UTC day: nothing more is spent until the next one.
     """
     now = to_utc(now)
-    today = now.date()
+    local_today = now.astimezone(zone).date()
     plan = ProjectPlan(
         project=project,
-        day=today,
+        day=now.date(),
         budget=policy.budget,
         reserve=policy.reserve,
         used_today=used_today,
     )
     left = 0 if quota_exhausted_today else plan.spendable
-    for dims in dimension_sets:
+    for position, dims in enumerate(dimension_sets):
         dims = tuple(sorted(dims))
-        key = dimensions_key(dims)
-        last = last_success.get(key)
-        if last is not None and to_utc(last).date() == today and not force:
-            plan.skipped.append(Skipped(dims, f"already fetched today at {to_utc(last):%H:%M} UTC"))
+        last = last_success.get(dimensions_key(dims))
+        if last is not None and to_utc(last).astimezone(zone).date() == local_today and not force:
+            local = to_utc(last).astimezone(zone)
+            plan.skipped.append(
+                Skipped(dims, f"already fetched today at {local:%H:%M} {_zone_name(zone)}")
+            )
             continue
         if left <= 0:
-            if quota_exhausted_today:
-                reason = "the API answered 429 today"
-            elif policy.paused:
-                reason = (
-                    f"collection is paused (daily_budget {policy.budget}, reserve {policy.reserve})"
-                )
-            else:
-                reason = (
-                    f"no budget left today ({used_today} used, daily_budget {policy.budget}, "
-                    f"reserve {policy.reserve})"
-                )
+            reason = _no_budget_reason(plan, policy, quota_exhausted_today)
             plan.skipped.append(Skipped(dims, reason))
             continue
         days = num_days_for_gap(last, now, policy)
-        if last is None:
-            reason = f"never fetched: numOfDays={days}"
+        gap = "never fetched" if last is None else f"last success {_hours(now, last):.1f} h ago"
+        if days > 1 and position < policy.recover_sets:
+            if left >= days:
+                for length in range(1, days + 1):
+                    reason = (
+                        f"{gap}: nested window {length} of {days} (asked back to back; their "
+                        "differences are the days of the gap)"
+                    )
+                    plan.requests.append(PlannedRequest(project, dims, length, reason))
+                left -= days
+                continue
+            plan.fallbacks.append(dimensions_key(dims))
+            reason = (
+                f"{gap}: numOfDays={days}, one window: nested windows need {days} requests "
+                f"and {left} are left today"
+            )
         else:
-            hours = (now - to_utc(last)).total_seconds() / 3600
-            reason = f"last success {hours:.1f} h ago: numOfDays={days}"
+            reason = f"{gap}: numOfDays={days}"
         plan.requests.append(PlannedRequest(project, dims, days, reason))
         left -= 1
     return plan
+
+
+def _hours(now: datetime, last: datetime) -> float:
+    return (now - to_utc(last)).total_seconds() / 3600
+
+
+def _zone_name(zone: tzinfo) -> str:
+    return getattr(zone, "key", None) or str(zone)
+
+
+def _no_budget_reason(plan: ProjectPlan, policy: PlanPolicy, quota_exhausted: bool) -> str:
+    if quota_exhausted:
+        return "the API answered 429 today"
+    if policy.paused:
+        return f"collection is paused (daily_budget {policy.budget}, reserve {policy.reserve})"
+    return (
+        f"no budget left today ({plan.used_today} used, daily_budget {policy.budget}, "
+        f"reserve {policy.reserve})"
+    )

@@ -111,6 +111,7 @@ def import_archives(
     paths: Sequence[Path],
     defaults: ArchiveDefaults,
     run_id: str,
+    project_timezones: dict[str, str] | None = None,
 ) -> ImportReport:
     """Land every readable body of `paths` that is not loaded yet, then load them (the caller
     holds the data folder's lock)."""
@@ -161,5 +162,5 @@ def import_archives(
         landing.land_body(meta, path.read_bytes(), durable=False)
         report.landed += 1
         log.info("landed %s as snapshot %s (%s)", path, sid[:12], meta.project)
-    report.load = load_pending(pipeline, landing, warehouse, run_id)
+    report.load = load_pending(pipeline, landing, warehouse, run_id, project_timezones)
     return report

@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dlt
@@ -94,9 +95,14 @@ def finish_pending_package(pipeline: dlt.Pipeline) -> list[str]:
 
 
 def load_pending(
-    pipeline: dlt.Pipeline, landing: Landing, warehouse: Warehouse, run_id: str
+    pipeline: dlt.Pipeline,
+    landing: Landing,
+    warehouse: Warehouse,
+    run_id: str,
+    project_timezones: dict[str, str] | None = None,
 ) -> LoadReport:
-    """Load every landed body and request record that is not in the warehouse yet."""
+    """Load every landed body and request record that is not in the warehouse yet, and the
+    projects' time zones where they differ from the latest recorded."""
     report = LoadReport()
     finished = finish_pending_package(pipeline)
     report.finished_pending_package = bool(finished)
@@ -118,14 +124,37 @@ def load_pending(
             new_pending.append(item)
     landing.forget_requests(loaded_rids)
     new_records = [r for r in records if r["request_id"] not in loaded_rids]
-    if not new_pending and not new_records:
+    settings = _changed_settings(warehouse, project_timezones or {})
+    if not new_pending and not new_records and not settings:
         return report
     # oldest first, in loads of bounded size: see LOAD_CHUNK_BYTES
     new_pending.sort(key=lambda item: (item.meta.fetched_at, item.snapshot_id))
     for index, chunk in enumerate(_chunks(new_pending, LOAD_CHUNK_BYTES) or [[]]):
-        records_now = new_records if index == 0 else []
-        _load_chunk(pipeline, landing, warehouse, chunk, records_now, run_id, report)
+        first = index == 0
+        _load_chunk(
+            pipeline,
+            landing,
+            warehouse,
+            chunk,
+            new_records if first else [],
+            run_id,
+            report,
+            settings if first else [],
+        )
     return report
+
+
+def _changed_settings(warehouse: Warehouse, timezones: dict[str, str]) -> list[dict]:
+    """Rows for the `projects` table: the projects whose time zone is not the one recorded."""
+    if not timezones:
+        return []
+    recorded = raw.project_timezones(warehouse)
+    now = datetime.now(UTC)
+    return [
+        {"project": project, "timezone": zone, "configured_at": now}
+        for project, zone in sorted(timezones.items())
+        if recorded.get(project) != zone
+    ]
 
 
 def _chunks(items: list[PendingSnapshot], limit_bytes: int) -> list[list[PendingSnapshot]]:
@@ -150,10 +179,17 @@ def _load_chunk(
     records: list[dict],
     run_id: str,
     report: LoadReport,
+    project_settings: list[dict],
 ) -> None:
     """One dlt load (extract, normalize, load) of some landed bodies and request records; the
     bodies move to the archive only once their load is complete."""
-    source = clarity_source(pending, records, run_id, on_bad_body=landing.quarantine_pending)
+    source = clarity_source(
+        pending,
+        records,
+        run_id,
+        on_bad_body=landing.quarantine_pending,
+        project_settings=project_settings,
+    )
     try:
         pipeline.extract(source)
         if os.environ.get(CRASH_AFTER_EXTRACT_ENV) == "1":

@@ -44,6 +44,18 @@ REQUESTS_SCHEMA = pa.schema(
 )
 
 
+# One row per project whenever its settings change (append-only, like every raw table): the time
+# zone whose days the daily marts use. dbt reads the latest row of each project.
+PROJECTS_SCHEMA = pa.schema(
+    [
+        pa.field("project", pa.string(), nullable=False),
+        pa.field("timezone", pa.string(), nullable=False),
+        pa.field("configured_at", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("ingest_run_id", pa.string()),
+    ]
+)
+
+
 @dataclass
 class ParsedBatch:
     bodies: list[ParsedBody]
@@ -76,9 +88,10 @@ def clarity_source(
     ingest_run_id: str,
     batch_rows: int = DEFAULT_BATCH_ROWS,
     on_bad_body: Callable[[PendingSnapshot, Exception], None] | None = None,
+    project_settings: Sequence[dict] = (),
 ):
     """Raw Clarity data from landed response bodies and request records (already de-duplicated
-    against the destination by the caller)."""
+    against the destination by the caller), and the project settings that changed."""
 
     @dlt.resource(name="parsed_bodies", selected=False)
     def parsed_bodies() -> Iterator[ParsedBatch]:
@@ -127,4 +140,9 @@ def clarity_source(
         rows = [{**record, "ingest_run_id": ingest_run_id} for record in request_records]
         yield pa.Table.from_pylist(rows, schema=REQUESTS_SCHEMA)
 
-    return parsed_bodies, snapshots, metric_rows, requests
+    @dlt.resource(name="projects", write_disposition="append")
+    def projects() -> Iterator[pa.Table]:
+        rows = [{**row, "ingest_run_id": ingest_run_id} for row in project_settings]
+        yield pa.Table.from_pylist(rows, schema=PROJECTS_SCHEMA)
+
+    return parsed_bodies, snapshots, metric_rows, requests, projects

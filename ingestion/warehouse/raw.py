@@ -121,6 +121,39 @@ def body_hashes(warehouse: Warehouse, snapshot_ids: Iterable[str]) -> dict[str, 
     return dict(rows)
 
 
+def project_timezones(warehouse: Warehouse) -> dict[str, str]:
+    """The time zone each project's latest settings row holds (raw table `projects`)."""
+    with raw_reader(warehouse) as reader:
+        if reader is None or "projects" not in reader.tables():
+            return {}
+        rows = reader.fetchall(
+            f"select project, timezone, configured_at, _dlt_load_id from {RAW}.projects"
+        )
+    latest: dict[str, tuple] = {}
+    for project, timezone_name, configured_at, load_id in rows:
+        key = (configured_at, load_id)
+        if project not in latest or key > latest[project][0]:
+            latest[project] = (key, timezone_name)
+    return {project: value[1] for project, value in latest.items()}
+
+
+def recent_daily_fetches(warehouse: Warehouse, since: datetime) -> dict[str, list[datetime]]:
+    """Per project, the fetch times of one-day, no-dimension snapshots since `since` (UTC): when
+    the daily collection ran."""
+    with raw_reader(warehouse) as reader:
+        if reader is None or "snapshots" not in reader.tables():
+            return {}
+        rows = reader.fetchall(
+            f"select distinct project, fetched_at from {RAW}.snapshots "
+            "where num_of_days = 1 and dimensions = '' and fetched_at >= %s",
+            since,
+        )
+    found: dict[str, list[datetime]] = {}
+    for project, fetched_at in rows:
+        found.setdefault(project, []).append(to_utc(fetched_at))
+    return found
+
+
 @dataclass
 class ProjectFacts:
     """What the raw tables know about one project for planning today."""

@@ -77,6 +77,9 @@ def test_plan_and_status_spend_nothing(offline, tmp_path):
     status = run_cli(offline, tmp_path, "status", "--now", now)
     assert status.returncode == 0
     assert f"{BLOG}: 10 snapshots" in status.stdout and "today 10/10 requests" in status.stdout
+    # when collection ran and how well it covered the project's days
+    assert "collection over the last 7 days:" in status.stdout
+    assert "00:10 UTC: gives" in status.stdout and "day coverage 0.99" in status.stdout
     assert offline.tokens[BLOG] not in planned.stdout + again.stdout + status.stdout
 
 

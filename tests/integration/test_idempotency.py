@@ -5,7 +5,9 @@ day, our own archive re-imported, another collector's archive) and build increme
 
 test_incremental.py proves the same equality for the core marts on a failed request and a 23:00
 re-run; this one adds the archive paths and the frustration marts, keyed on the grains the
-marts declare in dbt's manifest."""
+marts declare in dbt's manifest. Both collect without nested-window recovery (recover_sets = 0),
+so that days stay missing and collection alerts exist; test_schedules.py proves the equality
+with recovery, outages, time zones and schedules in the history."""
 
 from __future__ import annotations
 
@@ -70,7 +72,9 @@ def built_twice(tmp_path_factory):
     """(folder, incrementally built warehouse, its full-refresh copy, outputs of the imports)."""
     folder = tmp_path_factory.mktemp("idempotency")
     with OfflineClarity(projects=default_projects(), seed=23, start=START, days=18) as service:
-        config = dataclasses.replace(make_config(service, folder), dimension_sets=DIMENSION_SETS)
+        config = dataclasses.replace(
+            make_config(service, folder, recover_sets=0), dimension_sets=DIMENSION_SETS
+        )
         for day in range(1, FIRST_DAYS + 1):
             _ingest_at(service, config, collection_time(day))
         code, _ = run_dbt(SCHEDULED_BUILD, config.duckdb_path, target_path=folder / "t1")

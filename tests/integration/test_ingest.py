@@ -3,6 +3,7 @@ quota, faults, de-duplication and the pending-package recovery."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 from datetime import timedelta
@@ -28,18 +29,18 @@ def spent(service, project):
     return service.requests_counted(project, service.clock.now().date())
 
 
-def test_daily_run_loads_every_set_for_every_project(offline, tmp_path):
+def test_first_run_loads_the_budget_for_every_project(offline, tmp_path):
     config = make_config(offline, tmp_path)
     offline.clock.set(collection_time(1))
     report = ingest(config, clock=offline.clock.now)
-    n_sets = len(DEFAULT_DIMENSION_SETS)
+    budget = 10
     n_projects = len(config.projects)
     assert not report.had_errors
     counts = table_counts(config.duckdb_path)
-    assert counts["snapshots"] == n_sets * n_projects
-    assert counts["requests"] == n_sets * n_projects
+    assert counts["snapshots"] == budget * n_projects
+    assert counts["requests"] == budget * n_projects
     for project in config.project_names:
-        assert spent(offline, project) == n_sets
+        assert spent(offline, project) == budget
     # every row of every body is in metric_rows, and the body is archived on disk
     for snapshot_id, row_count, path in query(
         config.duckdb_path, "select snapshot_id, row_count, source_path from clarity_raw.snapshots"
@@ -56,10 +57,23 @@ def test_daily_run_loads_every_set_for_every_project(offline, tmp_path):
     loaded = list((tmp_path / "landing" / "loaded").rglob("*.json"))
     assert len([p for p in loaded if not p.name.endswith(".meta.json")]) == counts["snapshots"]
     assert list((tmp_path / "landing" / "pending").glob("*.json")) == []
-    # first run takes the 72 hours the API still has; no-dimension bodies have 16 blocks
-    assert {
-        r[0] for r in query(config.duckdb_path, "select num_of_days from clarity_raw.snapshots")
-    } == {3}
+    # the first run takes the 72 hours the API still has: nested 1-, 2- and 3-day windows for
+    # the first two sets (recover_sets), one 3-day window for the next ones while the budget
+    # lasts; no-dimension bodies have 16 blocks
+    asked = query(
+        config.duckdb_path,
+        "select dimensions, list(num_of_days order by num_of_days) from clarity_raw.snapshots "
+        "where project = ? group by 1 order by 1",
+        [BLOG],
+    )
+    assert asked == [
+        ("", [1, 2, 3]),
+        ("Browser", [3]),
+        ("Device", [3]),
+        ("Device,URL", [3]),
+        ("OS", [3]),
+        ("URL", [1, 2, 3]),
+    ]
     assert (
         scalar(
             config.duckdb_path,
@@ -71,7 +85,7 @@ def test_daily_run_loads_every_set_for_every_project(offline, tmp_path):
 
 
 def test_next_day_asks_one_day_and_ten_runs_a_day_stay_in_budget(offline, tmp_path):
-    config = make_config(offline, tmp_path, projects=[BLOG])
+    config = make_config(offline, tmp_path, projects=[BLOG], recover_sets=0)
     offline.clock.set(collection_time(1))
     ingest(config, clock=offline.clock.now)
     offline.clock.set(collection_time(2))
@@ -104,7 +118,7 @@ def test_ledger_survives_a_lost_working_folder(offline, tmp_path):
 
 
 def test_a_gap_is_closed_with_a_longer_window(offline, tmp_path):
-    config = make_config(offline, tmp_path, projects=[BLOG])
+    config = make_config(offline, tmp_path, projects=[BLOG], recover_sets=0)
     offline.clock.set(collection_time(1))
     ingest(config, clock=offline.clock.now)
     offline.clock.set(collection_time(4))  # the cron missed two days
@@ -152,7 +166,7 @@ def test_403_stops_the_project_with_a_clear_record(offline, tmp_path):
 
 
 def test_429_mid_run_stops_spending_and_keeps_what_arrived(offline, tmp_path):
-    config = make_config(offline, tmp_path, projects=[BLOG])
+    config = make_config(offline, tmp_path, projects=[BLOG], recover_sets=0)
     offline.clock.set(collection_time(1))
     offline.inject_fault("status", project=BLOG, status=429, dimensions=("Device",))
     report = ingest(config, clock=offline.clock.now)
@@ -171,22 +185,40 @@ def test_429_mid_run_stops_spending_and_keeps_what_arrived(offline, tmp_path):
 def test_500_on_one_set_others_load_and_the_set_is_retried_next_run(offline, tmp_path):
     config = make_config(offline, tmp_path, projects=[BLOG])
     offline.clock.set(collection_time(1))
-    offline.inject_fault("status", project=BLOG, status=500, times=2, dimensions=("URL",))
+    offline.inject_fault("status", project=BLOG, status=500, times=1, dimensions=("URL",))
     report = ingest(config, clock=offline.clock.now)
-    assert (
-        report.outcomes[BLOG].fetched == len(DEFAULT_DIMENSION_SETS) - 2
-    )  # the last one lacks budget
+    # the whole budget is planned, so there is no request to spare for a retry
+    assert report.outcomes[BLOG].fetched == 10 - 1
+    assert spent(offline, BLOG) == 10
     assert (
         scalar(config.duckdb_path, "select count(*) from clarity_raw.requests where status = 500")
-        == 2
+        == 1
     )
     offline.clock.set(collection_time(2))
     ingest(config, clock=offline.clock.now)
     url_days = query(
         config.duckdb_path,
-        "select num_of_days from clarity_raw.snapshots where dimensions = 'URL'",
+        "select num_of_days from clarity_raw.snapshots where dimensions = 'URL' order by 1",
     )
-    assert url_days == [(3,)]  # never succeeded before, so it still takes 3 days
+    # the first run's nested 1-day URL window failed, its 2- and 3-day ones arrived; the next
+    # run asks the set again, one day since its last success
+    assert url_days == [(1,), (2,), (3,)]
+
+
+def test_a_run_of_500s_never_spends_more_than_the_budget(offline, tmp_path):
+    config = make_config(offline, tmp_path, projects=[BLOG], recover_sets=0, budget=6)
+    offline.clock.set(collection_time(1))
+    offline.inject_fault("status", project=BLOG, status=500, times=100)
+    report = ingest(config, clock=offline.clock.now)
+    assert report.outcomes[BLOG].fetched == 0 and len(report.outcomes[BLOG].errors) == 6
+    assert spent(offline, BLOG) == 6  # one attempt per planned request, no retry, no 429
+    rows = query(config.duckdb_path, "select status, attempt from clarity_raw.requests")
+    assert rows == [(500, 1)] * 6
+    # with requests to spare (budget 6, one set planned) the client retries once
+    offline.clock.set(collection_time(2))
+    one_set = dataclasses.replace(config, dimension_sets=((),))
+    ingest(one_set, clock=offline.clock.now)
+    assert spent(offline, BLOG) == 2
 
 
 def test_400_on_one_set_is_recorded_and_the_others_load(offline, tmp_path):
@@ -205,7 +237,7 @@ def test_400_on_one_set_is_recorded_and_the_others_load(offline, tmp_path):
 
 @pytest.mark.parametrize("kind", ["empty", "not-json", "object", "missing-keys"])
 def test_malformed_body_is_quarantined_recorded_and_retried(offline, tmp_path, kind):
-    config = make_config(offline, tmp_path, projects=[BLOG])
+    config = make_config(offline, tmp_path, projects=[BLOG], recover_sets=0)
     offline.clock.set(collection_time(1))
     offline.inject_fault(kind, project=BLOG, dimensions=())
     report = ingest(config, clock=offline.clock.now)

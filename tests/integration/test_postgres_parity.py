@@ -4,6 +4,7 @@ built with dbt: every table of schema `marts` must be equal row for row across t
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Iterator
@@ -41,6 +42,12 @@ ABS_TOL = 1e-9
 # must give the same UTC dates and timestamps whatever the session's zone.
 SESSION_ZONES = {"duckdb": "Asia/Kolkata", "postgres": "America/Los_Angeles"}
 MARTS_SCHEMA = "marts"
+# Project time zones away from UTC (one with a half-hour offset): dates, day lengths and day
+# boundaries come from each engine's time-zone conversion.
+PROJECT_ZONES = {"fabrikam-blog": "Asia/Kolkata", "contoso-docs": "America/Los_Angeles"}
+# Four days of 500s for one project: the run after them recovers three days with nested windows
+# (slices on both engines), one date stays missing (a collection alert).
+OUTAGE_PROJECT, OUTAGE_FIRST_DAY, OUTAGE_DAYS = "northwind-shop", 5, 4
 # A low alert threshold, so that fct_alerts holds signal alerts (its z-scores: asin, sqrt) and
 # not only collection alerts; the planted regressions start after these 12 days.
 BUILD_VARS = '{"clarity_alert_z_threshold": 1.0}'
@@ -67,7 +74,17 @@ def _collect(services: dict[str, OfflineClarity], configs: dict) -> None:
         for name, service in services.items():
             service.clock.set(collection_time(day))
             report = ingest(configs[name], clock=service.clock.now)
-            assert not report.had_errors, f"{name}: day {day} had failed requests"
+            outage = OUTAGE_FIRST_DAY <= day < OUTAGE_FIRST_DAY + OUTAGE_DAYS
+            assert report.had_errors == outage, f"{name}: day {day}"
+
+
+def _with_timezones(config):
+    """The projects with the time zones of PROJECT_ZONES (the others UTC)."""
+    config.projects = [
+        dataclasses.replace(project, timezone=PROJECT_ZONES.get(project.name, "UTC"))
+        for project in config.projects
+    ]
+    return config
 
 
 def _build(name: str, duckdb_path: Path, folder: Path, pg_env: dict[str, str]) -> float:
@@ -106,6 +123,8 @@ def parity(tmp_path_factory) -> Iterator[Parity]:
         }
         for service in services.values():
             service.start()
+            first = collection_time(OUTAGE_FIRST_DAY).date()
+            service.add_outage(OUTAGE_PROJECT, first, OUTAGE_DAYS)
         try:
             configs = {
                 "duckdb": make_config(
@@ -117,6 +136,7 @@ def parity(tmp_path_factory) -> Iterator[Parity]:
                     services["postgres"], folder / "postgres", warehouse=postgres
                 ),
             }
+            configs = {name: _with_timezones(config) for name, config in configs.items()}
             started = time.perf_counter()
             _collect(services, configs)
             ingest_seconds = time.perf_counter() - started
@@ -181,8 +201,11 @@ def test_both_warehouses_hold_the_same_raw_data(parity):
     duck_snapshots, pg_snapshots = _fetch(parity, "duckdb", sql), _fetch(parity, "postgres", sql)
     count = "select count(*) from clarity_raw.metric_rows"
     assert _fetch(parity, "duckdb", count) == _fetch(parity, "postgres", count)
-    assert len(duck_snapshots) == DAYS * 10 * len(default_projects())
+    # ten a run, no snapshot from the runs of the outage
+    assert len(duck_snapshots) == (DAYS * len(default_projects()) - OUTAGE_DAYS) * 10
     assert duck_snapshots == pg_snapshots
+    nested = "select count(*) from clarity_raw.snapshots where num_of_days = 2"
+    assert _fetch(parity, "duckdb", nested) == _fetch(parity, "postgres", nested) != [(0,)]
 
 
 def _tables(parity: Parity, engine: str) -> set[str]:
@@ -241,3 +264,5 @@ def test_every_mart_is_equal_on_duckdb_and_postgres(parity, capsys):
         row[0] for row in _fetch(parity, "postgres", "select distinct scope from marts.fct_alerts")
     }
     assert {"site", "page", "collection"} <= scopes, f"alerts compared: {scopes}"
+    sources = _fetch(parity, "postgres", "select distinct value_source from marts.fct_site_daily")
+    assert sorted(sources) == [("nested_difference",), ("one_day_window",)]

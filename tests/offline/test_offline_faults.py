@@ -106,3 +106,25 @@ def test_unknown_fault_kind_is_rejected(service: OfflineClarity) -> None:
         service.inject_fault("explode")
     with pytest.raises(KeyError):
         service.inject_fault("empty", project="nope")
+
+
+def test_an_outage_answers_500_to_one_project_on_its_days(
+    api: Api, service: OfflineClarity
+) -> None:
+    first_day = NOW.date()
+    service.add_outage(DOCS, first_day, 2)
+    for offset in (0, 1):
+        service.clock.set(NOW + timedelta(days=offset))
+        down = api.get(DOCS, numOfDays=1)
+        assert (down.status_code, down.content) == (500, b"")
+        assert api.get(SHOP, numOfDays=1).status_code == 200
+    assert service.requests_counted(DOCS, first_day) == 1  # failed calls spend the quota
+    assert service.state()["outages"] == [
+        {
+            "project": DOCS,
+            "from": first_day.isoformat(),
+            "until": (first_day + timedelta(days=2)).isoformat(),
+        }
+    ]
+    service.clock.set(NOW + timedelta(days=2))
+    assert api.get(DOCS, numOfDays=1).status_code == 200

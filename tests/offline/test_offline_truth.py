@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -249,3 +250,29 @@ def test_generation_and_response_are_fast() -> None:
     per_response = (time.perf_counter() - began) / 5
     assert generation < 6.0, f"generation took {generation:.2f} s (target 3 s)"
     assert per_response < 0.15, f"URL+Device response took {per_response * 1000:.0f} ms"
+
+
+def test_truth_of_any_window_equals_the_response_for_that_window(service: OfflineClarity) -> None:
+    fetched = _midnight_after(START.date() + timedelta(days=5)) + timedelta(hours=7, minutes=13)
+    for days in (1, 2, 3):
+        body = service.response(DOCS, (), days, fetched)
+        truth = service.truth_site_window(DOCS, fetched - timedelta(days=days), fetched)
+        assert int(body[7]["information"][0]["totalSessionCount"]) == truth["sessions"] > 0
+        assert {s: _recovered(body[k]["information"][0]) for k, s in enumerate(SIGNALS)} == (
+            truth["sessions_with"]
+        )
+
+
+def test_days_of_another_time_zone_start_at_its_midnight(service: OfflineClarity) -> None:
+    zone = ZoneInfo("America/New_York")
+    day = START.date() + timedelta(days=6)
+    start = datetime(day.year, day.month, day.day, tzinfo=zone)
+    local = service.truth_site_daily(SHOP, day, zone)
+    assert local == service.truth_site_window(SHOP, start, start + timedelta(days=1))
+    assert local["sessions"] != service.truth_site_daily(SHOP, day)["sessions"]
+    # the day the clocks go back (1 Nov 2026 in New York) has 25 hours
+    fall_back = date(2026, 11, 1)
+    midnight = datetime(2026, 11, 1, tzinfo=zone).astimezone(UTC)
+    assert service.truth_site_daily(SHOP, fall_back, zone) == service.truth_site_window(
+        SHOP, midnight, midnight + timedelta(hours=25)
+    )

@@ -21,7 +21,7 @@ from ingestion.config import (
 )
 from ingestion.errors import ConfigurationError
 
-INTEGER_KEYS = {"daily_budget", "reserve", "initial_num_days"}
+INTEGER_KEYS = {"daily_budget", "reserve", "initial_num_days", "recover_sets"}
 
 
 @pytest.fixture(autouse=True)
@@ -38,6 +38,7 @@ def _policy_value(config, key: str):
         "reserve": policy.reserve,
         "gap_slack_hours": policy.gap_slack_hours,
         "initial_num_days": policy.initial_num_days,
+        "recover_sets": policy.recover_sets,
         "request_timeout": config.request_timeout,
     }[key]
 
@@ -102,6 +103,27 @@ def test_a_reserve_above_the_budget_names_both(monkeypatch):
         ConfigurationError, match=r"reserve = 5 .*allowed 0 to 4 \(the daily_budget\)"
     ):
         load_config(require_tokens=False)
+
+
+def test_recover_sets_is_bounded_by_the_sets_configured(monkeypatch):
+    monkeypatch.setenv(env_var("dimension_sets"), '[[], ["URL"]]')
+    monkeypatch.setenv(env_var("recover_sets"), "3")
+    with pytest.raises(ConfigurationError, match=r"allowed 0 to 2 \(the sets configured\)"):
+        load_config(require_tokens=False)
+
+
+def test_a_project_time_zone_is_checked_and_named(monkeypatch):
+    monkeypatch.setenv(env_var("project_names"), '["my-shop"]')
+    monkeypatch.setenv("SOURCES__CLARITY__PROJECTS__MY_SHOP__TIMEZONE", "America/New_York")
+    config = load_config(require_tokens=False)
+    assert config.project("my-shop").timezone == "America/New_York"
+    monkeypatch.setenv("SOURCES__CLARITY__PROJECTS__MY_SHOP__TIMEZONE", "Mars/Olympus")
+    with pytest.raises(ConfigurationError) as raised:
+        load_config(require_tokens=False)
+    message = str(raised.value)
+    assert "sources.clarity.projects.my-shop.timezone = 'Mars/Olympus'" in message
+    assert "env SOURCES__CLARITY__PROJECTS__MY_SHOP__TIMEZONE" in message
+    assert "IANA name" in message
 
 
 def test_a_bad_dimension_set_names_the_key(monkeypatch):

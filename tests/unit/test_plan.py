@@ -1,6 +1,7 @@
 """The planner: budget, reserve, order, numOfDays from the gap, no second fetch in a day."""
 
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -59,7 +60,7 @@ def test_budget_reserve_and_used_limit_the_plan_in_config_order():
         NOW,
         used_today=3,
         last_success={},
-        policy=default_policy(budget=8, reserve=2),
+        policy=default_policy(budget=8, reserve=2, recover_sets=0),
     )
     assert len(plan.requests) == 3
     assert [r.dimensions for r in plan.requests] == [(), ("URL",), ("Device", "URL")]
@@ -126,3 +127,86 @@ def test_a_budget_of_zero_plans_nothing_and_says_collection_is_paused():
     assert plan.requests == []
     assert len(plan.skipped) == len(DEFAULT_DIMENSION_SETS)
     assert all("collection is paused (daily_budget 0" in s.reason for s in plan.skipped)
+
+
+def test_a_gap_is_recovered_with_nested_windows_for_the_first_sets():
+    last = last_all(NOW - timedelta(days=3))  # two daily runs missed
+    plan = plan_project(
+        "shop",
+        DEFAULT_DIMENSION_SETS,
+        NOW,
+        used_today=0,
+        last_success=last,
+        policy=default_policy(),
+    )
+    asked = [(r.dimensions, r.num_of_days) for r in plan.requests]
+    # the first two sets (no dimension, URL) back to back 1, 2, 3 days; then one window each
+    assert asked[:6] == [((), 1), ((), 2), ((), 3), (("URL",), 1), (("URL",), 2), (("URL",), 3)]
+    assert asked[6:] == [(("Device", "URL"), 3), (("Device",), 3), (("Browser",), 3), (("OS",), 3)]
+    assert "nested window 2 of 3" in plan.requests[1].reason
+    assert len(plan.requests) == 10 and plan.fallbacks == []
+    assert [s.dimensions for s in plan.skipped] == [
+        ("Country",),
+        ("Channel",),
+        ("Medium", "Source"),
+        ("Campaign",),
+    ]
+
+
+def test_a_two_day_gap_needs_two_nested_windows_and_a_first_run_three():
+    two_days = last_all(NOW - timedelta(days=2))
+    plan = plan_project(
+        "shop", [(), ("URL",)], NOW, used_today=0, last_success=two_days, policy=default_policy()
+    )
+    assert [r.num_of_days for r in plan.requests] == [1, 2, 1, 2]
+    first = plan_project("shop", [()], NOW, used_today=0, last_success={}, policy=default_policy())
+    assert [r.num_of_days for r in first.requests] == [1, 2, 3]
+    assert "never fetched" in first.requests[0].reason
+
+
+def test_too_small_a_budget_falls_back_to_one_window_and_says_so():
+    last = last_all(NOW - timedelta(days=3))
+    plan = plan_project(
+        "shop",
+        [(), ("URL",)],
+        NOW,
+        used_today=0,
+        last_success=last,
+        policy=default_policy(budget=4),
+    )
+    # three for the site's nested windows, then one left: the URL set gets one 3-day window
+    assert [(r.dimensions, r.num_of_days) for r in plan.requests] == [
+        ((), 1),
+        ((), 2),
+        ((), 3),
+        (("URL",), 3),
+    ]
+    assert plan.fallbacks == ["URL"]
+    assert "nested windows need 3 requests and 1 are left today" in plan.requests[3].reason
+
+
+def test_a_daily_run_asks_one_window_even_for_recovery_sets():
+    plan = plan_project(
+        "shop",
+        DEFAULT_DIMENSION_SETS,
+        NOW,
+        used_today=0,
+        last_success=last_all(NOW - timedelta(days=1)),
+        policy=default_policy(),
+    )
+    assert [r.num_of_days for r in plan.requests] == [1] * 10
+
+
+def test_today_is_the_projects_day():
+    new_york = ZoneInfo("America/New_York")
+    # 03:30 UTC on 2 Nov is 23:30 on 1 Nov in New York: a fetch at 05:00 UTC on 1 Nov (01:00
+    # local, 1 Nov) was today there, though it was yesterday in UTC
+    now = datetime(2026, 11, 2, 3, 30, tzinfo=timezone.utc)
+    last = {dimensions_key(()): datetime(2026, 11, 1, 5, 0, tzinfo=timezone.utc)}
+    kwargs = {"used_today": 0, "last_success": last, "policy": default_policy()}
+    local = plan_project("shop", [()], now, zone=new_york, **kwargs)
+    assert local.requests == []
+    assert "already fetched today at 01:00 America/New_York" in local.skipped[0].reason
+    utc = plan_project("shop", [()], now, **kwargs)
+    assert [r.num_of_days for r in utc.requests] == [1]
+    assert local.day == utc.day == now.date()  # the quota's day stays the UTC day

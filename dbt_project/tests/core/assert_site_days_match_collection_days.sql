@@ -1,5 +1,6 @@
 -- fct_site_daily and fct_collection_daily agree: a date has a site row exactly when the
--- collection report says it is not missing, and both name the same chosen snapshot.
+-- collection report says it is not missing, both say where the value comes from alike, and a
+-- one-day window's id is the chosen period's.
 with
 
 site_days as (
@@ -7,7 +8,8 @@ site_days as (
     select
         project,
         activity_date,
-        snapshot_id
+        snapshot_id,
+        value_source
     from {{ ref('fct_site_daily') }}
 
 ),
@@ -17,7 +19,8 @@ collection_days as (
     select
         project,
         activity_date,
-        site_snapshot_id
+        site_period_id,
+        site_value_source
     from {{ ref('fct_collection_daily') }}
     where not is_missing
 
@@ -27,7 +30,9 @@ select
     coalesce(site_days.project, collection_days.project) as project,
     coalesce(site_days.activity_date, collection_days.activity_date) as activity_date,
     site_days.snapshot_id,
-    collection_days.site_snapshot_id
+    site_days.value_source,
+    collection_days.site_period_id,
+    collection_days.site_value_source
 from site_days
 full outer join collection_days
     on
@@ -35,5 +40,9 @@ full outer join collection_days
         and site_days.activity_date = collection_days.activity_date
 where
     site_days.snapshot_id is null
-    or collection_days.site_snapshot_id is null
-    or site_days.snapshot_id <> collection_days.site_snapshot_id
+    or collection_days.site_period_id is null
+    or site_days.value_source <> collection_days.site_value_source
+    or (
+        site_days.value_source = 'one_day_window'
+        and site_days.snapshot_id <> collection_days.site_period_id
+    )

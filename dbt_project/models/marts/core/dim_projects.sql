@@ -1,5 +1,6 @@
-{#- One row per Clarity project known to the warehouse (from its snapshots or its requests):
-    collection history and the span of its daily site values. -#}
+{#- One row per Clarity project known to the warehouse (from its snapshots, its requests or the
+    loader's settings): its time zone, collection history and the span of its daily site
+    values. -#}
 with
 
 snapshots as (
@@ -50,9 +51,10 @@ pages as (
 
 projects as (
 
-    select project from snapshots
-    union
-    select project from requests
+    select
+        project,
+        timezone
+    from {{ ref('int_project_timezones') }}
 
 ),
 
@@ -61,6 +63,7 @@ final as (
     select
         -- ids
         projects.project,
+        projects.timezone,
 
         -- collection
         coalesce(snapshots.snapshot_count, 0) as snapshot_count,

@@ -1,24 +1,37 @@
-{#- One row per project and UTC date, from the first to the last date seen (a date some window
-    overlaps or on which a request was sent): the day's collection (requests sent that UTC
-    day, their outcome, quota used, snapshots stored) and whether the date got a daily site
-    value, and if not, why. -#}
+{#- One row per project and date of its time zone, from the first to the last date seen (a date
+    some window overlaps or on which a request was sent): the day's collection (requests sent
+    during the date, their outcome, quota used, snapshots stored) and whether the date got a
+    daily site value (and from what: one-day window or nested slice), and if not, why. -#}
 with
+
+zones as (
+
+    select
+        project,
+        timezone
+    from {{ ref('int_project_timezones') }}
+
+),
 
 requests as (
 
     select
-        project,
-        dimensions,
-        cast({{ clarity_utc_timestamp('requested_at') }} as date) as request_date,
-        http_status,
-        is_counted_against_quota,
+        requests.project,
+        requests.dimensions,
+        cast(
+            {{ clarity_local_timestamp('requests.requested_at', 'zones.timezone') }} as date
+        ) as request_date,
+        requests.http_status,
+        requests.is_counted_against_quota,
         (
-            error_class is not null
-            or http_status is null
-            or http_status < 200
-            or http_status >= 300
+            requests.error_class is not null
+            or requests.http_status is null
+            or requests.http_status < 200
+            or requests.http_status >= 300
         ) as is_failed
-    from {{ ref('stg_clarity__requests') }}
+    from {{ ref('stg_clarity__requests') }} as requests
+    inner join zones
+        on requests.project = zones.project
 
 ),
 
@@ -46,11 +59,15 @@ request_days as (
 snapshots as (
 
     select
-        project,
-        fetched_at,
-        dimensions,
-        cast({{ clarity_utc_timestamp('fetched_at') }} as date) as fetch_date
-    from {{ ref('stg_clarity__snapshots') }}
+        snapshots.project,
+        snapshots.fetched_at,
+        snapshots.dimensions,
+        cast(
+            {{ clarity_local_timestamp('snapshots.fetched_at', 'zones.timezone') }} as date
+        ) as fetch_date
+    from {{ ref('stg_clarity__snapshots') }} as snapshots
+    inner join zones
+        on snapshots.project = zones.project
 
 ),
 
@@ -83,8 +100,8 @@ site_windows as (
         activity_date,
         max(case when num_of_days = 1 then day_coverage end) as best_one_day_coverage,
         max(case when num_of_days > 1 then 1 else 0 end) as has_multi_day_window
-    from {{ ref('int_snapshot_days_overlapped') }}
-    where dimensions = ''
+    from {{ ref('int_window_days_overlapped') }}
+    where dimensions = '' and window_kind = 'snapshot'
     group by project, activity_date
 
 ),
@@ -94,9 +111,11 @@ chosen_days as (
     select
         project,
         activity_date,
-        max(case when dimensions = '' then snapshot_id end) as site_snapshot_id,
+        max(case when dimensions = '' then period_id end) as site_period_id,
+        max(case when dimensions = '' then value_source end) as site_value_source,
+        max(case when dimensions = '' then day_coverage end) as site_day_coverage,
         count(*) as dimension_sets_with_value
-    from {{ ref('int_snapshots_chosen_daily') }}
+    from {{ ref('int_periods_chosen_daily') }}
     group by project, activity_date
 
 ),
@@ -106,7 +125,8 @@ dates_seen as (
     select
         project,
         activity_date
-    from {{ ref('int_snapshot_days_overlapped') }}
+    from {{ ref('int_window_days_overlapped') }}
+    where window_kind = 'snapshot'
     union all
     select
         project,
@@ -174,7 +194,9 @@ joined as (
     select
         spine.project,
         spine.activity_date,
-        chosen_days.site_snapshot_id,
+        chosen_days.site_period_id,
+        chosen_days.site_value_source,
+        chosen_days.site_day_coverage,
         coalesce(chosen_days.dimension_sets_with_value, 0) as dimension_sets_with_value,
         site_windows.best_one_day_coverage,
         coalesce(site_windows.has_multi_day_window, 0) = 1 as has_multi_day_window,
@@ -188,8 +210,9 @@ joined as (
         coalesce(request_days.no_response_requests, 0) as no_response_requests,
         coalesce(request_days.quota_used, 0) as quota_used,
         coalesce(fetch_days.snapshots_fetched, 0) as snapshots_fetched,
-        {{ dbt.dateadd('day', 1, 'cast(spine.activity_date as ' ~ dbt.type_timestamp() ~ ')') }}
-            as day_end_utc,
+        {{ clarity_local_day_start_utc(
+            'cast(' ~ dbt.dateadd('day', 1, 'spine.activity_date') ~ ' as date)', 'zones.timezone'
+        ) }} as day_end_utc,
         {{ clarity_utc_timestamp('last_site_fetch.last_site_fetched_at') }}
             as last_site_fetched_utc
     from spine
@@ -217,6 +240,8 @@ joined as (
             and spine.activity_date = fetch_days.activity_date
     left join last_site_fetch
         on spine.project = last_site_fetch.project
+    inner join zones
+        on spine.project = zones.project
 
 ),
 
@@ -229,17 +254,19 @@ final as (
         activity_date,
 
         -- daily site value
-        site_snapshot_id is null as is_missing,
+        site_period_id is null as is_missing,
         case
-            when site_snapshot_id is not null then null
+            when site_period_id is not null then null
             when had_failed_site_request then 'request_failed'
             when last_site_fetched_utc < day_end_utc then 'awaiting_collection'
             when best_one_day_coverage is not null then 'coverage_below_threshold'
             when has_multi_day_window then 'only_multi_day_window'
             else 'not_collected'
         end as missing_reason,
-        site_snapshot_id,
-        best_one_day_coverage as day_coverage,
+        site_period_id,
+        site_value_source,
+        -- the chosen period's coverage; for a missing date the best any one-day window reached
+        coalesce(site_day_coverage, best_one_day_coverage) as day_coverage,
         dimension_sets_with_value,
 
         -- collection that UTC day

@@ -1,6 +1,7 @@
-{#- One row per project, normalised page URL and UTC date with a daily URL value: the page's
-    measures in the chosen one-day URL snapshot, summed over its raw URL variants (rates
-    recombined from the summed counts). Rows without a URL (Traffic's unattributed row) are
+{#- One row per project, normalised page URL and date (of the project's time zone) with a daily
+    URL value: the page's measures in the chosen 24-hour URL period (a one-day window or a
+    nested slice: value_source), summed over its raw URL variants (rates recombined from the
+    summed counts). Rows without a URL (Traffic's unattributed row) are
     left out. Incremental: each run rebuilds the dates in the lookback window, whole days at a
     time (unique_key is the (project, date) partition, so a page that vanished from a re-chosen
     snapshot does not linger). -#}
@@ -22,10 +23,15 @@ chosen as (
     select
         project,
         activity_date,
+        period_id,
+        value_source,
         snapshot_id,
+        subtracted_snapshot_id,
         day_coverage,
-        fetched_at
-    from {{ ref('int_snapshots_chosen_daily') }}
+        fetched_at,
+        window_start_at,
+        window_end_at
+    from {{ ref('int_periods_chosen_daily') }}
     where
         dimensions = 'URL'
         and {{ clarity_lookback_filter('activity_date') }}
@@ -35,7 +41,7 @@ chosen as (
 url_metrics as (
 
     select
-        snapshot_id,
+        period_id,
         page_url,
         page_url_raw,
         sessions,
@@ -49,10 +55,8 @@ url_metrics as (
         {{ signal.key }}_sessions,
         {%- endfor %}
         avg_active_time_seconds
-    from {{ ref('int_snapshot_metrics_pivoted') }}
-    where
-        dimensions = 'URL'
-        and page_url is not null
+    from {{ ref('int_period_metrics') }}
+    where page_url is not null
 
 ),
 
@@ -62,9 +66,13 @@ pages as (
         chosen.project,
         url_metrics.page_url,
         chosen.activity_date,
+        chosen.value_source,
         chosen.snapshot_id,
+        chosen.subtracted_snapshot_id,
         chosen.day_coverage,
         chosen.fetched_at,
+        chosen.window_start_at,
+        chosen.window_end_at,
         cast(count(distinct url_metrics.page_url_raw) as {{ bigint }}) as url_variant_count,
         cast(coalesce(sum(url_metrics.sessions), 0) as {{ bigint }}) as sessions,
         cast(coalesce(sum(url_metrics.bot_sessions), 0) as {{ bigint }}) as bot_sessions,
@@ -89,14 +97,18 @@ pages as (
         ) as time_sessions
     from chosen
     inner join url_metrics
-        on chosen.snapshot_id = url_metrics.snapshot_id
+        on chosen.period_id = url_metrics.period_id
     group by
         chosen.project,
         url_metrics.page_url,
         chosen.activity_date,
+        chosen.value_source,
         chosen.snapshot_id,
+        chosen.subtracted_snapshot_id,
         chosen.day_coverage,
-        chosen.fetched_at
+        chosen.fetched_at,
+        chosen.window_start_at,
+        chosen.window_end_at
 
 ),
 
@@ -110,6 +122,8 @@ final as (
         page_url,
         activity_date,
         snapshot_id,
+        subtracted_snapshot_id,
+        value_source,
         day_coverage,
         url_variant_count,
 
@@ -133,7 +147,9 @@ final as (
         ) }} as {{ signal.key }}_rate,
         {%- endfor %}
 
-        -- lineage
+        -- the 24-hour period the values describe (UTC)
+        window_start_at,
+        window_end_at,
         fetched_at
 
     from pages

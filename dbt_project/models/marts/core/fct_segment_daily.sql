@@ -1,9 +1,9 @@
-{#- One row per project, dimension, dimension value and UTC date with a daily value, from the
-    single-dimension sets (Device, Browser, OS, Country, Channel, Campaign) and the
-    Source+Medium set, each from its own chosen one-day snapshot. A missing value (no campaign,
-    no source for direct traffic) is '(not set)'; a Source+Medium value reads
-    'source / medium'. Incremental like fct_page_daily: whole (project, date) partitions in
-    the lookback window are rebuilt. -#}
+{#- One row per project, dimension, dimension value and date (of the project's time zone) with a
+    daily value, from the single-dimension sets (Device, Browser, OS, Country, Channel, Campaign)
+    and the Source+Medium set, each from its own chosen 24-hour period (value_source). A missing
+    value (no campaign, no source for direct traffic) is '(not set)'; a Source+Medium value
+    reads 'source / medium'. Incremental like fct_page_daily: whole (project, date) partitions
+    in the lookback window are rebuilt. -#}
 {{
     config(
         materialized='incremental',
@@ -26,10 +26,12 @@ chosen as (
         project,
         dimensions,
         activity_date,
+        period_id,
+        value_source,
         snapshot_id,
         day_coverage,
         fetched_at
-    from {{ ref('int_snapshots_chosen_daily') }}
+    from {{ ref('int_periods_chosen_daily') }}
     where
         dimensions in (
             {%- for dimension_set in segment_sets %}
@@ -43,67 +45,76 @@ chosen as (
 segment_metrics as (
 
     select
-        snapshot_id,
-        case dimensions
+        chosen.project,
+        chosen.activity_date,
+        chosen.value_source,
+        chosen.snapshot_id,
+        chosen.day_coverage,
+        chosen.fetched_at,
+        case chosen.dimensions
             when 'Medium,Source' then 'Source+Medium'
-            else dimensions
+            else chosen.dimensions
         end as dimension,
-        case dimensions
+        case chosen.dimensions
             {%- for dimension in single_dimensions %}
-            when '{{ dimension }}' then coalesce({{ dimension | lower }}, '(not set)')
+            when '{{ dimension }}'
+                then coalesce(metrics.{{ dimension | lower }}, '(not set)')
             {%- endfor %}
             when 'Medium,Source'
-                then coalesce(source, '(not set)') || ' / ' || coalesce(medium, '(not set)')
+                then
+                    coalesce(metrics.source, '(not set)') || ' / '
+                    || coalesce(metrics.medium, '(not set)')
         end as dimension_value,
-        sessions,
-        bot_sessions,
-        distinct_users,
+        metrics.sessions,
+        metrics.bot_sessions,
+        metrics.distinct_users,
         {%- for signal in clarity_signals() %}
-        {{ signal.key }}_base_sessions,
-        {{ signal.key }}_sessions,
+        metrics.{{ signal.key }}_base_sessions,
+        metrics.{{ signal.key }}_sessions,
         {%- endfor %}
-        page_views
-    from {{ ref('int_snapshot_metrics_pivoted') }}
-    where
-        dimensions in (
-            {%- for dimension_set in segment_sets %}
-            '{{ dimension_set }}'{% if not loop.last %},{% endif %}
-            {%- endfor %}
-        )
+        metrics.page_views
+    from chosen
+    inner join {{ ref('int_period_metrics') }} as metrics
+        on chosen.period_id = metrics.period_id
 
 ),
 
 segments as (
 
     select
-        chosen.project,
-        segment_metrics.dimension,
-        segment_metrics.dimension_value,
-        chosen.activity_date,
-        chosen.snapshot_id,
-        chosen.day_coverage,
-        chosen.fetched_at,
+        project,
+        dimension,
+        dimension_value,
+        activity_date,
+        value_source,
+        snapshot_id,
+        day_coverage,
+        fetched_at,
         {%- for signal in clarity_signals() %}
-        cast(coalesce(sum(segment_metrics.{{ signal.key }}_base_sessions), 0) as {{ bigint }})
+        cast(coalesce(sum({{ signal.key }}_base_sessions), 0) as {{ bigint }})
             as {{ signal.key }}_base_sessions,
-        cast(coalesce(sum(segment_metrics.{{ signal.key }}_sessions), 0) as {{ bigint }})
+        cast(coalesce(sum({{ signal.key }}_sessions), 0) as {{ bigint }})
             as {{ signal.key }}_sessions,
         {%- endfor %}
-        cast(coalesce(sum(segment_metrics.sessions), 0) as {{ bigint }}) as sessions,
-        cast(coalesce(sum(segment_metrics.bot_sessions), 0) as {{ bigint }}) as bot_sessions,
-        cast(coalesce(sum(segment_metrics.distinct_users), 0) as {{ bigint }}) as distinct_users,
-        cast(coalesce(sum(segment_metrics.page_views), 0) as {{ bigint }}) as page_views
-    from chosen
-    inner join segment_metrics
-        on chosen.snapshot_id = segment_metrics.snapshot_id
+        cast(coalesce(sum(sessions), 0) as {{ bigint }}) as sessions,
+        cast(coalesce(sum(bot_sessions), 0) as {{ bigint }}) as bot_sessions,
+        -- distinct users are not additive: a nested slice has none (null)
+        cast(
+            case
+                when value_source = 'one_day_window' then coalesce(sum(distinct_users), 0)
+            end as {{ bigint }}
+        ) as distinct_users,
+        cast(coalesce(sum(page_views), 0) as {{ bigint }}) as page_views
+    from segment_metrics
     group by
-        chosen.project,
-        segment_metrics.dimension,
-        segment_metrics.dimension_value,
-        chosen.activity_date,
-        chosen.snapshot_id,
-        chosen.day_coverage,
-        chosen.fetched_at
+        project,
+        dimension,
+        dimension_value,
+        activity_date,
+        value_source,
+        snapshot_id,
+        day_coverage,
+        fetched_at
 
 ),
 
@@ -119,6 +130,7 @@ final as (
         dimension_value,
         activity_date,
         snapshot_id,
+        value_source,
         day_coverage,
 
         -- traffic

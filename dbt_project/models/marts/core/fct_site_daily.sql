@@ -1,6 +1,7 @@
-{#- One row per project and UTC date with a daily value: the site-level (no dimension)
-    measures of the chosen one-day snapshot. Days whose best window covers less than
-    var('clarity_min_day_coverage') have no row (see fct_collection_daily for why). -#}
+{#- One row per project and date (of the project's time zone) with a daily value: the site-level
+    (no dimension) measures of the chosen 24-hour period, a one-day window or a nested slice
+    (value_source). Dates whose best period covers less than var('clarity_min_day_coverage') have
+    no row (see fct_collection_daily for why). -#}
 with
 
 chosen as (
@@ -8,12 +9,15 @@ chosen as (
     select
         project,
         activity_date,
+        period_id,
+        value_source,
         snapshot_id,
+        subtracted_snapshot_id,
         day_coverage,
         fetched_at,
         window_start_at,
         window_end_at
-    from {{ ref('int_snapshots_chosen_daily') }}
+    from {{ ref('int_periods_chosen_daily') }}
     where dimensions = ''
 
 ),
@@ -21,7 +25,7 @@ chosen as (
 site_metrics as (
 
     select
-        snapshot_id,
+        period_id,
         {%- for signal in clarity_signals() %}
         {{ signal.key }}_base_sessions,
         {{ signal.key }}_sessions,
@@ -34,8 +38,8 @@ site_metrics as (
         avg_scroll_depth,
         avg_total_time_seconds,
         avg_active_time_seconds
-    from {{ ref('int_snapshot_metrics_pivoted') }}
-    where dimensions = ''
+    -- the periods chosen are no-dimension ones: one row each, the site
+    from {{ ref('int_period_metrics') }}
 
 ),
 
@@ -47,12 +51,18 @@ final as (
         chosen.project,
         chosen.activity_date,
         chosen.snapshot_id,
+        chosen.subtracted_snapshot_id,
+        chosen.value_source,
         chosen.day_coverage,
 
-        -- traffic and engagement (an empty window counts as zero sessions)
+        -- traffic and engagement (an empty window counts as zero sessions; what a nested
+        -- slice cannot give is null)
         coalesce(site_metrics.sessions, 0) as sessions,
         coalesce(site_metrics.bot_sessions, 0) as bot_sessions,
-        coalesce(site_metrics.distinct_users, 0) as distinct_users,
+        case
+            when chosen.value_source = 'one_day_window'
+                then coalesce(site_metrics.distinct_users, 0)
+        end as distinct_users,
         coalesce(site_metrics.page_views, 0) as page_views,
         site_metrics.pages_per_session,
         site_metrics.avg_scroll_depth,
@@ -70,14 +80,14 @@ final as (
         ) }} as {{ signal.key }}_rate,
         {%- endfor %}
 
-        -- window (UTC)
-        chosen.fetched_at,
+        -- the 24-hour period the values describe (UTC)
         chosen.window_start_at,
-        chosen.window_end_at
+        chosen.window_end_at,
+        chosen.fetched_at
 
     from chosen
     left join site_metrics
-        on chosen.snapshot_id = site_metrics.snapshot_id
+        on chosen.period_id = site_metrics.period_id
 
 )
 

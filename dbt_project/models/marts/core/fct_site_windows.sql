@@ -40,13 +40,13 @@ site_metrics as (
 
 daily_choice as (
 
-    -- with a coverage threshold of 0.5 or less one window could serve two dates: keep the first
+    -- the date a one-day window gives the daily value of, if it was chosen (a window serves at
+    -- most one date)
     select
         snapshot_id,
-        min(activity_date) as activity_date
-    from {{ ref('int_snapshots_chosen_daily') }}
-    where dimensions = ''
-    group by snapshot_id
+        activity_date
+    from {{ ref('int_periods_chosen_daily') }}
+    where dimensions = '' and value_source = 'one_day_window'
 
 ),
 

@@ -1,0 +1,69 @@
+{#- One row per 24-hour period and scope, the measures the daily marts read: a one-day
+    snapshot's pivoted rows as received, or a nested slice's differences (additive measures only:
+    distinct users, pages per session and the averages are null there, never differenced).
+    A view: the daily marts join it to the periods they chose, so only those rows are read. -#}
+{{ config(materialized='view') }}
+
+{%- set dimension_columns = [
+    'page_url_raw', 'device', 'browser', 'os', 'country', 'source', 'medium', 'campaign',
+    'channel',
+] -%}
+{%- set signal_columns = [] -%}
+{%- for signal in clarity_signals() -%}
+{%- do signal_columns.append(signal.key ~ '_base_sessions') -%}
+{%- do signal_columns.append(signal.key ~ '_sessions') -%}
+{%- endfor -%}
+{%- set double = clarity_type_double() -%}
+
+with
+
+one_day_windows as (
+
+    select
+        snapshot_id as period_id,
+        'one_day_window' as value_source,
+        {{ dimension_columns | join(',\n        ') }},
+        page_url,
+        sessions,
+        bot_sessions,
+        page_views,
+        {{ signal_columns | join(',\n        ') }},
+        distinct_users,
+        pages_per_session,
+        avg_scroll_depth,
+        avg_total_time_seconds,
+        avg_active_time_seconds
+    from {{ ref('int_snapshot_metrics_pivoted') }}
+    where num_of_days = 1
+
+),
+
+nested_slices as (
+
+    select
+        slice_id as period_id,
+        'nested_difference' as value_source,
+        {{ dimension_columns | join(',\n        ') }},
+        page_url,
+        sessions,
+        bot_sessions,
+        page_views,
+        {{ signal_columns | join(',\n        ') }},
+        cast(null as {{ dbt.type_bigint() }}) as distinct_users,
+        cast(null as {{ double }}) as pages_per_session,
+        cast(null as {{ double }}) as avg_scroll_depth,
+        cast(null as {{ double }}) as avg_total_time_seconds,
+        cast(null as {{ double }}) as avg_active_time_seconds
+    from {{ ref('int_nested_slice_metrics') }}
+
+),
+
+final as (
+
+    select * from one_day_windows
+    union all
+    select * from nested_slices
+
+)
+
+select * from final

@@ -1,0 +1,46 @@
+{#- One row per project with configured settings: the latest row the loader recorded (the raw
+    table is append-only, a row per change). -#}
+with
+
+source as (
+
+    select * from {{ source('clarity_raw', 'projects') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        project,
+        _dlt_load_id as dlt_load_id,
+
+        -- settings
+        timezone,
+
+        -- timestamps (UTC)
+        configured_at,
+
+        -- the latest row of each project
+        row_number() over (
+            partition by project
+            order by configured_at desc, _dlt_load_id desc, timezone asc
+        ) as row_num
+
+    from source
+
+),
+
+latest as (
+
+    select
+        project,
+        dlt_load_id,
+        timezone,
+        configured_at
+    from renamed
+    where row_num = 1
+
+)
+
+select * from latest
