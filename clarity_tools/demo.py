@@ -118,21 +118,23 @@ def write_truth(service, duckdb_path: Path, first: date, last: date, zone) -> No
             for page, page_truth in service.truth_page_daily(project, day, zone).items():
                 page_rows.append((project, page, day, page_truth["sessions"]))
         day += timedelta(days=1)
-    signal_columns = ", ".join(f"{key}_sessions bigint" for _, key in signals)
+    import pyarrow as pa
+
+    site = pa.table(
+        list(zip(*site_rows, strict=True)),
+        names=["project", "activity_date", "sessions", *(f"{key}_sessions" for _, key in signals)],
+    )
+    pages = pa.table(
+        list(zip(*page_rows, strict=True)),
+        names=["project", "page_url", "activity_date", "sessions"],
+    )
     con = duckdb.connect(str(duckdb_path))
     try:
         con.execute(f"create schema if not exists {TRUTH_SCHEMA}")
-        con.execute(
-            f"create or replace table {TRUTH_SCHEMA}.site_daily (project varchar, "
-            f"activity_date date, sessions bigint, {signal_columns})"
-        )
-        marks = ", ".join(["?"] * (3 + len(signals)))
-        con.executemany(f"insert into {TRUTH_SCHEMA}.site_daily values ({marks})", site_rows)
-        con.execute(
-            f"create or replace table {TRUTH_SCHEMA}.page_daily (project varchar, "
-            "page_url varchar, activity_date date, sessions bigint)"
-        )
-        con.executemany(f"insert into {TRUTH_SCHEMA}.page_daily values (?, ?, ?, ?)", page_rows)
+        con.register("site_truth", site)
+        con.register("page_truth", pages)
+        con.execute(f"create or replace table {TRUTH_SCHEMA}.site_daily as from site_truth")
+        con.execute(f"create or replace table {TRUTH_SCHEMA}.page_daily as from page_truth")
     finally:
         con.close()
 

@@ -124,8 +124,11 @@ def load_pending(
             new_pending.append(item)
     landing.forget_requests(loaded_rids)
     new_records = [r for r in records if r["request_id"] not in loaded_rids]
+    nothing_landed = not new_pending and not new_records
+    if nothing_landed and not project_timezones:
+        return report
     settings = _changed_settings(warehouse, project_timezones or {})
-    if not new_pending and not new_records and not settings:
+    if nothing_landed and not settings:
         return report
     # oldest first, in loads of bounded size: see LOAD_CHUNK_BYTES
     new_pending.sort(key=lambda item: (item.meta.fetched_at, item.snapshot_id))
@@ -139,22 +142,23 @@ def load_pending(
             new_records if first else [],
             run_id,
             report,
-            settings if first else [],
+            settings if first else None,
         )
     return report
 
 
-def _changed_settings(warehouse: Warehouse, timezones: dict[str, str]) -> list[dict]:
-    """Rows for the `projects` table: the projects whose time zone is not the one recorded."""
-    if not timezones:
-        return []
+def _changed_settings(warehouse: Warehouse, timezones: dict[str, str]) -> list[dict] | None:
+    """Rows for the `projects` table: the projects whose time zone is not the one recorded.
+    None when nothing needs writing; an empty list when the table must still be created (dbt
+    reads it as a source)."""
     recorded = raw.project_timezones(warehouse)
     now = datetime.now(UTC)
-    return [
+    changed = [
         {"project": project, "timezone": zone, "configured_at": now}
         for project, zone in sorted(timezones.items())
-        if recorded.get(project) != zone
+        if (recorded or {}).get(project) != zone
     ]
+    return changed if changed or recorded is None else None
 
 
 def _chunks(items: list[PendingSnapshot], limit_bytes: int) -> list[list[PendingSnapshot]]:
@@ -179,7 +183,7 @@ def _load_chunk(
     records: list[dict],
     run_id: str,
     report: LoadReport,
-    project_settings: list[dict],
+    project_settings: list[dict] | None,
 ) -> None:
     """One dlt load (extract, normalize, load) of some landed bodies and request records; the
     bodies move to the archive only once their load is complete."""

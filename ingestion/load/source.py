@@ -88,10 +88,11 @@ def clarity_source(
     ingest_run_id: str,
     batch_rows: int = DEFAULT_BATCH_ROWS,
     on_bad_body: Callable[[PendingSnapshot, Exception], None] | None = None,
-    project_settings: Sequence[dict] = (),
+    project_settings: Sequence[dict] | None = None,
 ):
     """Raw Clarity data from landed response bodies and request records (already de-duplicated
-    against the destination by the caller), and the project settings that changed."""
+    against the destination by the caller), and the project settings that changed (None: none
+    to write, and the `projects` table exists already)."""
 
     @dlt.resource(name="parsed_bodies", selected=False)
     def parsed_bodies() -> Iterator[ParsedBatch]:
@@ -142,7 +143,8 @@ def clarity_source(
 
     @dlt.resource(name="projects", write_disposition="append")
     def projects() -> Iterator[pa.Table]:
-        rows = [{**row, "ingest_run_id": ingest_run_id} for row in project_settings]
+        rows = [{**row, "ingest_run_id": ingest_run_id} for row in project_settings or ()]
         yield pa.Table.from_pylist(rows, schema=PROJECTS_SCHEMA)
 
-    return parsed_bodies, snapshots, metric_rows, requests, projects
+    resources = [parsed_bodies, snapshots, metric_rows, requests]
+    return [*resources, projects] if project_settings is not None else resources

@@ -121,11 +121,12 @@ def body_hashes(warehouse: Warehouse, snapshot_ids: Iterable[str]) -> dict[str, 
     return dict(rows)
 
 
-def project_timezones(warehouse: Warehouse) -> dict[str, str]:
-    """The time zone each project's latest settings row holds (raw table `projects`)."""
+def project_timezones(warehouse: Warehouse) -> dict[str, str] | None:
+    """The time zone each project's latest settings row holds (raw table `projects`); None
+    while that table does not exist."""
     with raw_reader(warehouse) as reader:
         if reader is None or "projects" not in reader.tables():
-            return {}
+            return None
         rows = reader.fetchall(
             f"select project, timezone, configured_at, _dlt_load_id from {RAW}.projects"
         )
