@@ -226,13 +226,15 @@ def run_demo(
         if code == 0:
             code, _ = dbt(["docs", "generate"], duckdb_path)
         status = status or code
-    compared = None
+    compared = report = None
     if run_dbt and status == 0:
         from ingestion.outputs.highlights import print_highlights
+        from ingestion.outputs.report import write_report
 
         print()
         print_highlights(duckdb_path)
         compared = truth_comparison(duckdb_path)
+        report = write_report(duckdb_path, folder / "reports" / "clarity-report.html")
     print()
     print(
         f"Demo: {len(config.projects)} projects x {days} days from the offline service, "
@@ -265,4 +267,9 @@ def run_demo(
         docs = PROJECT_ROOT / "dbt_project" / "target" / "index.html"
         print(f"  dbt docs: {docs}  (serve with: ./scripts/dbt docs serve)")
     print(f"  total {time.perf_counter() - started:.1f} s")
+    if report is not None:
+        print(
+            f"The report ({report.projects} projects, {report.bytes / 1024:.0f} KiB, built in "
+            f"{report.seconds:.1f} s; open it in a browser):\n  {report.path}"
+        )
     return status

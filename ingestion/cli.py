@@ -170,7 +170,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     now = args.now or datetime.now(timezone.utc)
     warehouse = warehouse_from_env()
     statuses = project_statuses(warehouse, now)
-    zones = _project_zones()
+    projects = _configured_projects()
+    zones = {p.name: p.zone for p in projects}
     fetches = _recent_fetches(warehouse, now) if statuses else {}
     print(f"warehouse: {warehouse.label}")
     if not statuses:
@@ -184,6 +185,10 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"today {s.requests_today}/{DAILY_QUOTA} requests, {s.errors_today} failed"
         )
         _print_schedule(s.project, fetches, zones.get(s.project) or ZoneInfo("UTC"))
+    if projects:
+        print("tokens (read from each token's JWT `exp`, no call spent):")
+        for project in projects:
+            print(f"  {project.name}: {_expiry_text(project.token, now)}")
     landing = Landing(data_dir(warehouse.duckdb_path))
     pending = len(landing.pending_snapshots())
     if pending:
@@ -193,16 +198,61 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _project_zones() -> dict:
-    """Each configured project's time zone (none when the configuration cannot be read)."""
+def _expiry_text(token: str, now: datetime) -> str:
+    from ingestion.api.token import token_expiry
+
+    if not token:
+        return "no token configured"
+    expires = token_expiry(token)
+    if expires is None:
+        return "expiry unknown (the token is not a JWT with an `exp`)"
+    days = (expires - now).total_seconds() / 86400
+    if days <= 0:
+        return f"EXPIRED on {expires:%Y-%m-%d %H:%M} UTC: generate a new token in Clarity"
+    return f"expires {expires:%Y-%m-%d %H:%M} UTC (in {days:.0f} days)"
+
+
+def _configured_projects() -> list:
+    """The configured projects (none when the configuration cannot be read)."""
     from ingestion.config import load_config
 
     try:
-        config = load_config(require_tokens=False)
+        return load_config(require_tokens=False).projects
     except ConfigurationError as exc:
-        log.warning("time zones unknown (%s): showing UTC", exc)
-        return {}
-    return {project.name: project.zone for project in config.projects}
+        log.warning("configuration unreadable (%s): showing UTC days and no tokens", exc)
+        return []
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from ingestion.config import data_dir, duckdb_path
+    from ingestion.outputs.report import write_report
+    from ingestion.outputs.report.data import NoMartsError
+
+    source = duckdb_path()
+    out = args.out or data_dir(source) / "reports" / f"clarity-report.{args.format}"
+    try:
+        result = write_report(source, out, days=args.days, project=args.project, fmt=args.format)
+    except NoMartsError as exc:
+        print(f"clarity: {exc}", file=sys.stderr)
+        return EXIT_CHECKS_FAILED
+    print(
+        f"report of {result.projects} project(s), {result.charts} charts, "
+        f"{result.bytes / 1024:.0f} KiB, written in {result.seconds:.1f} s: {result.path}"
+    )
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from ingestion.daily_job import run_daily_job
+
+    config = _config(args)
+    job = run_daily_job(
+        config, clock=_fixed_clock(args.now), checks=not args.no_checks, days=args.days
+    )
+    for step in job.steps:
+        mark = {0: "ok", 3: "partly failed"}.get(step.status, "FAILED")
+        print(f"{step.name:<11} {mark:<13} {step.detail}")
+    return job.status
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
@@ -324,6 +374,28 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="last loads, quota used today and freshness per project")
     with_now(p)
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser(
+        "run",
+        help="the daily job for cron: ingest, dbt build, publish, report, notify (one lock)",
+    )
+    p.add_argument("--no-checks", action="store_true", help="skip the Great Expectations check")
+    p.add_argument("--days", type=int, default=28, help="days in the report (default 28)")
+    p.add_argument("--base-url", help="API base URL (e.g. the offline service's)")
+    with_now(p)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("report", help="write the report: charts of the marts, one HTML file")
+    p.add_argument("--project", help="only this project (default: every project)")
+    p.add_argument("--days", type=int, default=28, help="days shown (default 28)")
+    p.add_argument("--out", type=Path, help="file (default <data>/reports/clarity-report.html)")
+    p.add_argument(
+        "--format",
+        choices=("html", "md"),
+        default="html",
+        help="html: one self-contained file; md: Markdown with PNG charts beside it",
+    )
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("publish", help="write a read-only copy of the marts for BI tools")
     p.add_argument("--to", type=Path, help="copy path (default <warehouse>_published.duckdb)")

@@ -26,6 +26,7 @@ from ingestion import PROJECT_ROOT
 from ingestion.api.contract import API_BASE_URL, DAILY_QUOTA, VALID_NUM_DAYS, canonical_dimensions
 from ingestion.collect.plan import PlanPolicy
 from ingestion.errors import ConfigurationError
+from ingestion.outputs.notify import notify_urls_from_env, parse_urls
 from ingestion.warehouse.destination import DESTINATION_KINDS, PostgresSettings, Warehouse
 
 SECTION = ("sources", "clarity")
@@ -92,6 +93,10 @@ class ClaritySettings(BaseConfiguration):
     recover_sets: int = DEFAULTS["recover_sets"]
     dimension_sets: list | None = None  # None: DEFAULT_DIMENSION_SETS
     project_names: list | None = None  # None: the projects listed in secrets.toml
+    # Apprise URLs (secrets.toml, or env CLARITY_NOTIFY_URLS): where notifications go
+    notify_urls: list | None = None
+    # where `clarity run` writes the report (None: <data folder>/reports)
+    report_dir: str | None = None
 
 
 @configspec
@@ -140,6 +145,8 @@ class IngestConfig:
     request_timeout: float = DEFAULTS["request_timeout"]
     origin: str = "api"
     retry_delay: float = 2.0
+    notify_urls: list[str] = field(default_factory=list, repr=False)
+    report_dir: Path | None = None
 
     def project(self, name: str) -> ProjectConfig:
         for project in self.projects:
@@ -158,6 +165,11 @@ class IngestConfig:
     @property
     def project_timezones(self) -> dict[str, str]:
         return {p.name: p.timezone for p in self.projects}
+
+    @property
+    def reports(self) -> Path:
+        """Where `clarity run` writes the report."""
+        return self.report_dir or self.data_dir / "reports"
 
 
 # -- where the warehouse lives (environment) ---------------------------------------------------
@@ -217,7 +229,28 @@ def warehouse_from_env(duckdb_file: Path | None = None) -> Warehouse:
         )
     if kind == "postgres":
         return Warehouse(kind, postgres=postgres_settings())
+    if kind == "filesystem":
+        return Warehouse(kind, bucket_url=bucket_url())
     return duckdb_warehouse(duckdb_file or duckdb_path())
+
+
+def bucket_url() -> str:
+    """The filesystem destination's bucket, from dlt's own config (`[destination.filesystem]
+    bucket_url` in .dlt/config.toml, or env DESTINATION__FILESYSTEM__BUCKET_URL)."""
+    use_project_settings_dir()
+    import dlt  # noqa: PLC0415
+
+    url = dlt.config.get("destination.filesystem.bucket_url")
+    if not url:
+        raise ConfigurationError(
+            f"{DESTINATION_ENV}=filesystem needs a bucket: set [destination.filesystem] "
+            'bucket_url = "file:///abs/folder" (or s3://, gs://, az://) in .dlt/config.toml, '
+            "or DESTINATION__FILESYSTEM__BUCKET_URL."
+        )
+    url = str(url)
+    if "://" not in url:  # a plain local path
+        url = Path(url).expanduser().resolve().as_uri()
+    return url
 
 
 # -- settings from dlt's providers ---------------------------------------------------------------
@@ -381,6 +414,7 @@ def load_config(*, require_tokens: bool = True) -> IngestConfig:
             "(or run ./scripts/demo to use the offline service)."
         )
     warehouse = warehouse_from_env()
+    urls = notify_urls_from_env() or parse_urls(settings.notify_urls)
     return IngestConfig(
         projects=projects,
         warehouse=warehouse,
@@ -395,4 +429,8 @@ def load_config(*, require_tokens: bool = True) -> IngestConfig:
             recover_sets=settings.recover_sets,
         ),
         request_timeout=settings.request_timeout,
+        notify_urls=urls,
+        report_dir=Path(settings.report_dir).expanduser().resolve()
+        if settings.report_dir
+        else None,
     )

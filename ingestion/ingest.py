@@ -77,29 +77,33 @@ def ingest(
     clock: Callable[[], datetime] = utc_now,
     force: bool = False,
     projects: Sequence[str] | None = None,
+    lock: bool = True,
 ) -> IngestReport:
-    """The daily job: finish pending work, fetch what today's plan allows, load it all."""
-    with data_folder_lock(config.data_dir, "ingest"):
-        report = IngestReport(run_id=uuid.uuid4().hex)
-        pipeline = pipeline_for(config)
-        landing = Landing(config.data_dir)
-        # anything an earlier run left behind is loaded first, so planning sees it
-        early = load_pending(pipeline, landing, config.warehouse, report.run_id)
-        plans = make_plans(config, clock(), pipeline=pipeline, force=force, projects=projects)
-        settings = FetchSettings(
-            base_url=config.base_url,
-            timeout=config.request_timeout,
-            retry_delay=config.retry_delay,
-            origin=config.origin,
-        )
-        for plan in plans:
-            token = config.project(plan.project).token
-            report.outcomes[plan.project] = fetch_project(plan, token, landing, settings, clock)
-        late = load_pending(
-            pipeline, landing, config.warehouse, report.run_id, config.project_timezones
-        )
-        report.load = early.add(late)
-        return report
+    """The daily job: finish pending work, fetch what today's plan allows, load it all. Under the
+    data folder's lock (`lock=False`: the caller holds it, as `clarity run` does)."""
+    if lock:
+        with data_folder_lock(config.data_dir, "ingest"):
+            return ingest(config, clock=clock, force=force, projects=projects, lock=False)
+    report = IngestReport(run_id=uuid.uuid4().hex)
+    pipeline = pipeline_for(config)
+    landing = Landing(config.data_dir)
+    # anything an earlier run left behind is loaded first, so planning sees it
+    early = load_pending(pipeline, landing, config.warehouse, report.run_id)
+    plans = make_plans(config, clock(), pipeline=pipeline, force=force, projects=projects)
+    settings = FetchSettings(
+        base_url=config.base_url,
+        timeout=config.request_timeout,
+        retry_delay=config.retry_delay,
+        origin=config.origin,
+    )
+    for plan in plans:
+        token = config.project(plan.project).token
+        report.outcomes[plan.project] = fetch_project(plan, token, landing, settings, clock)
+    late = load_pending(
+        pipeline, landing, config.warehouse, report.run_id, config.project_timezones
+    )
+    report.load = early.add(late)
+    return report
 
 
 def import_files(

@@ -36,10 +36,16 @@ TEXT_TYPE = "text/plain; charset=utf-8"
 _BEARER = re.compile(r"\s*bearer\s+(\S+)\s*", re.IGNORECASE)
 
 
-def make_token(seed: int, project: str) -> str:
-    """The token of ``project``: derived from the seed, deliberately not JWT-shaped."""
+def make_token(seed: int, project: str, expires_at: datetime | None = None) -> str:
+    """The token of ``project``: derived from the seed, deliberately not JWT-shaped; with
+    ``expires_at``, a JWT like Clarity's whose ``exp`` claim says when it stops working."""
     digest = hashlib.sha256(f"offline-clarity:{seed}:{project}".encode()).hexdigest()
-    return f"offline-{project}-{digest[:16]}"
+    if expires_at is None:
+        return f"offline-{project}-{digest[:16]}"
+    import jwt
+
+    claims = {"sub": project, "jti": digest[:16], "exp": int(as_utc(expires_at).timestamp())}
+    return jwt.encode(claims, f"offline-clarity-signing-key:{seed}:{digest}", algorithm="HS256")
 
 
 class OfflineClarity:
@@ -62,6 +68,7 @@ class OfflineClarity:
         days: int = 40,
         host: str = "127.0.0.1",
         port: int = 0,
+        token_expiry: dict[str, datetime] | None = None,
     ) -> None:
         self.specs: tuple[ProjectSpec, ...] = tuple(
             default_projects() if projects is None else projects
@@ -71,7 +78,11 @@ class OfflineClarity:
         self.days = days
         self._projects = simulate_projects(self.specs, seed, self.simulation_start, days)
         self.clock = Clock(self.simulation_start)
-        self._tokens = {name: make_token(seed, name) for name in self._projects}
+        # projects in ``token_expiry`` get JWT tokens that expire then (answered 401 after)
+        self._expiry = {name: as_utc(at) for name, at in (token_expiry or {}).items()}
+        self._tokens = {
+            name: make_token(seed, name, self._expiry.get(name)) for name in self._projects
+        }
         self._token_owner = {token: name for name, token in self._tokens.items()}
         self._token_status = dict.fromkeys(self._projects, "valid")
         self._counters: dict[tuple[str, date], int] = {}
@@ -286,6 +297,9 @@ class OfflineClarity:
             return None, 401
         with self._lock:
             status = self._token_status[project]
+        expiry = self._expiry.get(project)
+        if status == "valid" and expiry is not None and self.clock.now() >= expiry:
+            status = "expired"
         return project, {"valid": 200, "expired": 401, "forbidden": 403}[status]
 
     def _count_request(self, project: str, now: datetime) -> int:

@@ -3,6 +3,8 @@ token (`redact`)."""
 
 from __future__ import annotations
 
+import re
+
 
 class ClarityError(Exception):
     """Base class: `str(error)` is safe to log (never holds a token)."""
@@ -61,3 +63,28 @@ def redact(text: str, secrets: list[str] | tuple[str, ...]) -> str:
         if secret:
             text = text.replace(secret, "***")
     return text
+
+
+# Query parameters whose values are secrets wherever a URL appears in a message (the same names
+# the dbt project masks: var clarity_secret_params).
+SECRET_PARAMS = (
+    "token",
+    "code",
+    "key",
+    "apikey",
+    "api_key",
+    "password",
+    "pwd",
+    "secret",
+    "session",
+    "sessionid",
+    "auth",
+    "access_token",
+    "sig",
+)
+_SECRET_VALUE = re.compile(r"([?&#](?:" + "|".join(SECRET_PARAMS) + r")=)[^&#\s]*", re.IGNORECASE)
+
+
+def mask_secret_params(text: str) -> str:
+    """`text` with the value of every secret-looking URL parameter replaced by `***`."""
+    return _SECRET_VALUE.sub(r"\1***", text)

@@ -195,7 +195,8 @@ def _load_chunk(
         project_settings=project_settings,
     )
     try:
-        pipeline.extract(source)
+        # Parquet for a bucket (the filesystem destination), the destination's choice otherwise
+        pipeline.extract(source, loader_file_format=warehouse.loader_file_format)
         if os.environ.get(CRASH_AFTER_EXTRACT_ENV) == "1":
             log.error("%s=1: killing the process after extract", CRASH_AFTER_EXTRACT_ENV)
             os.kill(os.getpid(), signal.SIGKILL)

@@ -34,7 +34,7 @@ def dbt_executable() -> str:
 
 def run_dbt(
     args: list[str],
-    duckdb_path: Path,
+    duckdb_path: Path | None,
     *,
     quiet: bool = False,
     target_path: Path | None = None,
@@ -43,12 +43,9 @@ def run_dbt(
 
     `target_path` keeps dbt's artifacts and logs out of dbt_project/ (tests use a temp folder)."""
     root = PROJECT_ROOT
-    env = {
-        **os.environ,
-        "CLARITY_DUCKDB_PATH": str(Path(duckdb_path).resolve()),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DO_NOT_TRACK": "1",
-    }
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
+    if duckdb_path is not None:  # the warehouse file of the duckdb target
+        env["CLARITY_DUCKDB_PATH"] = str(Path(duckdb_path).resolve())
     if target_path is not None:
         env["DBT_TARGET_PATH"] = str(target_path)
         env["DBT_LOG_PATH"] = str(target_path / "logs")

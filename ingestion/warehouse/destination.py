@@ -1,6 +1,8 @@
-"""Where the raw layer lives: a DuckDB file (default) or a PostgreSQL database, as a dlt
+"""Where the raw layer lives: a DuckDB file (default), a PostgreSQL database, or Parquet files in
+a bucket (dlt's filesystem destination: a local folder, s3://, gs://, az://), as a dlt
 destination. The settings come from ingestion/config.py (CLARITY_* environment variables, which
-the dbt profile reads too); this module only turns them into dlt's destination and credentials."""
+the dbt profile reads too, and dlt's own `[destination.filesystem] bucket_url`); this module only
+turns them into dlt's destination and checks that a bucket can be written."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-DESTINATION_KINDS = ("duckdb", "postgres")
+DESTINATION_KINDS = ("duckdb", "postgres", "filesystem")
 PIPELINE_NAME = "clarity"
 RAW_DATASET = "clarity_raw"  # the dlt dataset (schema) of the three raw tables
 
@@ -35,18 +37,63 @@ class Warehouse:
     postgres: PostgresSettings | None = None
     # DuckDB's memory_limit for the loader's connection (None: DuckDB's default, 80% of RAM)
     memory_limit: str | None = None
+    # the filesystem destination's bucket (file:///abs/folder, s3://bucket/path, ...)
+    bucket_url: str | None = None
 
     @property
     def label(self) -> str:
         """Where the data is, for messages (never a password)."""
         if self.kind == "postgres":
             return self.postgres.dsn(with_password=False)
+        if self.kind == "filesystem":
+            return f"{self.bucket_url.rstrip('/')}/{RAW_DATASET} (Parquet)"
         return str(self.duckdb_path)
 
     @property
     def exists(self) -> bool:
         """False while a DuckDB warehouse has not been created yet (nothing to ask)."""
         return self.kind != "duckdb" or self.duckdb_path.exists()
+
+    @property
+    def loader_file_format(self) -> str | None:
+        """The file format of dlt's loads: Parquet for the filesystem destination."""
+        return "parquet" if self.kind == "filesystem" else None
+
+    def parquet_location(self) -> str:
+        """Where the raw tables' Parquet folders are (`<location>/<table>/*.parquet`), as DuckDB
+        and Spark read it: a local path for file://, the URL otherwise."""
+        url = self.bucket_url.rstrip("/")
+        if url.startswith("file://"):
+            url = url.removeprefix("file://")
+        return f"{url}/{RAW_DATASET}"
+
+    def check_writable(self) -> None:
+        """For a bucket: write and remove a probe file, so that a path that does not exist or
+        cannot be written stops a run before any API request is spent."""
+        if self.kind != "filesystem":
+            return
+        from dlt.common.configuration import resolve_configuration  # noqa: PLC0415
+        from dlt.common.storages.configuration import FilesystemConfiguration  # noqa: PLC0415
+        from dlt.common.storages.fsspec_filesystem import fsspec_from_config  # noqa: PLC0415
+
+        from ingestion.errors import ConfigurationError  # noqa: PLC0415
+
+        try:
+            config = resolve_configuration(
+                FilesystemConfiguration(bucket_url=self.bucket_url),
+                sections=("destination", "filesystem"),
+            )
+            fs, path = fsspec_from_config(config)
+            probe = f"{path.rstrip('/')}/.clarity-write-probe"
+            fs.pipe(probe, b"clarity")
+            fs.rm(probe)
+        except Exception as exc:  # noqa: BLE001 - any storage error means: cannot write there
+            raise ConfigurationError(
+                f"Cannot write to the bucket {self.bucket_url} ({exc.__class__.__name__}: "
+                f"{str(exc).splitlines()[0] if str(exc) else 'no detail'}). Create the folder or "
+                "bucket, or fix [destination.filesystem] bucket_url and its credentials; no "
+                "request was sent to Clarity."
+            ) from None
 
     def dlt_destination(self, *, read_only: bool = False) -> Any:
         """dlt's destination for this warehouse; `read_only` opens a DuckDB file for questions
@@ -55,6 +102,8 @@ class Warehouse:
 
         if self.kind == "postgres":
             return dlt.destinations.postgres(credentials=self.postgres.dsn())
+        if self.kind == "filesystem":
+            return dlt.destinations.filesystem(bucket_url=self.bucket_url)
         from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials  # noqa: PLC0415
 
         if not read_only:

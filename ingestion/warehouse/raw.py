@@ -155,6 +155,22 @@ def recent_daily_fetches(warehouse: Warehouse, since: datetime) -> dict[str, lis
     return found
 
 
+def request_outcomes(
+    warehouse: Warehouse, since: datetime
+) -> list[tuple[str, str, datetime, bool]]:
+    """(project, dimension set, requested_at UTC, succeeded) of every request since `since`."""
+    with raw_reader(warehouse) as reader:
+        if reader is None or "requests" not in reader.tables():
+            return []
+        rows = reader.fetchall(
+            f"select project, coalesce(dimensions, ''), requested_at, "
+            f"status = 200 and error_class is null from {RAW}.requests "
+            "where requested_at >= %s order by requested_at",
+            since,
+        )
+    return [(project, dims, to_utc(at), bool(ok)) for project, dims, at, ok in rows]
+
+
 @dataclass
 class ProjectFacts:
     """What the raw tables know about one project for planning today."""

@@ -18,6 +18,7 @@ requests as (
     select
         requests.project,
         requests.dimensions,
+        requests.requested_at,
         cast(
             {{ clarity_local_timestamp('requests.requested_at', 'zones.timezone') }} as date
         ) as request_date,
@@ -89,6 +90,16 @@ last_site_fetch as (
         max(fetched_at) as last_site_fetched_at
     from snapshots
     where dimensions = ''
+    group by project
+
+),
+
+last_request as (
+
+    select
+        project,
+        max(requested_at) as last_requested_at
+    from requests
     group by project
 
 ),
@@ -202,6 +213,7 @@ joined as (
         coalesce(site_windows.has_multi_day_window, 0) = 1 as has_multi_day_window,
         coalesce(next_day.failed_site_requests, 0) > 0 as had_failed_site_request,
         last_site_fetch.last_site_fetched_at,
+        last_request.last_requested_at,
         coalesce(request_days.requests, 0) as requests,
         coalesce(request_days.failed_requests, 0) as failed_requests,
         coalesce(request_days.rate_limited_requests, 0) as rate_limited_requests,
@@ -213,8 +225,10 @@ joined as (
         {{ clarity_local_day_start_utc(
             'cast(' ~ dbt.dateadd('day', 1, 'spine.activity_date') ~ ' as date)', 'zones.timezone'
         ) }} as day_end_utc,
-        {{ clarity_utc_timestamp('last_site_fetch.last_site_fetched_at') }}
-            as last_site_fetched_utc
+        -- a project without any site snapshot yet: its latest request stands in
+        {{ clarity_utc_timestamp(
+            'coalesce(last_site_fetch.last_site_fetched_at, last_request.last_requested_at)'
+        ) }} as last_site_fetched_utc
     from spine
     left join chosen_days
         on
@@ -240,6 +254,8 @@ joined as (
             and spine.activity_date = fetch_days.activity_date
     left join last_site_fetch
         on spine.project = last_site_fetch.project
+    left join last_request
+        on spine.project = last_request.project
     inner join zones
         on spine.project = zones.project
 

@@ -43,6 +43,12 @@ site_metrics as (
 
 ),
 
+weights as (
+
+    {{ clarity_score_weights() }}
+
+),
+
 final as (
 
     select
@@ -79,6 +85,9 @@ final as (
             'site_metrics.' ~ signal.key ~ '_base_sessions'
         ) }} as {{ signal.key }}_rate,
         {%- endfor %}
+        {{ clarity_score(clarity_safe_divide(
+            'site_metrics.{signal}_sessions', 'site_metrics.{signal}_base_sessions'
+        )) }} as frustration_score,
 
         -- the 24-hour period the values describe (UTC)
         chosen.window_start_at,
@@ -88,6 +97,7 @@ final as (
     from chosen
     left join site_metrics
         on chosen.period_id = site_metrics.period_id
+    cross join weights
 
 )
 

@@ -1,0 +1,167 @@
+"""`clarity run`: the daily job as one command for cron, under one lock of the data folder:
+ingest (and the landing checkpoint), the scheduled `dbt build`, publish, the report, and the
+notifications. Run it hourly: the planner spends each project's quota once a day, and a run that
+loaded nothing new skips the build, the copy and the report (it still checks tokens and sends
+what is due). The exit code is the worst step's."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ingestion.api.client import utc_now
+from ingestion.collect.lock import data_folder_lock
+from ingestion.config import IngestConfig
+from ingestion.ingest import IngestReport, ingest
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_PARTIAL = 3
+# worst last: a partial success (some requests failed) is better than a failed step
+_SEVERITY = [EXIT_OK, EXIT_PARTIAL, EXIT_FAILED, EXIT_USAGE]
+REPORT_NAME = "clarity-report.html"
+
+
+@dataclass
+class Step:
+    name: str
+    status: int
+    detail: str
+
+
+@dataclass
+class JobReport:
+    steps: list[Step] = field(default_factory=list)
+    ingest: IngestReport | None = None
+
+    @property
+    def status(self) -> int:
+        return max((s.status for s in self.steps), key=_SEVERITY.index, default=EXIT_OK)
+
+    def add(self, name: str, status: int, detail: str) -> None:
+        self.steps.append(Step(name, status, detail))
+        log.info("%s: %s", name, detail)
+
+
+def run_daily_job(
+    config: IngestConfig,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    checks: bool = True,
+    days: int = 28,
+) -> JobReport:
+    """Every step of the daily job, in order; a failed step stops the ones that need it."""
+    with data_folder_lock(config.data_dir, "run"):
+        return _run(config, clock, checks, days)
+
+
+def _run(config: IngestConfig, clock: Callable[[], datetime], checks: bool, days: int) -> JobReport:
+    job = JobReport()
+    job.ingest = report = ingest(config, clock=clock, lock=False)
+    load = report.load
+    failed = sum(len(o.errors) for o in report.outcomes.values())
+    job.add(
+        "ingest",
+        EXIT_PARTIAL if report.had_errors else EXIT_OK,
+        f"{sum(o.fetched for o in report.outcomes.values())} response(s) fetched, "
+        f"{failed} failed; {load.snapshots_loaded} snapshot(s), {load.rows_loaded} metric "
+        "row(s) loaded",
+    )
+    if checks and load.load_ids:
+        from ingestion.quality.checkpoint import run_raw_checkpoint  # noqa: PLC0415
+
+        quality = run_raw_checkpoint(config.warehouse, load.load_ids)
+        job.add(
+            "checkpoint",
+            EXIT_OK if quality.success else EXIT_FAILED,
+            "passed" if quality.success else "FAILED: " + "; ".join(quality.failed_expectations),
+        )
+    built = True
+    if load.load_ids or not _marts_exist(config):
+        built = _build(config, job)
+        if built and config.warehouse.kind == "duckdb":
+            _publish_and_report(config, job, days)
+    else:
+        job.add("dbt build", EXIT_OK, "skipped: nothing new was loaded")
+    # the marts' alerts are news only when the marts are current
+    _notify(config, job, clock(), alerts=built)
+    return job
+
+
+def _marts_exist(config: IngestConfig) -> bool:
+    if config.warehouse.kind != "duckdb":
+        return True  # a server warehouse: build only when something was loaded
+    if not config.duckdb_path.exists():
+        return False
+    import duckdb  # noqa: PLC0415
+
+    con = duckdb.connect(str(config.duckdb_path), read_only=True)
+    try:
+        found = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    return found > 0
+
+
+def _build(config: IngestConfig, job: JobReport) -> bool:
+    from ingestion.transform.dbt_runner import SCHEDULED_BUILD, run_dbt  # noqa: PLC0415
+
+    args = list(SCHEDULED_BUILD)
+    if config.warehouse.kind == "postgres":
+        args += ["--target", "postgres"]
+    code, seconds = run_dbt(args, config.duckdb_path)
+    job.add(
+        "dbt build",
+        EXIT_OK if code == 0 else EXIT_FAILED,
+        f"{'done' if code == 0 else f'FAILED (exit {code}): see dbt_project/logs'} "
+        f"in {seconds:.1f} s",
+    )
+    return code == 0
+
+
+def _publish_and_report(config: IngestConfig, job: JobReport, days: int) -> None:
+    from ingestion.outputs.publish import publish  # noqa: PLC0415
+    from ingestion.outputs.report import write_report  # noqa: PLC0415
+    from ingestion.outputs.report.data import NoMartsError  # noqa: PLC0415
+
+    try:
+        copy = publish(config.duckdb_path)
+        job.add("publish", EXIT_OK, f"{copy.tables} tables to {copy.path}")
+    except RuntimeError as exc:
+        job.add("publish", EXIT_FAILED, str(exc))
+    try:
+        result = write_report(config.duckdb_path, config.reports / REPORT_NAME, days=days)
+        job.add("report", EXIT_OK, f"{result.path} ({result.bytes / 1024:.0f} KiB)")
+    except NoMartsError as exc:
+        job.add("report", EXIT_FAILED, str(exc))
+
+
+def _notify(config: IngestConfig, job: JobReport, now: datetime, *, alerts: bool) -> None:
+    from ingestion.outputs import notify  # noqa: PLC0415
+
+    zones = {p.name: p.zone for p in config.projects}
+    messages = notify.ingest_messages(job.ingest.outcomes, now.date())
+    messages += notify.stuck_set_messages(config.warehouse, now, zones)
+    messages += notify.token_messages({p.name: p.token for p in config.projects}, now)
+    if alerts and config.warehouse.kind == "duckdb":
+        messages += notify.alert_messages(config.duckdb_path, now.date())
+    notifier = notify.Notifier(
+        config.notify_urls,
+        config.data_dir / notify.STATE_FILE,
+        secrets=[p.token for p in config.projects],
+    )
+    if not config.notify_urls:
+        job.add("notify", EXIT_OK, f"{len(messages)} message(s) due; no notify_urls configured")
+        return
+    sent = notifier.send(messages, now)
+    detail = f"{len(sent.sent)} sent, {sent.already_sent} sent before"
+    if sent.failed_channels:
+        detail += f"; {sent.failed_channels} channel(s) failed (logged; the job goes on)"
+    job.add("notify", EXIT_OK, detail)

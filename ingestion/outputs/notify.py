@@ -1,0 +1,341 @@
+"""Notifications that reach people, through Apprise (Slack, Microsoft Teams, e-mail, Discord,
+generic JSON webhooks, ...: one URL per channel). What is worth a message: a project that
+answered 401/403 (with what to do), a 429, failed requests, a dimension set that could not be
+fetched two days in a row, a token close to its expiry (14, 7 and 1 days before), and each new
+alert of the marts (signal rises, missed collection days).
+
+Each message has a key and is sent once: the keys sent are kept in a small state file in the data
+folder, so an hourly job does not repeat itself. No message holds a token or the value of a
+secret URL parameter. A channel that fails is logged (its URL with secrets hidden) and never fails
+the pipeline; a message no channel took is tried again on the next run."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from pathlib import Path
+
+from ingestion.api.errors import mask_secret_params, redact
+from ingestion.api.token import token_expiry
+from ingestion.collect.fetch import ProjectOutcome
+from ingestion.warehouse.destination import Warehouse
+from ingestion.warehouse.raw import request_outcomes
+
+log = logging.getLogger(__name__)
+
+TOKEN_WARNING_DAYS = (14, 7, 1)
+ALERT_RECENT_DAYS = 7  # alerts older than this are not news (a first run, a full refresh)
+STATE_FILE = "notifications.json"
+STATE_DAYS_KEPT = 90
+
+
+@dataclass(frozen=True)
+class Message:
+    key: str  # sent once per key
+    title: str
+    body: str
+    severity: str = "warning"  # info | warning | failure (Apprise's notify types)
+
+
+@dataclass
+class SendReport:
+    sent: list[Message] = field(default_factory=list)
+    already_sent: int = 0
+    failed_channels: int = 0
+    unsent: list[Message] = field(default_factory=list)
+
+
+# -- what is worth a message --------------------------------------------------------------------
+def ingest_messages(outcomes: Mapping[str, ProjectOutcome], day: date) -> list[Message]:
+    """A project stopped by 401, 403 or 429, or with failed requests, in this run (one message
+    per project, kind and UTC day)."""
+    messages = []
+    for project, outcome in sorted(outcomes.items()):
+        stopped = outcome.stopped_because
+        if stopped == "auth":
+            messages.append(
+                Message(
+                    f"ingest:{project}:auth:{day}",
+                    f"Clarity: the token of {project} was rejected (401)",
+                    f"Clarity rejected the Data Export token of project {project}: it expired "
+                    "or was revoked. Generate a new one in Clarity (Settings -> Data Export) and "
+                    "put it in .dlt/secrets.toml or the project's environment variable. Nothing "
+                    "is collected for this project until then, and the API keeps only 72 hours.",
+                    "failure",
+                )
+            )
+        elif stopped == "forbidden":
+            messages.append(
+                Message(
+                    f"ingest:{project}:forbidden:{day}",
+                    f"Clarity: the token of {project} may not export data (403)",
+                    f"The token of project {project} is valid but not allowed to export data. "
+                    "Ask a project admin to create the Data Export token.",
+                    "failure",
+                )
+            )
+        elif stopped == "quota":
+            messages.append(
+                Message(
+                    f"ingest:{project}:quota:{day}",
+                    f"Clarity: {project} used its daily quota (429)",
+                    f"Clarity answered 429 for project {project}: its 10 requests of the UTC day "
+                    "are spent (something else uses the token too, or a manual call). Nothing "
+                    "more is asked today; the next run after 00:00 UTC continues.",
+                )
+            )
+        # the error that stopped the project has its message above; any others are failures
+        failures = outcome.errors[:-1] if stopped else outcome.errors
+        if failures:
+            lines = "\n".join(f"- {error}" for error in failures[:5])
+            more = f"\n(and {len(failures) - 5} more)" if len(failures) > 5 else ""
+            messages.append(
+                Message(
+                    f"ingest:{project}:failed:{day}",
+                    f"Clarity: {len(failures)} request(s) of {project} failed",
+                    f"{lines}{more}\nFailed sets are asked again on the next run, within the "
+                    "quota.",
+                )
+            )
+    return messages
+
+
+def stuck_set_messages(
+    warehouse: Warehouse, now: datetime, zones: Mapping[str, tzinfo]
+) -> list[Message]:
+    """A dimension set whose requests all failed on each of the last two days of its project
+    (and none succeeded): one message per set and day."""
+    since = now - timedelta(days=3)
+    outcomes: dict[tuple[str, str], dict[date, list[bool]]] = {}
+    for project, dims, at, ok in request_outcomes(warehouse, since):
+        zone = zones.get(project, UTC)
+        outcomes.setdefault((project, dims), {}).setdefault(at.astimezone(zone).date(), []).append(
+            ok
+        )
+    messages = []
+    for (project, dims), days in sorted(outcomes.items()):
+        today = now.astimezone(zones.get(project, UTC)).date()
+        recent = [days.get(today - timedelta(days=k)) for k in (1, 0)]
+        if all(attempts and not any(attempts) for attempts in recent):
+            label = dims or "no dimension"
+            messages.append(
+                Message(
+                    f"stuck:{project}:{label}:{today}",
+                    f"Clarity: {project} [{label}] failed two days in a row",
+                    f"Every request of project {project}, dimension set [{label}], failed on "
+                    f"{today - timedelta(days=1)} and on {today}. Clarity's 500s can last days; "
+                    "the API keeps 72 hours, so after a third day data is lost for good. Check "
+                    "the requests table (clarity_raw.requests) for the statuses.",
+                    "failure",
+                )
+            )
+    return messages
+
+
+def token_messages(tokens: Mapping[str, str], now: datetime) -> list[Message]:
+    """Tokens expiring within 14, 7 or 1 days (one message per threshold), or expired."""
+    messages = []
+    for project, token in sorted(tokens.items()):
+        expires = token_expiry(token)
+        if expires is None:
+            continue
+        left = expires - now
+        if left <= timedelta(0):
+            messages.append(
+                Message(
+                    f"token:{project}:{expires:%Y-%m-%d}:expired",
+                    f"Clarity: the token of {project} has expired",
+                    f"The Data Export token of project {project} expired on "
+                    f"{expires:%Y-%m-%d %H:%M} UTC. Generate a new one in Clarity (Settings -> "
+                    "Data Export) and update .dlt/secrets.toml or the environment variable.",
+                    "failure",
+                )
+            )
+            continue
+        crossed = [days for days in TOKEN_WARNING_DAYS if left <= timedelta(days=days)]
+        if crossed:
+            days = min(crossed)
+            messages.append(
+                Message(
+                    f"token:{project}:{expires:%Y-%m-%d}:{days}",
+                    f"Clarity: the token of {project} expires in "
+                    f"{math.ceil(left.total_seconds() / 86400)} day(s)",
+                    f"The Data Export token of project {project} expires on "
+                    f"{expires:%Y-%m-%d %H:%M} UTC. Generate a new one in Clarity (Settings -> "
+                    "Data Export) and update .dlt/secrets.toml or the environment variable "
+                    "before then: the API keeps only 72 hours.",
+                )
+            )
+    return messages
+
+
+def alert_messages(duckdb_path: Path, today: date) -> list[Message]:
+    """Each alert of the marts (fct_alerts) about the last ALERT_RECENT_DAYS days."""
+    import duckdb  # noqa: PLC0415
+
+    if not Path(duckdb_path).exists():
+        return []
+    con = duckdb.connect(str(duckdb_path), read_only=True)
+    try:
+        exists = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'marts' and table_name = 'fct_alerts'"
+        ).fetchall()[0][0]
+        if not exists:
+            return []
+        rows = con.execute(
+            "select alert_id, project, scope, metric, coalesce(page_url, ''), activity_date, "
+            "observed, expected, strength, sessions, baseline_sessions, rule "
+            "from marts.fct_alerts where activity_date >= ? order by activity_date, alert_id",
+            [today - timedelta(days=ALERT_RECENT_DAYS)],
+        ).fetchall()
+    finally:
+        con.close()
+    messages = []
+    for (
+        alert_id,
+        project,
+        scope,
+        metric,
+        page,
+        day,
+        observed,
+        expected,
+        strength,
+        n,
+        n0,
+        rule,
+    ) in rows:
+        if scope == "collection":
+            messages.append(
+                Message(
+                    f"alert:{alert_id}",
+                    f"Clarity: {project} has no daily value for {day}",
+                    f"Collection alert for project {project} on {day}: {rule} (day coverage "
+                    f"{observed:.2f}, needed {expected:.2f}; {strength:.0f} missing day(s) in a "
+                    "row). See marts.fct_collection_daily.",
+                )
+            )
+            continue
+        where = page or "the whole site"
+        messages.append(
+            Message(
+                f"alert:{alert_id}",
+                f"Clarity: {metric.replace('_', ' ')} up on {project} ({day})",
+                f"{metric.replace('_', ' ')} on {where}: {observed:.1%} of {n:,} sessions on "
+                f"{day}, against {expected:.1%} of {n0:,} in the baseline (z = {strength:.1f}; "
+                f"{rule}).",
+            )
+        )
+    return messages
+
+
+# -- sending -------------------------------------------------------------------------------------
+def notify_urls_from_env() -> list[str]:
+    """CLARITY_NOTIFY_URLS: a JSON list, or URLs separated by commas or whitespace."""
+    return parse_urls(os.environ.get("CLARITY_NOTIFY_URLS", ""))
+
+
+def parse_urls(value: str | Sequence[str] | None) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            value = json.loads(text)
+        else:
+            value = text.replace(",", " ").split()
+    return [str(url).strip() for url in value if str(url).strip()]
+
+
+class Notifier:
+    """Sends messages once each (state file) to every configured Apprise URL."""
+
+    def __init__(self, urls: Sequence[str], state_path: Path, secrets: Iterable[str] = ()) -> None:
+        self.urls = list(urls)
+        self.state_path = Path(state_path)
+        self.secrets = [s for s in secrets if s]
+
+    def _state(self) -> dict[str, str]:
+        try:
+            return dict(json.loads(self.state_path.read_text()).get("sent", {}))
+        except (OSError, ValueError):
+            return {}
+
+    def _save(self, sent: dict[str, str], now: datetime) -> None:
+        oldest = (now - timedelta(days=STATE_DAYS_KEPT)).isoformat()
+        kept = {key: at for key, at in sent.items() if at >= oldest}
+        self.state_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.state_path.with_name(f".{self.state_path.name}.tmp")
+        tmp.write_text(json.dumps({"sent": kept}, indent=1, sort_keys=True))
+        os.replace(tmp, self.state_path)
+
+    def clean(self, text: str) -> str:
+        """No token, no secret URL parameter: whatever a message quotes."""
+        return mask_secret_params(redact(text, self.secrets))
+
+    def send(self, messages: Sequence[Message], now: datetime | None = None) -> SendReport:
+        now = now or datetime.now(UTC)
+        report = SendReport()
+        if not self.urls:
+            return report
+        import apprise  # noqa: PLC0415
+
+        # Apprise's own log lines may quote a notification URL whole (secrets included): this
+        # module logs failures itself, with the URL's secrets hidden
+        logging.getLogger("apprise").setLevel(logging.CRITICAL)
+        sent = self._state()
+        channels = []
+        for url in self.urls:
+            channel = apprise.Apprise()
+            if not channel.add(url):
+                log.warning("notification URL %s is not one Apprise knows; skipped", _hidden(url))
+                continue
+            channels.append((channel, url))
+        failed: set[str] = set()
+        for message in messages:
+            if message.key in sent:
+                report.already_sent += 1
+                continue
+            delivered = False
+            for channel, url in channels:
+                ok = channel.notify(
+                    title=self.clean(message.title),
+                    body=self.clean(message.body),
+                    notify_type=_notify_type(apprise, message.severity),
+                )
+                if ok:
+                    delivered = True
+                elif url not in failed:
+                    failed.add(url)
+                    log.warning(
+                        "notification channel %s failed; the pipeline goes on", _hidden(url)
+                    )
+            if delivered:
+                sent[message.key] = now.isoformat()
+                report.sent.append(message)
+            else:
+                report.unsent.append(message)
+        report.failed_channels = len(failed)
+        self._save(sent, now)
+        return report
+
+
+def _notify_type(apprise, severity: str):
+    return {
+        "info": apprise.NotifyType.INFO,
+        "warning": apprise.NotifyType.WARNING,
+        "failure": apprise.NotifyType.FAILURE,
+    }.get(severity, apprise.NotifyType.WARNING)
+
+
+def _hidden(url: str) -> str:
+    """A notification URL for a log line: its scheme and host only (the rest holds secrets)."""
+    scheme, _, rest = url.partition("://")
+    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+    return f"{scheme}://{host}/..." if rest else f"{scheme}://..."

@@ -1,0 +1,189 @@
+"""Write the report: one self-contained HTML file (inline CSS and SVG, no script, nothing
+fetched), or Markdown with the charts as PNG files beside it, for chat and e-mail."""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ingestion.outputs.report import charts
+from ingestion.outputs.report.data import ProjectReport, Summary, read_reports
+
+log = logging.getLogger(__name__)
+
+STYLE = """
+body { font-family: DejaVu Sans, Helvetica, Arial, sans-serif; color: #222; margin: 2em auto;
+       max-width: 1080px; padding: 0 1em; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; }
+h2 { border-top: 2px solid #ddd; padding-top: 1em; margin-top: 2em; }
+h3 { font-size: 1.05em; color: #444; }
+.meta { color: #666; font-size: 0.9em; }
+.summary { background: #f6f6f2; border-left: 4px solid #1b9e77; padding: 0.6em 1em; }
+.summary li { margin: 0.2em 0; }
+table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0 1em; }
+td, th { border-bottom: 1px solid #ddd; padding: 0.2em 0.6em; text-align: left; }
+td.num { text-align: right; }
+.chart svg { max-width: 100%; height: auto; }
+"""
+
+
+@dataclass
+class ReportResult:
+    path: Path
+    projects: int
+    charts: int
+    bytes: int
+    seconds: float
+
+
+def write_report(
+    duckdb_path: Path,
+    out: Path,
+    *,
+    days: int = 28,
+    project: str | None = None,
+    fmt: str = "html",
+) -> ReportResult:
+    """Read the marts of `duckdb_path` and write the report to `out` (written to a temporary
+    file and renamed, so a reader never sees half a report)."""
+    started = time.perf_counter()
+    reports = read_reports(duckdb_path, days, project)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "md":
+        text, drawn = _markdown(reports, out)
+    elif fmt == "html":
+        text, drawn = _html(reports)
+    else:
+        raise ValueError(f"--format must be html or md, got {fmt!r}")
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, out)
+    result = ReportResult(out, len(reports), drawn, out.stat().st_size, 0.0)
+    result.seconds = time.perf_counter() - started
+    log.info("report of %d project(s) written to %s in %.1f s", len(reports), out, result.seconds)
+    return result
+
+
+def summary_lines(report: ProjectReport) -> list[str]:
+    """The summary at the top of a project's section, as plain sentences."""
+    s: Summary = report.summary
+    lines = []
+    change = s.sessions_change
+    week = f"{s.sessions_week:,} sessions in the last 7 days"
+    if change is not None:
+        week += f" ({change:+.0%} on the week before, {s.sessions_previous_week:,})"
+    lines.append(week + ".")
+    if s.score_week is not None:
+        score = f"Site frustration score {s.score_week:.2f}"
+        if s.score_previous_week is not None:
+            score += f" ({s.score_week - s.score_previous_week:+.2f} on the week before)"
+        lines.append(score + ".")
+    if s.top_pages:
+        pages = "; ".join(f"{page} ({excess:+.1f})" for page, excess in s.top_pages)
+        lines.append(f"Pages to fix first (excess frustrated sessions, 7 days): {pages}.")
+    lines.append(
+        f"{s.open_alerts} signal alert(s) in the last 7 days."
+        if s.open_alerts
+        else "No signal alert in the last 7 days."
+    )
+    if s.missing_days:
+        lines.append(f"{s.missing_days} day(s) of the period without a daily value.")
+    return lines
+
+
+def _title(reports: list[ProjectReport]) -> str:
+    names = ", ".join(r.project for r in reports)
+    return f"Clarity report: {names}" if reports else "Clarity report"
+
+
+def _html(reports: list[ProjectReport]) -> tuple[str, int]:
+    drawn = 0
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{html.escape(_title(reports))}</title>",
+        f"<style>{STYLE}</style></head><body>",
+        f"<h1>{html.escape(_title(reports))}</h1>",
+        f'<p class="meta">Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from the warehouse '
+        "marts. Dates are each project's own days.</p>",
+    ]
+    for report in reports:
+        parts.append(f'<section id="{html.escape(report.project)}">')
+        parts.append(f"<h2>{html.escape(report.project)}</h2>")
+        parts.append(
+            f'<p class="meta">{report.start:%d %b %Y} to {report.end:%d %b %Y} '
+            f"({html.escape(report.timezone)} days)</p>"
+        )
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in summary_lines(report))
+        parts.append(f'<ul class="summary">{items}</ul>')
+        for key, title, draw in charts.SECTIONS:
+            parts.append(f'<h3 id="{html.escape(report.project)}-{key}">{html.escape(title)}</h3>')
+            svg = charts.to_svg(draw(report), f"{_slug(report.project)}-{key}")
+            parts.append(f'<div class="chart" data-section="{key}">{svg}</div>')
+            drawn += 1
+            parts.append(_table(report, key))
+        parts.append("</section>")
+    parts.append("</body></html>")
+    return "\n".join(parts), drawn
+
+
+def _table(report: ProjectReport, key: str) -> str:
+    """The numbers behind a chart, where a table helps (pages, alerts)."""
+    if key == "pages" and not report.pages.empty:
+        rows = "".join(
+            f'<tr><td class="num">{int(r["rank"])}</td><td>{html.escape(r["page_url"])}</td>'
+            f'<td class="num">{r["excess"]:.1f}</td><td class="num">{r["score"]:.2f}</td>'
+            f'<td class="num">{int(r["sessions"]):,}</td></tr>'
+            for r in report.pages.to_dict("records")
+        )
+        return (
+            "<table><tr><th>rank</th><th>page</th><th>excess</th><th>shrunk score</th>"
+            f"<th>sessions, 7 days</th></tr>{rows}</table>"
+        )
+    if key == "health":
+        alerts = report.alerts
+        if alerts.empty:
+            return "<p>No alert in the period.</p>"
+        rows = "".join(
+            f"<tr><td>{r['activity_date']:%d %b}</td><td>{html.escape(r['scope'])}</td>"
+            f"<td>{html.escape(r['metric'])}</td><td>{html.escape(r['page_url'])}</td>"
+            f'<td class="num">{r["strength"]:.1f}</td></tr>'
+            for r in alerts.to_dict("records")
+        )
+        return (
+            "<table><tr><th>date</th><th>on</th><th>metric</th><th>where</th>"
+            f"<th>strength</th></tr>{rows}</table>"
+        )
+    return ""
+
+
+def _markdown(reports: list[ProjectReport], out: Path) -> tuple[str, int]:
+    drawn = 0
+    folder = out.with_name(f"{out.stem}_charts")
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [f"# {_title(reports)}", "", f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.", ""]
+    for report in reports:
+        lines += [
+            f"## {report.project}",
+            "",
+            f"{report.start:%d %b %Y} to {report.end:%d %b %Y} ({report.timezone} days)",
+            "",
+        ]
+        lines += [f"- {line}" for line in summary_lines(report)]
+        lines.append("")
+        for key, title, draw in charts.SECTIONS:
+            png = folder / f"{_slug(report.project)}-{key}.png"
+            png.write_bytes(charts.to_png(draw(report)))
+            drawn += 1
+            lines += [f"### {title}", "", f"![{title}]({folder.name}/{png.name})", ""]
+    return "\n".join(lines), drawn
+
+
+def _slug(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)

@@ -1,0 +1,77 @@
+"""A real browser for tests of what people look at: Debian's Chromium (package `chromium`),
+driven by Playwright (its own browser download does not work here; `.ci/run` installs the Debian
+package when it is missing). Without Chromium a test says how to install it, and fails in CI."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+INSTALL_HINT = "Chromium is not installed: apt-get install chromium (.ci/run does it)"
+
+
+def chromium_path() -> str:
+    """The Chromium executable, or a skip (a failure in CI) saying how to install it."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI must check the report in a browser: {INSTALL_HINT}")
+    pytest.skip(INSTALL_HINT)
+
+
+@dataclass
+class Rendered:
+    screenshot: bytes
+    errors: list[str] = field(default_factory=list)  # console errors and uncaught exceptions
+    requests: list[str] = field(default_factory=list)  # every URL the page asked for
+
+    def colours(self) -> int:
+        """How many distinct colours the screenshot has (a blank page has one)."""
+        from PIL import Image  # noqa: PLC0415
+
+        image = Image.open(io.BytesIO(self.screenshot)).convert("RGB")
+        return len(image.getcolors(maxcolors=1 << 20) or [])
+
+    def ink(self) -> float:
+        """The share of pixels that are not the background (white)."""
+        from PIL import Image  # noqa: PLC0415
+
+        image = Image.open(io.BytesIO(self.screenshot)).convert("L")
+        histogram = image.histogram()
+        return 1 - histogram[255] / sum(histogram)
+
+
+def render(path: Path, width: int = 1200, height: int = 1600) -> Rendered:
+    """Open a local file in headless Chromium; its screenshot, errors and requests."""
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            errors: list[str] = []
+            requests: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(path.resolve().as_uri(), wait_until="load")
+            shot = page.screenshot(full_page=True)
+        finally:
+            browser.close()
+    return Rendered(shot, errors, requests)

@@ -1,0 +1,160 @@
+"""`clarity report` on the demo warehouse: one self-contained HTML file whose charts have real
+marks and whose numbers are the marts', rendered by a real browser; and the Markdown form."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html.parser import HTMLParser
+
+import pytest
+
+from ingestion.outputs.report import write_report
+from ingestion.outputs.report.charts import SECTIONS
+from tests.browser import render
+from tests.integration.helpers import query
+
+pytestmark = pytest.mark.integration
+
+DAYS = 28
+
+
+@pytest.fixture(scope="module")
+def report(built_warehouse, tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "clarity-report.html"
+    result = write_report(built_warehouse.path, out, days=DAYS)
+    return result, out.read_text(encoding="utf-8"), built_warehouse.path
+
+
+class _Outline(HTMLParser):
+    """Sections, charts and their marks, the table cells, and every outside reference."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.project: str | None = None
+        self.chart: tuple[str, str] | None = None
+        self.marks: dict[tuple[str, str], int] = {}
+        self.references: list[str] = []
+        self.tags: set[str] = set()
+        self.cells: list[str] = []
+        self._in_cell = False
+        self._mark_group = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.add(tag)
+        for name in ("src", "href", "xlink:href", "action", "srcset"):
+            value = attrs.get(name)
+            if value and not value.startswith(("#", "data:")):
+                self.references.append(value)
+        if tag == "section":
+            self.project = attrs.get("id")
+        if tag == "div" and "data-section" in attrs:
+            self.chart = (self.project, attrs["data-section"])
+            self.marks[self.chart] = 0
+        cls = attrs.get("class") or ""
+        if tag == "g" and cls.startswith("mark-") and "mark-group" not in cls:
+            if any(kind in cls for kind in ("mark-line", "mark-rect", "mark-symbol", "mark-area")):
+                self._mark_group += 1
+        if tag == "path" and self.chart and self._mark_group and attrs.get("d"):
+            self.marks[self.chart] += 1
+        if tag == "td":
+            self._in_cell = True
+            self.cells.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "div":
+            self.chart = None
+        if tag == "g" and self._mark_group:
+            self._mark_group -= 1
+        if tag == "td":
+            self._in_cell = False
+
+    def handle_data(self, data):
+        if self._in_cell and self.cells:
+            self.cells[-1] += data
+
+
+def _outline(text: str) -> _Outline:
+    outline = _Outline()
+    outline.feed(text)
+    return outline
+
+
+def test_the_html_references_nothing_outside_itself(report):
+    _, text, _ = report
+    outline = _outline(text)
+    assert outline.references == []
+    assert not {"script", "link", "img", "iframe", "object"} & outline.tags
+    assert "@import" not in text and "@font-face" not in text
+    # the only url()s are references to gradients inside the same SVG
+    assert all(ref.startswith("#") for ref in re.findall(r"url\(([^)]*)\)", text))
+
+
+def test_every_section_of_every_project_has_a_chart_with_marks(report, built_warehouse):
+    result, text, db = report
+    projects = [row[0] for row in query(db, "select distinct project from marts.fct_site_daily")]
+    outline = _outline(text)
+    assert result.projects == len(projects) == 3
+    expected = {(project, key) for project in projects for key, _, _ in SECTIONS}
+    assert set(outline.marks) == expected
+    assert result.charts == len(expected)
+    empty = [chart for chart, marks in outline.marks.items() if marks == 0]
+    assert not empty, f"charts without marks: {empty}"
+
+
+def test_the_numbers_are_the_marts(report):
+    _, text, db = report
+    [(project, page, excess)] = query(
+        db,
+        "select project, page_url, excess_frustrated_sessions_7d "
+        "from marts.fct_page_frustration_daily as f "
+        "where frustration_rank_7d = 1 and project = 'contoso-docs' and activity_date = "
+        "(select max(activity_date) from marts.fct_page_frustration_daily "
+        " where project = f.project)",
+    )
+    section = text[text.index(f'<section id="{project}">') :]
+    section = section[: section.index("</section>")]
+    cells = _outline(section).cells
+    rank_one = cells.index("1")
+    assert cells[rank_one + 1] == page and cells[rank_one + 2] == f"{excess:.1f}"
+    assert f"{page} ({excess:+.1f})" in section  # the summary names it first
+    end = query(
+        db, "select max(activity_date) from marts.fct_site_daily where project = ?", [project]
+    )[0][0]
+    alerts = query(
+        db,
+        "select count(*) from marts.fct_alerts where project = ? and activity_date between ? and ?",
+        [project, end - timedelta(days=DAYS - 1), end],
+    )[0][0]
+    assert alerts > 0
+    alert_table = section[section.index("<th>strength</th>") :]
+    assert alert_table.count("</tr>") - 1 == alerts  # one row per alert, under the header
+    recent = query(
+        db,
+        "select count(*) from marts.fct_alerts where project = ? and scope <> 'collection' "
+        "and activity_date > ?",
+        [project, end - timedelta(days=7)],
+    )[0][0]
+    assert f"{recent} signal alert(s) in the last 7 days." in section
+
+
+def test_a_real_browser_renders_it(report, tmp_path):
+    result, _, _ = report
+    rendered = render(result.path)
+    assert rendered.errors == []
+    assert rendered.requests == [result.path.resolve().as_uri()], "it fetched something else"
+    assert rendered.colours() > 50 and rendered.ink() > 0.05, "the page looks blank"
+    (tmp_path / "report.png").write_bytes(rendered.screenshot)
+
+
+def test_the_markdown_form_has_png_charts_beside_it(built_warehouse, tmp_path):
+    out = tmp_path / "clarity-report.md"
+    result = write_report(built_warehouse.path, out, days=DAYS, project="fabrikam-blog", fmt="md")
+    text = out.read_text()
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert result.projects == 1 and len(images) == len(SECTIONS) == result.charts
+    for image in images:
+        png = (tmp_path / image).read_bytes()
+        assert png.startswith(b"\x89PNG") and len(png) > 2000
+    assert "## fabrikam-blog" in text and "sessions in the last 7 days" in text

@@ -1,0 +1,94 @@
+"""What is worth a message, and sending each once: thresholds of token expiry, the ingest outcomes
+that need a person, the state that stops repeats, secrets kept out, failing channels logged."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, date, datetime, timedelta
+
+import jwt
+import pytest
+
+from ingestion.collect.fetch import ProjectOutcome
+from ingestion.collect.plan import ProjectPlan
+from ingestion.outputs.notify import Message, Notifier, ingest_messages, token_messages
+from tests.webhook import Receiver, closed_port_url
+
+NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
+
+
+def _jwt(expires: datetime) -> str:
+    return jwt.encode({"exp": int(expires.timestamp())}, "k" * 32, algorithm="HS256")
+
+
+@pytest.mark.parametrize(
+    ("left", "key"),
+    [
+        (timedelta(days=15), None),
+        (timedelta(days=14), "14"),
+        (timedelta(days=8), "14"),
+        (timedelta(days=7), "7"),
+        (timedelta(hours=30), "7"),
+        (timedelta(hours=20), "1"),
+        (timedelta(hours=-1), "expired"),
+    ],
+)
+def test_token_expiry_is_told_at_14_7_and_1_days_before(left, key):
+    expires = NOW + left
+    messages = token_messages({"shop": _jwt(expires), "docs": "not-a-jwt"}, NOW)
+    assert [m.key for m in messages] == ([f"token:shop:{expires:%Y-%m-%d}:{key}"] if key else [])
+
+
+def test_ingest_outcomes_that_need_a_person():
+    plan = ProjectPlan("p", date(2026, 11, 30), 10, 0, 0)
+    outcomes = {
+        "auth": ProjectOutcome(
+            plan, errors=["[URL] numOfDays=1: rejected"], stopped_because="auth"
+        ),
+        "quota": ProjectOutcome(
+            plan, errors=["[] numOfDays=1: 500", "[URL] numOfDays=1: 429"], stopped_because="quota"
+        ),
+        "fine": ProjectOutcome(plan, fetched=10),
+    }
+    messages = ingest_messages(outcomes, NOW.date())
+    assert [m.key for m in messages] == [
+        "ingest:auth:auth:2026-11-30",
+        "ingest:quota:quota:2026-11-30",
+        "ingest:quota:failed:2026-11-30",  # the 500 before the 429
+    ]
+    assert "Settings -> Data Export" in messages[0].body
+
+
+def test_each_message_is_sent_once_without_secrets(tmp_path, caplog):
+    token = "secret-token-123"
+    message = Message(
+        "k1", "Title", f"token {token} at https://x.example/?token=abc&lang=en", "failure"
+    )
+    with Receiver() as receiver:
+        notifier = Notifier([receiver.url], tmp_path / "state.json", secrets=[token])
+        first = notifier.send([message], NOW)
+        second = notifier.send([message, Message("k2", "Other", "body")], NOW)
+    assert [m.key for m in first.sent] == ["k1"] and second.already_sent == 1
+    assert [m.key for m in second.sent] == ["k2"]
+    assert [body["title"] for body in receiver.bodies] == ["Title", "Other"]
+    text = json.dumps(receiver.bodies)
+    assert token not in text and "abc" not in text and "?token=***&lang=en" in text
+    assert set(json.loads((tmp_path / "state.json").read_text())["sent"]) == {"k1", "k2"}
+
+
+def test_a_failing_channel_is_logged_and_the_message_kept_for_next_time(tmp_path, caplog):
+    url = closed_port_url() + "?apikey=hidden"
+    notifier = Notifier([url], tmp_path / "state.json")
+    with caplog.at_level(logging.WARNING):
+        report = notifier.send([Message("k1", "Title", "body")], NOW)
+    assert report.failed_channels == 1 and [m.key for m in report.unsent] == ["k1"]
+    assert "notification channel json://127.0.0.1" in caplog.text and "hidden" not in caplog.text
+    with Receiver() as receiver:
+        Notifier([receiver.url], tmp_path / "state.json").send([Message("k1", "Title", "b")], NOW)
+    assert receiver.titles() == ["Title"]  # not sent before, so sent now
+
+
+def test_no_channels_sends_nothing_and_keeps_no_state(tmp_path):
+    report = Notifier([], tmp_path / "state.json").send([Message("k", "t", "b")], NOW)
+    assert report.sent == [] and not (tmp_path / "state.json").exists()
