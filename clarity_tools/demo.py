@@ -192,8 +192,7 @@ def run_demo(
             service.add_outage(outage.project, outage.first_day, outage.days)
         config = IngestConfig(
             projects=[
-                ProjectConfig(name, token, timezone_name)
-                for name, token in service.tokens.items()
+                ProjectConfig(name, token, timezone_name) for name, token in service.tokens.items()
             ],
             base_url=service.base_url,
             origin="offline",

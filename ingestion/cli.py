@@ -301,7 +301,7 @@ def cmd_serve_offline(args: argparse.Namespace) -> int:
     run_standalone = _tools().offline.run_standalone
 
     start = datetime.combine(args.start, datetime.min.time(), tzinfo=timezone.utc)
-    run_standalone(args.host, args.port, args.seed, start, args.days)
+    run_standalone(args.host, args.port, args.seed, start, args.days, latency_ms=args.latency_ms)
     return EXIT_OK
 
 
@@ -414,6 +414,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--start", type=date.fromisoformat, default=date(2026, 10, 1))
     p.add_argument("--days", type=int, default=40)
+    p.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        help="wait this long before each API answer, as a real API's round trip (default 0)",
+    )
     p.set_defaults(func=cmd_serve_offline)
 
     p = sub.add_parser("demo", help="simulate daily collection from the offline service, then dbt")

@@ -67,6 +67,7 @@ DEFAULTS: dict[str, Any] = {
     "gap_slack_hours": 3.0,
     "initial_num_days": 3,
     "recover_sets": 2,
+    "max_parallel_projects": 8,
     "timezone": "UTC",
 }
 # The allowed values of each numeric key (checked after dlt resolved and coerced the types).
@@ -77,6 +78,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "gap_slack_hours": (0, 23),
     "initial_num_days": (min(VALID_NUM_DAYS), max(VALID_NUM_DAYS)),
     "recover_sets": (0, len(DEFAULT_DIMENSION_SETS)),  # and at most the sets configured
+    "max_parallel_projects": (1, 64),
 }
 
 
@@ -91,6 +93,8 @@ class ClaritySettings(BaseConfiguration):
     gap_slack_hours: float = DEFAULTS["gap_slack_hours"]
     initial_num_days: int = DEFAULTS["initial_num_days"]
     recover_sets: int = DEFAULTS["recover_sets"]
+    # projects asked at the same time (each project's own requests stay one after another)
+    max_parallel_projects: int = DEFAULTS["max_parallel_projects"]
     dimension_sets: list | None = None  # None: DEFAULT_DIMENSION_SETS
     project_names: list | None = None  # None: the projects listed in secrets.toml
     # Apprise URLs (secrets.toml, or env CLARITY_NOTIFY_URLS): where notifications go
@@ -143,10 +147,13 @@ class IngestConfig:
     dimension_sets: tuple[tuple[str, ...], ...] = DEFAULT_DIMENSION_SETS
     policy: PlanPolicy = field(default_factory=default_policy)
     request_timeout: float = DEFAULTS["request_timeout"]
+    max_parallel_projects: int = DEFAULTS["max_parallel_projects"]
     origin: str = "api"
     retry_delay: float = 2.0
     notify_urls: list[str] = field(default_factory=list, repr=False)
     report_dir: Path | None = None
+    # with the filesystem destination: the DuckDB file of the marts (see marts_duckdb_path)
+    marts_file: Path | None = None
 
     def project(self, name: str) -> ProjectConfig:
         for project in self.projects:
@@ -161,6 +168,15 @@ class IngestConfig:
     @property
     def duckdb_path(self) -> Path | None:
         return self.warehouse.duckdb_path
+
+    @property
+    def marts_duckdb_path(self) -> Path | None:
+        """The DuckDB file that holds the marts: the warehouse file; with the raw history in a
+        bucket, the file dbt's duckdb target builds them into from the Parquet
+        (CLARITY_DUCKDB_PATH); None on PostgreSQL (the marts are in the server)."""
+        if self.warehouse.kind == "duckdb":
+            return self.warehouse.duckdb_path
+        return self.marts_file
 
     @property
     def project_timezones(self) -> dict[str, str]:
@@ -429,6 +445,8 @@ def load_config(*, require_tokens: bool = True) -> IngestConfig:
             recover_sets=settings.recover_sets,
         ),
         request_timeout=settings.request_timeout,
+        marts_file=duckdb_path() if warehouse.kind == "filesystem" else None,
+        max_parallel_projects=settings.max_parallel_projects,
         notify_urls=urls,
         report_dir=Path(settings.report_dir).expanduser().resolve()
         if settings.report_dir

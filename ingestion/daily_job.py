@@ -7,6 +7,7 @@ what is due). The exit code is the worst step's."""
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -84,7 +85,7 @@ def _run(config: IngestConfig, clock: Callable[[], datetime], checks: bool, days
     built = True
     if load.load_ids or not _marts_exist(config):
         built = _build(config, job)
-        if built and config.warehouse.kind == "duckdb":
+        if built and config.marts_duckdb_path is not None:
             _publish_and_report(config, job, days)
     else:
         job.add("dbt build", EXIT_OK, "skipped: nothing new was loaded")
@@ -94,13 +95,14 @@ def _run(config: IngestConfig, clock: Callable[[], datetime], checks: bool, days
 
 
 def _marts_exist(config: IngestConfig) -> bool:
-    if config.warehouse.kind != "duckdb":
+    path = config.marts_duckdb_path
+    if path is None:
         return True  # a server warehouse: build only when something was loaded
-    if not config.duckdb_path.exists():
+    if not path.exists():
         return False
     import duckdb  # noqa: PLC0415
 
-    con = duckdb.connect(str(config.duckdb_path), read_only=True)
+    con = duckdb.connect(str(path), read_only=True)
     try:
         found = con.execute(
             "select count(*) from information_schema.tables where table_schema = 'marts'"
@@ -116,7 +118,12 @@ def _build(config: IngestConfig, job: JobReport) -> bool:
     args = list(SCHEDULED_BUILD)
     if config.warehouse.kind == "postgres":
         args += ["--target", "postgres"]
-    code, seconds = run_dbt(args, config.duckdb_path)
+    # raw history in a bucket: the duckdb target reads its Parquet files (unless the user points
+    # CLARITY_RAW_PARQUET elsewhere, e.g. the same bucket through another URL)
+    raw_parquet = None
+    if config.warehouse.kind == "filesystem":
+        raw_parquet = os.environ.get("CLARITY_RAW_PARQUET") or config.warehouse.parquet_location()
+    code, seconds = run_dbt(args, config.marts_duckdb_path, raw_parquet=raw_parquet)
     job.add(
         "dbt build",
         EXIT_OK if code == 0 else EXIT_FAILED,
@@ -132,12 +139,12 @@ def _publish_and_report(config: IngestConfig, job: JobReport, days: int) -> None
     from ingestion.outputs.report.data import NoMartsError  # noqa: PLC0415
 
     try:
-        copy = publish(config.duckdb_path)
+        copy = publish(config.marts_duckdb_path)
         job.add("publish", EXIT_OK, f"{copy.tables} tables to {copy.path}")
     except RuntimeError as exc:
         job.add("publish", EXIT_FAILED, str(exc))
     try:
-        result = write_report(config.duckdb_path, config.reports / REPORT_NAME, days=days)
+        result = write_report(config.marts_duckdb_path, config.reports / REPORT_NAME, days=days)
         job.add("report", EXIT_OK, f"{result.path} ({result.bytes / 1024:.0f} KiB)")
     except NoMartsError as exc:
         job.add("report", EXIT_FAILED, str(exc))
@@ -150,8 +157,8 @@ def _notify(config: IngestConfig, job: JobReport, now: datetime, *, alerts: bool
     messages = notify.ingest_messages(job.ingest.outcomes, now.date())
     messages += notify.stuck_set_messages(config.warehouse, now, zones)
     messages += notify.token_messages({p.name: p.token for p in config.projects}, now)
-    if alerts and config.warehouse.kind == "duckdb":
-        messages += notify.alert_messages(config.duckdb_path, now.date())
+    if alerts and config.marts_duckdb_path is not None:
+        messages += notify.alert_messages(config.marts_duckdb_path, now.date())
     notifier = notify.Notifier(
         config.notify_urls,
         config.data_dir / notify.STATE_FILE,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -84,6 +85,7 @@ def ingest(
     if lock:
         with data_folder_lock(config.data_dir, "ingest"):
             return ingest(config, clock=clock, force=force, projects=projects, lock=False)
+    config.warehouse.check_writable()  # a bucket that cannot be written: stop before any request
     report = IngestReport(run_id=uuid.uuid4().hex)
     pipeline = pipeline_for(config)
     landing = Landing(config.data_dir)
@@ -96,9 +98,7 @@ def ingest(
         retry_delay=config.retry_delay,
         origin=config.origin,
     )
-    for plan in plans:
-        token = config.project(plan.project).token
-        report.outcomes[plan.project] = fetch_project(plan, token, landing, settings, clock)
+    report.outcomes = fetch_projects(config, plans, landing, settings, clock)
     late = load_pending(
         pipeline, landing, config.warehouse, report.run_id, config.project_timezones
     )
@@ -106,11 +106,35 @@ def ingest(
     return report
 
 
+def fetch_projects(
+    config: IngestConfig,
+    plans: Sequence[ProjectPlan],
+    landing: Landing,
+    settings: FetchSettings,
+    clock: Callable[[], datetime],
+) -> dict[str, ProjectOutcome]:
+    """Each project's plan, up to `max_parallel_projects` projects at a time. A project's own
+    requests stay one after another (its quota and its 429 stop are its own); every attempt lands
+    in files named by its request and snapshot ids, so threads never write the same file."""
+    workers = max(1, min(config.max_parallel_projects, len(plans)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
+        futures = {
+            plan.project: pool.submit(
+                fetch_project, plan, config.project(plan.project).token, landing, settings, clock
+            )
+            for plan in plans
+        }
+        # in plan order; an unexpected error in one project's thread is raised here, after the
+        # others finished (what they landed is loaded by this run or the next)
+        return {project: future.result() for project, future in futures.items()}
+
+
 def import_files(
     config: IngestConfig, paths: Sequence[Path], defaults: ArchiveDefaults
 ) -> ImportReport:
     """`clarity import`: land the archived bodies not loaded yet and load them."""
     with data_folder_lock(config.data_dir, "import"):
+        config.warehouse.check_writable()
         return import_archives(
             pipeline_for(config),
             Landing(config.data_dir),

@@ -69,6 +69,7 @@ class OfflineClarity:
         host: str = "127.0.0.1",
         port: int = 0,
         token_expiry: dict[str, datetime] | None = None,
+        latency_ms: float = 0.0,
     ) -> None:
         self.specs: tuple[ProjectSpec, ...] = tuple(
             default_projects() if projects is None else projects
@@ -90,6 +91,11 @@ class OfflineClarity:
         self._faults = FaultBook()
         self._outages: list[tuple[str, date, date]] = []
         self._lock = threading.Lock()
+        # every API request waits this long before its answer (a real API's round trip), in its
+        # own server thread, so concurrent clients wait side by side
+        self.latency = max(0.0, latency_ms) / 1000
+        self._in_flight = 0
+        self.max_in_flight = 0  # the most API requests answered at the same time
         self._address = (host, port)
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -444,16 +450,26 @@ class _Handler(BaseHTTPRequestHandler):
     # ------------------------------------------------------------------ the API
 
     def _api(self, params: dict[str, str]) -> None:
-        now = self.service.clock.now()
-        entry = self.entry = _log_entry_for(now, params)
+        service = self.service
+        with service._lock:
+            service._in_flight += 1
+            service.max_in_flight = max(service.max_in_flight, service._in_flight)
         try:
-            self._answer(params, now, entry)
-        except Exception:  # a bug in the emulation must not look like a dropped connection
-            logger.exception("offline service failed on %s", self.path)
-            if self.entry is not None:
-                self._send(500)
+            if service.latency:
+                time.sleep(service.latency)
+            now = service.clock.now()
+            entry = self.entry = _log_entry_for(now, params)
+            try:
+                self._answer(params, now, entry)
+            except Exception:  # a bug in the emulation must not look like a dropped connection
+                logger.exception("offline service failed on %s", self.path)
+                if self.entry is not None:
+                    self._send(500)
+            finally:
+                self._log_entry(None)
         finally:
-            self._log_entry(None)
+            with service._lock:
+                service._in_flight -= 1
 
     def _answer(self, params: dict[str, str], now: datetime, entry: dict) -> None:
         """Answer one API request (or drop the connection, as a fault)."""
@@ -513,10 +529,17 @@ def run_standalone(
     start: datetime = DEFAULT_START,
     days: int = 40,
     projects: Iterable[ProjectSpec] | None = None,
+    latency_ms: float = 0.0,
 ) -> None:
     """Serve the offline service in the foreground until Ctrl-C; logs base URL and tokens."""
     service = OfflineClarity(
-        projects=projects, seed=seed, start=start, days=days, host=host, port=port
+        projects=projects,
+        seed=seed,
+        start=start,
+        days=days,
+        host=host,
+        port=port,
+        latency_ms=latency_ms,
     )
     service._bind()
     logger.info(

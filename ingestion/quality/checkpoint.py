@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from ingestion.api.contract import ALL_BLOCKS, DIMENSIONED_BLOCKS, FRUSTRATION_BLOCKS
@@ -195,6 +196,17 @@ def _frame(reader: RawReader, sql: str, load_ids: list[str]) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows, columns=names)
 
 
+def _great_expectations():
+    """Great Expectations, imported when a check runs (seconds to import). It imports pyspark
+    when installed (the `spark` extra), whose warning about the pandas version concerns Spark's
+    pandas API, not these checks."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=FutureWarning, module=r"pyspark\..*")
+        import great_expectations as gx  # noqa: PLC0415
+
+    return gx
+
+
 def _validate_table(table: str, summaries: _Summaries) -> TableResult:
     columns = summaries.columns[table]
     if columns is None:
@@ -203,8 +215,9 @@ def _validate_table(table: str, summaries: _Summaries) -> TableResult:
     rows = summaries.row_counts[table]
     if summaries.readable(table) and (frame is None or frame.empty):
         return TableResult(table=table, row_count=0, skipped_reason="no rows in these loads")
-    import great_expectations as gx  # noqa: PLC0415 - about 4 s to import: only when needed
     import pandas as pd  # noqa: PLC0415
+
+    gx = _great_expectations()
 
     context = _ephemeral_context(gx)
     result = TableResult(table=table, row_count=rows, notes=summaries.notes[table])

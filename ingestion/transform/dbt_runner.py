@@ -38,12 +38,17 @@ def run_dbt(
     *,
     quiet: bool = False,
     target_path: Path | None = None,
+    raw_parquet: str | None = None,
 ) -> tuple[int, float]:
     """Run `dbt <args>`; returns (exit code, wall seconds). Output goes to this process's.
 
-    `target_path` keeps dbt's artifacts and logs out of dbt_project/ (tests use a temp folder)."""
+    `target_path` keeps dbt's artifacts and logs out of dbt_project/ (tests use a temp folder);
+    `raw_parquet` is the raw tables' Parquet folder (CLARITY_RAW_PARQUET) when the raw history is
+    in a bucket."""
     root = PROJECT_ROOT
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
+    if raw_parquet is not None:
+        env["CLARITY_RAW_PARQUET"] = raw_parquet
     if duckdb_path is not None:  # the warehouse file of the duckdb target
         env["CLARITY_DUCKDB_PATH"] = str(Path(duckdb_path).resolve())
     if target_path is not None:

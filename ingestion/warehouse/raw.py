@@ -1,7 +1,8 @@
 """The questions asked of the raw tables (what is already loaded, what was spent today, when each
 dimension set last succeeded, what `clarity status` shows), through dlt's own dataset access: one
-SQL text with `%s` parameters runs on every destination dlt supports. Each question opens a
-short read-only connection and closes it again, so dlt (the single writer) never waits on it."""
+SQL text with `%s` parameters runs on every destination dlt supports (on a bucket, dlt's DuckDB
+views over the Parquet files). Each question opens a short read-only connection and closes it
+again, so dlt (the single writer) never waits on it."""
 
 from __future__ import annotations
 
@@ -25,10 +26,15 @@ class WarehouseBusyError(RuntimeError):
 
 
 class RawReader:
-    """Queries written once, with `%s` parameters (`= any(%s)` takes a list on every engine)."""
+    """Queries written once, with `%s` parameters (`= any(%s)` takes a list on every engine).
 
-    def __init__(self, sql_client: Any) -> None:
+    `stored_schema`: on a bucket, dlt's schema as stored beside the files; its tables and columns
+    are the ones that exist (dlt's views over the files are created when a query names them, so
+    the bucket's information_schema is empty)."""
+
+    def __init__(self, sql_client: Any, stored_schema: Any = None) -> None:
         self._client = sql_client
+        self._schema = stored_schema
 
     def fetchall(self, sql: str, *params: Any) -> list[tuple]:
         return list(self._client.execute_sql(sql, *params) or [])
@@ -40,12 +46,22 @@ class RawReader:
             return names, list(cursor.fetchall())
 
     def tables(self, schema: str = RAW) -> set[str]:
+        if self._schema is not None:
+            return {
+                name
+                for name, table in self._schema.tables.items()
+                if table.get("columns") and schema == RAW
+            }
         rows = self.fetchall(
             "select table_name from information_schema.tables where table_schema = %s", schema
         )
         return {row[0] for row in rows}
 
     def columns(self, table: str, schema: str = RAW) -> set[str]:
+        if self._schema is not None:
+            if schema != RAW or table not in self._schema.tables:
+                return set()
+            return set(self._schema.get_table_columns(table))
         rows = self.fetchall(
             "select column_name from information_schema.columns "
             "where table_schema = %s and table_name = %s",
@@ -65,10 +81,16 @@ def raw_reader(warehouse: Warehouse) -> Iterator[RawReader | None]:
     import dlt  # noqa: PLC0415
     from dlt.destinations.exceptions import DestinationConnectionError  # noqa: PLC0415
 
-    # an empty schema: the questions are plain SQL, nothing is looked up in dlt's stored schemas
-    dataset = dlt.dataset(
-        warehouse.dlt_destination(read_only=True), RAW, schema=dlt.Schema(PIPELINE_NAME)
-    )
+    stored_schema = None
+    if warehouse.kind == "filesystem":
+        # dlt's stored schema says which tables the bucket holds (its views need it)
+        dataset = dlt.dataset(warehouse.dlt_destination(read_only=True), RAW)
+        stored_schema = dataset.schema
+    else:
+        # an empty schema: the questions are plain SQL, nothing is looked up in dlt's schemas
+        dataset = dlt.dataset(
+            warehouse.dlt_destination(read_only=True), RAW, schema=dlt.Schema(PIPELINE_NAME)
+        )
     client = dataset.sql_client
     try:
         client.open_connection()
@@ -80,7 +102,7 @@ def raw_reader(warehouse: Warehouse) -> Iterator[RawReader | None]:
             "published copy (`clarity publish`)."
         ) from None
     try:
-        yield RawReader(client)
+        yield RawReader(client, stored_schema)
     finally:
         client.close_connection()
 

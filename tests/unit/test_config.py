@@ -40,6 +40,7 @@ def _policy_value(config, key: str):
         "initial_num_days": policy.initial_num_days,
         "recover_sets": policy.recover_sets,
         "request_timeout": config.request_timeout,
+        "max_parallel_projects": config.max_parallel_projects,
     }[key]
 
 

@@ -1,4 +1,4 @@
-{%- set raw_table = source('clarity_raw', 'metric_rows') -%}
+{%- set raw_table = clarity_raw_source('metric_rows') -%}
 {#- its columns, read once for every clarity_column_or_null below -#}
 {%- set raw = clarity_columns_of(raw_table) -%}
 

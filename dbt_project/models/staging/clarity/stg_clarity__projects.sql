@@ -4,7 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('clarity_raw', 'projects') }}
+    select * from {{ clarity_raw_source('projects') }}
 
 ),
 

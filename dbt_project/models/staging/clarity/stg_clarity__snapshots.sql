@@ -1,4 +1,4 @@
-{%- set raw_table = source('clarity_raw', 'snapshots') -%}
+{%- set raw_table = clarity_raw_source('snapshots') -%}
 {#- its columns, read once for every clarity_column_or_null below -#}
 {%- set raw = clarity_columns_of(raw_table) -%}
 
