@@ -30,7 +30,7 @@ STAMP="$VENV/.installed-$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)"
 if [ ! -f "$STAMP" ]; then
   echo "installing the project and its pinned dependencies into .venv (about a minute)" >&2
   LOG="$VENV/install.log"
-  if ! "$VENV/bin/python" -m pip install --disable-pip-version-check -e "$ROOT[dev,offline]" >"$LOG" 2>&1; then
+  if ! "$VENV/bin/python" -m pip install --disable-pip-version-check -e "$ROOT[dev,offline,spark]" >"$LOG" 2>&1; then
     tail -n 40 "$LOG" >&2
     echo "pip install failed; the whole log is in $LOG" >&2
     exit 1

@@ -23,3 +23,29 @@
         ~ timezone ~ ')'
     ) }}
 {%- endmacro %}
+
+{#- Spark has no `at time zone`. from_utc_timestamp(instant, zone) gives the zone's wall time
+    encoded as if it were UTC, whatever the session's zone; those microseconds added to the
+    naive epoch make it a TIMESTAMP_NTZ, whose cast to a date ignores the session's zone. -#}
+{% macro spark__clarity_local_timestamp(expression, timezone) -%}
+    timestampadd(
+        microsecond,
+        unix_micros(from_utc_timestamp({{ expression }}, {{ timezone }})),
+        timestamp_ntz '1970-01-01 00:00:00'
+    )
+{%- endmacro %}
+
+{#- Spark: the instant (a TIMESTAMP, like spark__clarity_utc_timestamp) of the local midnight
+    that begins the date in the zone; make_timestamp resolves it in the zone given, not the
+    session's. -#}
+{% macro spark__clarity_local_day_start_utc(date_expression, timezone) -%}
+    make_timestamp(
+        year({{ date_expression }}),
+        month({{ date_expression }}),
+        day({{ date_expression }}),
+        0,
+        0,
+        0,
+        {{ timezone }}
+    )
+{%- endmacro %}

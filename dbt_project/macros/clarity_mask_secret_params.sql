@@ -1,8 +1,8 @@
 {#- The URL text `expression` with the value of every secret-looking query parameter replaced
     by `***` (`?token=abc&lang=en` -> `?token=***&lang=en`). Parameter names come from
     var('clarity_secret_params'), matched case-insensitively after `?`, `&` or `#` (OAuth puts
-    `access_token` in the fragment). Portable: regexp_replace with flags 'gi' and a `\1`
-    back-reference behaves the same on DuckDB and PostgreSQL. -#}
+    `access_token` in the fragment). Portable through clarity_regexp_replace (flags 'gi', a
+    `\1` back-reference). -#}
 {% macro clarity_mask_secret_params(expression) -%}
     {%- set names = var('clarity_secret_params', [
         'token', 'code', 'key', 'apikey', 'api_key', 'password', 'pwd', 'secret', 'session',
@@ -20,11 +20,8 @@
             {%- endif -%}
             {%- do escaped.append(name | replace('.', '[.]')) -%}
         {%- endfor -%}
-        regexp_replace(
-            {{ expression }},
-            '([?&#]({{ escaped | join("|") }})=)[^&#]*',
-            '\1***',
-            'gi'
-        )
+        {{ clarity_regexp_replace(
+            expression, '([?&#](' ~ (escaped | join('|')) ~ ')=)[^&#]*', '\\1***', 'gi'
+        ) }}
     {%- endif -%}
 {%- endmacro %}

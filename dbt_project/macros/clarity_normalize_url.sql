@@ -6,8 +6,8 @@
     root written `https://host/`. The path is otherwise kept byte for byte (case and
     percent-encoding). A URL without `://` is treated as a bare path. Null stays null.
     Same rule as clarity_tools/offline/urls.py (canonical_url) when no parameter is kept.
-    Portable: trim, split_part, position, lower, ltrim and regexp_replace exist with these
-    meanings on DuckDB and PostgreSQL. -#}
+    Portable: trim, split_part, position and lower mean the same on DuckDB, PostgreSQL and
+    Spark; regular expressions go through clarity_regexp_replace. -#}
 {% macro clarity_normalize_url(expression) -%}
     {%- set tracking = [
         'gclid', 'gbraid', 'wbraid', 'dclid', 'fbclid', 'msclkid', 'yclid', 'twclid', 'ttclid',
@@ -32,30 +32,35 @@
     {%- set no_fragment = "split_part(trim(" ~ expression ~ "), '#', 1)" -%}
     {%- set base = "split_part(" ~ no_fragment ~ ", '?', 1)" -%}
     {%- set scheme = "lower(split_part(" ~ base ~ ", '://', 1))" -%}
-    {%- set after_scheme = "regexp_replace(" ~ base ~ ", '^[^/?#]*://', '')" -%}
-    {%- set host_port =
-        "lower(regexp_replace(split_part(" ~ after_scheme ~ ", '/', 1), '^.*@', ''))" -%}
-    {%- set path = "regexp_replace(" ~ after_scheme ~ ", '^[^/]*', '')" -%}
+    {%- set after_scheme = clarity_regexp_replace(base, '^[^/?#]*://', '') -%}
+    {%- set host_port = "lower(" ~ clarity_regexp_replace(
+        "split_part(" ~ after_scheme ~ ", '/', 1)", '^.*@', ''
+    ) ~ ")" -%}
+    {%- set path = clarity_regexp_replace(after_scheme, '^[^/]*', '') -%}
 
-    {%- set folded_path = "coalesce(nullif(regexp_replace(regexp_replace(" ~ path
-        ~ ", '/index[.]html$', '/'), '/+$', ''), ''), '/')" -%}
-    {%- set folded_base = "coalesce(nullif(regexp_replace(regexp_replace(" ~ base
-        ~ ", '/index[.]html$', '/'), '/+$', ''), ''), '/')" -%}
+    {%- set folded_path = "coalesce(nullif(" ~ clarity_regexp_replace(
+        clarity_regexp_replace(path, '/index[.]html$', '/'), '/+$', ''
+    ) ~ ", ''), '/')" -%}
+    {%- set folded_base = "coalesce(nullif(" ~ clarity_regexp_replace(
+        clarity_regexp_replace(base, '/index[.]html$', '/'), '/+$', ''
+    ) ~ ", ''), '/')" -%}
 
     {#- kept parameters: `&name=value` for each kept name present (last occurrence wins) -#}
     {%- if keep | length == 0 -%}
         {%- set query = "''" -%}
     {%- else -%}
-        {%- set params = "('&' || regexp_replace(" ~ no_fragment ~ ", '^[^?]*[?]?', ''))" -%}
+        {%- set params =
+            "('&' || " ~ clarity_regexp_replace(no_fragment, '^[^?]*[?]?', '') ~ ")" -%}
         {%- set parts = [] -%}
         {%- for name in keep -%}
             {%- do parts.append(
                 "case when position('&" ~ name ~ "=' in " ~ params ~ ") > 0 then '&" ~ name
-                ~ "=' || regexp_replace(" ~ params ~ ", '^.*&" ~ (name | replace('.', '[.]'))
-                ~ "=([^&]*).*$', '\\1') else '' end"
+                ~ "=' || " ~ clarity_regexp_replace(
+                    params, '^.*&' ~ (name | replace('.', '[.]')) ~ '=([^&]*).*$', '\\1'
+                ) ~ " else '' end"
             ) -%}
         {%- endfor -%}
-        {%- set kept = "ltrim(" ~ (parts | join(' || ')) ~ ", '&')" -%}
+        {%- set kept = clarity_regexp_replace(parts | join(' || '), '^&+', '') -%}
         {%- set query = "case when " ~ kept ~ " = '' then '' else '?' || " ~ kept ~ " end" -%}
     {%- endif %}
 
@@ -64,9 +69,11 @@
         else
             {{ scheme }} || '://'
             || case
-                when {{ scheme }} = 'http' then regexp_replace({{ host_port }}, ':(80)?$', '')
-                when {{ scheme }} = 'https' then regexp_replace({{ host_port }}, ':(443)?$', '')
-                else regexp_replace({{ host_port }}, ':$', '')
+                when {{ scheme }} = 'http'
+                    then {{ clarity_regexp_replace(host_port, ':(80)?$', '') }}
+                when {{ scheme }} = 'https'
+                    then {{ clarity_regexp_replace(host_port, ':(443)?$', '') }}
+                else {{ clarity_regexp_replace(host_port, ':$', '') }}
             end
             || {{ folded_path }}
             || {{ query }}

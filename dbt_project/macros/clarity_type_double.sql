@@ -11,3 +11,7 @@
 {% macro bigquery__clarity_type_double() -%}
     {{ return('float64') }}
 {%- endmacro %}
+
+{% macro spark__clarity_type_double() -%}
+    {{ return('double') }}
+{%- endmacro %}

@@ -15,3 +15,8 @@
 {% macro bigquery__clarity_type_timestamp_tz() -%}
     {{ return('timestamp') }}
 {%- endmacro %}
+
+{#- Spark's TIMESTAMP is an instant (shown in the session's zone), as dlt's Parquet stores it. -#}
+{% macro spark__clarity_type_timestamp_tz() -%}
+    {{ return('timestamp') }}
+{%- endmacro %}

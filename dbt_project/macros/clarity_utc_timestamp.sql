@@ -16,3 +16,11 @@
 {% macro bigquery__clarity_utc_timestamp(expression) -%}
     datetime({{ expression }}, 'UTC')
 {%- endmacro %}
+
+{#- Spark: a TIMESTAMP already is an instant, and comparisons and differences of instants
+    (dbt.datediff) do not depend on the session's zone, so it stays one; a naive timestamp there
+    would be read back through the session's zone by dbt.datediff. Dates come from
+    clarity_local_timestamp, never from a cast of this. -#}
+{% macro spark__clarity_utc_timestamp(expression) -%}
+    {{ expression }}
+{%- endmacro %}

@@ -1,6 +1,7 @@
-"""Row-for-row comparison of a table between two warehouses (two DuckDB files, or DuckDB and
-PostgreSQL), matched on a key: the one comparison every equality test uses. The key of each mart
-comes from dbt's manifest (ingestion.quality.coverage.mart_keys)."""
+"""Row-for-row comparison of a table between two warehouses (two DuckDB files, DuckDB and
+PostgreSQL, or DuckDB and the Parquet export of Spark's marts), matched on a key: the one
+comparison every equality test uses. The key of each mart comes from dbt's manifest
+(ingestion.quality.coverage.mart_keys)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,22 @@ import duckdb
 
 from ingestion.quality.coverage import mart_keys
 
-__all__ = ["fetch_table", "mart_keys", "table_differences"]
+__all__ = ["fetch_table", "mart_keys", "table_differences", "type_family"]
 
 
 def fetch_table(where: Path | str, table: str) -> tuple[list[str], list[tuple]]:
-    """(column names, rows) of `table` from a DuckDB file (a Path) or a PostgreSQL DSN."""
+    """(column names, rows) of `table` from a DuckDB file (a Path), a folder of Parquet files
+    (a Path to a folder: `<table name>.parquet`, as clarity_tools.spark_build exports Spark's
+    marts) or a PostgreSQL DSN."""
     sql = f"select * from {table}"
+    if isinstance(where, Path) and where.is_dir():
+        con = duckdb.connect()
+        try:
+            path = where / f"{table.split('.')[-1]}.parquet"
+            cursor = con.execute("select * from read_parquet(?)", [str(path)])
+            return [column[0] for column in cursor.description], cursor.fetchall()
+        finally:
+            con.close()
     if isinstance(where, Path):
         con = duckdb.connect(str(where), read_only=True)
         try:
@@ -89,13 +100,20 @@ def table_differences(
     abs_tol: float = 1e-12,
     limit: int = 5,
     labels: tuple[str, str] | None = None,
+    any_column_order: bool = False,
 ) -> list[str]:
     """How `table` differs between warehouses `a` and `b`, rows matched on `key`: rows only in
     one of them and values that differ (floats within the tolerances: parallel sums of doubles
-    differ in their last bits). Empty when equal; at most `limit` examples of each kind."""
+    differ in their last bits). Empty when equal; at most `limit` examples of each kind.
+    `any_column_order`: the same columns in another order are matched by name (Spark puts a
+    table's partition columns last)."""
     name_a, name_b = labels or (_label(a), _label(b))
     columns_a, rows_a = fetch_table(a, table)
     columns_b, rows_b = fetch_table(b, table)
+    if any_column_order and columns_a != columns_b and sorted(columns_a) == sorted(columns_b):
+        order = [columns_b.index(name) for name in columns_a]
+        rows_b = [tuple(row[i] for i in order) for row in rows_b]
+        columns_b = list(columns_a)
     if columns_a != columns_b:
         return [f"{table}: columns differ: {name_a} {columns_a} vs {name_b} {columns_b}"]
     keyed_a = _keyed(columns_a, rows_a, key, f"{name_a} {table}")
@@ -130,3 +148,26 @@ def table_differences(
 
 def _label(where: Path | str) -> str:
     return where.name if isinstance(where, Path) else "postgres"
+
+
+def type_family(data_type: str, engine: str = "duckdb") -> str:
+    """An engine's type name as what a BI tool sees: integer, decimal, float, text, boolean,
+    date, timestamp or timestamp with time zone (widths and lengths aside). On Spark a
+    `timestamp` is an instant (shown in the session's zone) and `timestamp_ntz` a wall-clock
+    time; elsewhere `timestamp` is the wall-clock one."""
+    name = data_type.lower().split("(")[0].strip()
+    if name in {"tinyint", "smallint", "integer", "int", "bigint", "hugeint"}:
+        return "integer"
+    if name in {"numeric", "decimal"}:
+        return "decimal"
+    if name in {"real", "float", "double", "double precision"}:
+        return "float"
+    if name in {"text", "varchar", "character varying", "character", "string"}:
+        return "text"
+    if name in {"timestamp", "timestamp without time zone", "timestamp_ntz"}:
+        return (
+            "timestamp with time zone" if (engine, name) == ("spark", "timestamp") else "timestamp"
+        )
+    if name in {"timestamptz", "timestamp with time zone"}:
+        return "timestamp with time zone"
+    return name  # boolean, date, and anything new stays as named

@@ -4,7 +4,6 @@ built with dbt: every table of schema `marts` must be equal row for row across t
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
 from collections.abc import Iterator
@@ -14,22 +13,27 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from clarity_tools.offline import OfflineClarity, default_projects
+from clarity_tools.offline import default_projects
+from clarity_tools.parity_data import (
+    BUILD_VARS,
+    DAYS,
+    OUTAGE_DAYS,
+    collect,
+    parity_config,
+    parity_service,
+)
 from ingestion.config import duckdb_warehouse
-from ingestion.ingest import ingest
 from ingestion.transform.dbt_runner import SCHEDULED_BUILD, run_dbt
 from ingestion.warehouse.destination import PostgresSettings, Warehouse
-from tests.conftest import START, collection_time, make_config
-from tests.integration.compare import mart_keys, table_differences
+from tests.integration.compare import mart_keys, table_differences, type_family
 from tests.integration.helpers import query
 from tests.postgres_server import postgres_server, server_bin_dir
 
 pytestmark = pytest.mark.integration
 
-# Daily collection at 00:10 UTC: 12 days give the 7-day frustration windows full weeks, a
-# complete ISO week for the weekly trends, and multi-day (3-day) first windows.
-DAYS = 12
-SEED = 7
+# The data set (clarity_tools.parity_data): 3 projects x 12 days, project time zones away from
+# UTC, a 4-day outage, a low alert threshold (BUILD_VARS).
+
 # Floats are compared within rel 1e-9 or abs 1e-9: both engines compute in IEEE doubles, but
 # they add up a group's values in different orders (DuckDB aggregates in parallel) and their
 # asin()s may differ in the last bit, so values agree to ~1e-13 relative, not exactly. 1e-9
@@ -42,15 +46,6 @@ ABS_TOL = 1e-9
 # must give the same UTC dates and timestamps whatever the session's zone.
 SESSION_ZONES = {"duckdb": "Asia/Kolkata", "postgres": "America/Los_Angeles"}
 MARTS_SCHEMA = "marts"
-# Project time zones away from UTC (one with a half-hour offset): dates, day lengths and day
-# boundaries come from each engine's time-zone conversion.
-PROJECT_ZONES = {"fabrikam-blog": "Asia/Kolkata", "contoso-docs": "America/Los_Angeles"}
-# Four days of 500s for one project: the run after them recovers three days with nested windows
-# (slices on both engines), one date stays missing (a collection alert).
-OUTAGE_PROJECT, OUTAGE_FIRST_DAY, OUTAGE_DAYS = "northwind-shop", 5, 4
-# A low alert threshold, so that fct_alerts holds signal alerts (its z-scores: asin, sqrt) and
-# not only collection alerts; the planted regressions start after these 12 days.
-BUILD_VARS = '{"clarity_alert_z_threshold": 1.0}'
 INSTALL_HINT = (
     "PostgreSQL server binaries (initdb, pg_ctl) are not installed: "
     "apt-get install postgresql (.ci/run does it when they are missing)"
@@ -63,28 +58,6 @@ class Parity:
     postgres_dsn: str
     target: Path  # dbt target of the DuckDB build (its manifest names the marts' keys)
     seconds: dict[str, float] = field(default_factory=dict)
-
-
-def _collect(services: dict[str, OfflineClarity], configs: dict) -> None:
-    """Each simulated day at 00:10 UTC: one `ingest` into DuckDB, one into PostgreSQL.
-
-    Two services with the same seed answer the same bytes at the same clock; one service would
-    answer the second run of a day with 429s (10 requests per project and day)."""
-    for day in range(1, DAYS + 1):
-        for name, service in services.items():
-            service.clock.set(collection_time(day))
-            report = ingest(configs[name], clock=service.clock.now)
-            outage = OUTAGE_FIRST_DAY <= day < OUTAGE_FIRST_DAY + OUTAGE_DAYS
-            assert report.had_errors == outage, f"{name}: day {day}"
-
-
-def _with_timezones(config):
-    """The projects with the time zones of PROJECT_ZONES (the others UTC)."""
-    config.projects = [
-        dataclasses.replace(project, timezone=PROJECT_ZONES.get(project.name, "UTC"))
-        for project in config.projects
-    ]
-    return config
 
 
 def _build(name: str, duckdb_path: Path, folder: Path, pg_env: dict[str, str]) -> float:
@@ -117,28 +90,21 @@ def parity(tmp_path_factory) -> Iterator[Parity]:
             "postgres",
             postgres=PostgresSettings(pg.host, pg.port, pg.user, pg.password, pg.database),
         )
-        services = {
-            name: OfflineClarity(projects=default_projects(), seed=SEED, start=START, days=DAYS + 2)
-            for name in ("duckdb", "postgres")
-        }
+        services = {name: parity_service() for name in ("duckdb", "postgres")}
         for service in services.values():
             service.start()
-            first = collection_time(OUTAGE_FIRST_DAY).date()
-            service.add_outage(OUTAGE_PROJECT, first, OUTAGE_DAYS)
         try:
             configs = {
-                "duckdb": make_config(
+                "duckdb": parity_config(
                     services["duckdb"],
                     folder / "duckdb",
-                    warehouse=duckdb_warehouse(folder / "duckdb" / "clarity.duckdb"),
+                    duckdb_warehouse(folder / "duckdb" / "clarity.duckdb"),
                 ),
-                "postgres": make_config(
-                    services["postgres"], folder / "postgres", warehouse=postgres
-                ),
+                "postgres": parity_config(services["postgres"], folder / "postgres", postgres),
             }
-            configs = {name: _with_timezones(config) for name, config in configs.items()}
             started = time.perf_counter()
-            _collect(services, configs)
+            # each day, one ingest into DuckDB and one into PostgreSQL
+            collect(services, configs, range(1, DAYS + 1))
             ingest_seconds = time.perf_counter() - started
         finally:
             for service in services.values():
@@ -169,25 +135,6 @@ def _fetch(parity: Parity, engine: str, sql: str) -> list[tuple]:
     with psycopg2.connect(parity.postgres_dsn) as con, con.cursor() as cursor:
         cursor.execute(sql)
         return cursor.fetchall()
-
-
-def type_family(data_type: str) -> str:
-    """An engine's type name as what a BI tool sees: integer, decimal, float, text, boolean,
-    date, timestamp or timestamp with time zone (widths and lengths aside)."""
-    name = data_type.split("(")[0].strip()
-    if name in {"tinyint", "smallint", "integer", "int", "bigint", "hugeint"}:
-        return "integer"
-    if name in {"numeric", "decimal"}:
-        return "decimal"
-    if name in {"real", "float", "double", "double precision"}:
-        return "float"
-    if name in {"text", "varchar", "character varying", "character"}:
-        return "text"
-    if name in {"timestamp", "timestamp without time zone"}:
-        return "timestamp"
-    if name in {"timestamptz", "timestamp with time zone"}:
-        return "timestamp with time zone"
-    return name  # boolean, date, and anything new stays as named
 
 
 # ------------------------------------------------------------------ tests
@@ -228,7 +175,7 @@ def test_every_mart_column_has_the_same_type_on_both_engines(parity):
         differences += [
             f"{table}.{name}: duckdb {duck[name]} vs postgres {pg[name]}"
             for name in duck
-            if type_family(duck[name]) != type_family(pg[name])
+            if type_family(duck[name]) != type_family(pg[name], "postgres")
         ]
     assert not differences, "\n".join(differences)
 

@@ -4,14 +4,7 @@
     (docs block clarity_alert_rule) where the counts allow it. fct_alerts keeps the rows that
     fire. Incremental: each run recomputes the dates in the lookback window whole (a date's
     baseline only looks back, so older dates cannot change). -#}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['project', 'activity_date'],
-        on_schema_change='fail',
-    )
-}}
+{{ config(**clarity_incremental_config(['project', 'activity_date'])) }}
 
 {%- set signals = clarity_signals() | map(attribute='key') | list -%}
 {%- set baseline_days = var('clarity_alert_baseline_days', 28) -%}

@@ -14,14 +14,7 @@
     + ['ScrollDepth', 'Traffic', 'EngagementTime'] -%}
 {#- Incremental by snapshot: raw responses never change once loaded, so a run pivots only the
     snapshots not pivoted yet (an archive import of old data included). -#}
-{{
-    config(
-        materialized='incremental',
-        unique_key='snapshot_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-    )
-}}
+{{ config(**clarity_incremental_config('snapshot_id', append_only=true)) }}
 with
 
 snapshots as (

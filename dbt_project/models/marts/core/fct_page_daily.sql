@@ -5,14 +5,7 @@
     left out. Incremental: each run rebuilds the dates in the lookback window, whole days at a
     time (unique_key is the (project, date) partition, so a page that vanished from a re-chosen
     snapshot does not linger). -#}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['project', 'activity_date'],
-        on_schema_change='fail',
-    )
-}}
+{{ config(**clarity_incremental_config(['project', 'activity_date'])) }}
 
 {%- set bigint = dbt.type_bigint() %}
 

@@ -4,14 +4,7 @@
     value (no campaign, no source for direct traffic) is '(not set)'; a Source+Medium value
     reads 'source / medium'. Incremental like fct_page_daily: whole (project, date) partitions
     in the lookback window are rebuilt. -#}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['project', 'activity_date'],
-        on_schema_change='fail',
-    )
-}}
+{{ config(**clarity_incremental_config(['project', 'activity_date'])) }}
 
 {%- set single_dimensions = ['Device', 'Browser', 'OS', 'Country', 'Channel', 'Campaign'] -%}
 {%- set segment_sets = single_dimensions + ['Medium,Source'] -%}

@@ -5,14 +5,7 @@
     Incremental: each run recomputes the report dates in the lookback window (macro
     clarity_lookback_filter) whole, reading the 28 days of fct_page_daily before them; a date's
     windows only look back, so older dates cannot change. -#}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['project', 'activity_date'],
-        on_schema_change='fail',
-    )
-}}
+{{ config(**clarity_incremental_config(['project', 'activity_date'])) }}
 
 {%- set signals = clarity_signals() | map(attribute='key') | list -%}
 {%- set windows = [7, 28] -%}

@@ -1,0 +1,107 @@
+"""The engine parity data set: what the parity tests (DuckDB against PostgreSQL, DuckDB against
+Spark) and the Spark benchmark build from. Daily collection at 00:10 UTC from the offline
+service, 3 projects x 12 days, two projects in time zones away from UTC (one with a half-hour
+offset), one project down for 4 days (the run after the outage recovers days with nested windows,
+one date stays missing)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from clarity_tools.offline import OfflineClarity, default_projects
+from ingestion.config import IngestConfig, ProjectConfig, default_policy
+from ingestion.warehouse.destination import Warehouse
+
+# 12 days give the 7-day frustration windows full weeks, a complete ISO week for the weekly
+# trends, and multi-day (3-day) first windows.
+DAYS = 12
+SEED = 7
+START = datetime(2026, 10, 1, tzinfo=timezone.utc)
+# Project time zones away from UTC (one with a half-hour offset): dates, day lengths and day
+# boundaries come from each engine's time-zone conversion.
+PROJECT_ZONES = {"fabrikam-blog": "Asia/Kolkata", "contoso-docs": "America/Los_Angeles"}
+# Four days of 500s for one project: the run after them recovers three days with nested windows
+# (slices on every engine), one date stays missing (a collection alert).
+OUTAGE_PROJECT, OUTAGE_FIRST_DAY, OUTAGE_DAYS = "northwind-shop", 5, 4
+# A low alert threshold, so that fct_alerts holds signal alerts (its z-scores: asin, sqrt) and
+# not only collection alerts; the planted regressions start after these 12 days.
+BUILD_VARS = '{"clarity_alert_z_threshold": 1.0}'
+
+
+def collection_time(day: int) -> datetime:
+    """00:10 UTC on simulated day `day` (day 1 = the day after START)."""
+    return START + timedelta(days=day, minutes=10)
+
+
+def is_outage_day(day: int) -> bool:
+    return OUTAGE_FIRST_DAY <= day < OUTAGE_FIRST_DAY + OUTAGE_DAYS
+
+
+def parity_service(days: int = DAYS) -> OfflineClarity:
+    """The offline service of the data set (not started), with its outage; it simulates two
+    days more than `days`, so that a day can be added after the first build."""
+    service = OfflineClarity(projects=default_projects(), seed=SEED, start=START, days=days + 2)
+    service.add_outage(OUTAGE_PROJECT, collection_time(OUTAGE_FIRST_DAY).date(), OUTAGE_DAYS)
+    return service
+
+
+def with_project_zones(config: IngestConfig) -> IngestConfig:
+    """`config` with the projects' time zones of PROJECT_ZONES (the others UTC)."""
+    config.projects = [
+        dataclasses.replace(project, timezone=PROJECT_ZONES.get(project.name, "UTC"))
+        for project in config.projects
+    ]
+    return config
+
+
+def parity_config(service: OfflineClarity, folder: Path, warehouse: Warehouse) -> IngestConfig:
+    """A config of the service's projects (with their zones), its data folder `folder`."""
+    config = IngestConfig(
+        projects=[ProjectConfig(name, token) for name, token in service.tokens.items()],
+        base_url=service.base_url,
+        origin="offline",
+        warehouse=warehouse,
+        data_dir=folder,
+        policy=default_policy(),
+        retry_delay=0.01,
+        request_timeout=10,
+    )
+    return with_project_zones(config)
+
+
+def collect(
+    services: Mapping[str, OfflineClarity],
+    configs: Mapping[str, IngestConfig],
+    days: range,
+) -> None:
+    """Each simulated day of `days` at 00:10 UTC: one `ingest` per warehouse.
+
+    Several warehouses need one service each (same seed: the same bytes at the same clock); one
+    service would answer the second run of a day with 429s (10 requests per project and day)."""
+    from ingestion.ingest import ingest  # noqa: PLC0415
+
+    logging.getLogger("ingestion.collect.fetch").setLevel(logging.CRITICAL)  # the outage's 500s
+    for day in days:
+        for name, service in services.items():
+            service.clock.set(collection_time(day))
+            report = ingest(configs[name], clock=service.clock.now)
+            if report.had_errors != is_outage_day(day):
+                raise AssertionError(
+                    f"{name}: day {day}: errors {report.had_errors}, outage {is_outage_day(day)}"
+                )
+
+
+def collect_parquet(folder: Path, days: int = DAYS) -> str:
+    """The data set collected into a bucket (dlt's filesystem destination) under `folder`; the
+    raw tables' Parquet folder (`<bucket>/clarity_raw`)."""
+    bucket = folder / "bucket"
+    bucket.mkdir(parents=True, exist_ok=True)
+    warehouse = Warehouse("filesystem", bucket_url=bucket.resolve().as_uri())
+    with parity_service(days) as service:
+        config = parity_config(service, folder / "data", warehouse)
+        collect({"parquet": service}, {"parquet": config}, range(1, days + 1))
+    return warehouse.parquet_location()
