@@ -1,5 +1,5 @@
-"""The `clarity` command: ingest, plan, import, status, publish, dq-coverage, and the tools beside
-the product (serve-offline, demo). Each command imports what it needs when it runs, so
+"""The `clarity` command: ingest, plan, import, status, publish, mcp, dq-coverage, and the tools
+beside the product (serve-offline, demo). Each command imports what it needs when it runs, so
 `clarity --help` starts in a blink."""
 
 from __future__ import annotations
@@ -268,6 +268,25 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from ingestion.config import duckdb_path
+    from ingestion.outputs.assistant.queries import Limits
+    from ingestion.outputs.publish import published_path
+
+    if not 1 <= args.max_rows <= 100_000:
+        raise ConfigurationError(f"--max-rows must be between 1 and 100000, got {args.max_rows}")
+    if not 0 < args.timeout <= 600:
+        raise ConfigurationError(f"--timeout must be above 0 and at most 600 s, got {args.timeout}")
+    if args.http is not None and not 1 <= args.http <= 65535:
+        raise ConfigurationError(f"--http must be a port from 1 to 65535, got {args.http}")
+    from ingestion.outputs.assistant.server import serve  # the MCP SDK: only for this command
+
+    warehouse = duckdb_path()
+    db = args.db.expanduser().resolve() if args.db else published_path(warehouse)
+    serve(db, warehouse=warehouse, http_port=args.http, limits=Limits(args.max_rows, args.timeout))
+    return EXIT_OK
+
+
 def cmd_dq_coverage(args: argparse.Namespace) -> int:
     from ingestion import PROJECT_ROOT
     from ingestion.quality.coverage import coverage, report
@@ -401,6 +420,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", type=Path, help="copy path (default <warehouse>_published.duckdb)")
     p.add_argument("--schema", action="append", help="schema to copy (repeatable; default marts)")
     p.set_defaults(func=cmd_publish)
+
+    p = sub.add_parser(
+        "mcp", help="serve the published marts to AI assistants (MCP server, read-only)"
+    )
+    p.add_argument(
+        "--db", type=Path, help="published copy to read (default: the one `clarity publish` writes)"
+    )
+    p.add_argument(
+        "--http",
+        type=int,
+        metavar="PORT",
+        help="streamable HTTP on 127.0.0.1:PORT instead of stdio",
+    )
+    p.add_argument(
+        "--max-rows", type=int, default=500, help="rows the query tool returns at most (500)"
+    )
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds one tool call may run (10)")
+    p.set_defaults(func=cmd_mcp)
 
     p = sub.add_parser(
         "dq-coverage", help="grain tests and column docs per dbt model; fails on an uncovered mart"

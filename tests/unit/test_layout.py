@@ -74,7 +74,7 @@ def test_every_stage_folder_is_known():
 @pytest.mark.parametrize(
     ("argv", "absent"),
     [
-        (["--help"], ("dlt", "great_expectations", "duckdb", "pandas")),
+        (["--help"], ("dlt", "great_expectations", "duckdb", "pandas", "mcp")),
         (["plan"], ("great_expectations", "pandas")),
         (["status"], ("great_expectations", "pandas")),
     ],

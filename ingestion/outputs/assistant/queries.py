@@ -1,0 +1,674 @@
+"""The answers of the assistant tools, read from the published copy of the marts. Each call opens
+its own read-only connection (file and network access off, settings locked) and closes it, so a
+copy published meanwhile is what the next call reads, and a timer stops any call that runs past
+the time limit."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import duckdb
+
+from ingestion.api.contract import SIGNALS
+from ingestion.outputs.assistant.sql_guard import RefusedQuery, check_select
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_ROWS = 500
+DEFAULT_TIMEOUT_SECONDS = 10.0
+MAX_DAYS = 366  # dates per call of site_daily, segment_breakdown, collection_health
+MAX_WEEKS = 104
+MAX_PAGES = 100
+MAX_SEGMENT_VALUES = 100
+DEFAULT_DAYS = 28
+DEFAULT_SEGMENT_DAYS = 7
+
+SIGNAL_KEYS = tuple(signal.key for signal in SIGNALS)
+SITE_METRICS = (
+    "sessions",
+    "bot_sessions",
+    "distinct_users",
+    "page_views",
+    "pages_per_session",
+    "avg_scroll_depth",
+    "avg_total_time_seconds",
+    "avg_active_time_seconds",
+    "frustration_score",
+    *(f"{key}_rate" for key in SIGNAL_KEYS),
+    *(f"{key}_sessions" for key in SIGNAL_KEYS),
+)
+DEFAULT_SITE_METRICS = ("sessions", "frustration_score")
+SEGMENT_DIMENSIONS = ("Device", "Browser", "OS", "Country", "Channel", "Campaign", "Source+Medium")
+
+# Set when the database opens and locked there: a query cannot read files or URLs, attach,
+# copy, load extensions, scan Python variables, or change any of this with SET.
+CONNECTION_CONFIG = {
+    "enable_external_access": False,
+    "autoload_known_extensions": False,
+    "autoinstall_known_extensions": False,
+    "python_enable_replacements": False,
+    "memory_limit": "1GB",
+    "lock_configuration": True,
+}
+MISSING_COPY = (
+    "the published copy of the marts does not exist yet: run `clarity publish` (or the daily "
+    "`clarity run`), then ask again"
+)
+
+
+class AnswerError(Exception):
+    """A failure the client may read: it names no file path and carries no stack trace."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_rows: int = DEFAULT_MAX_ROWS  # rows `query` returns at most
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS  # wall time of one call
+
+
+class PublishedMarts:
+    """The marts of one published copy (a DuckDB file written by `clarity publish`)."""
+
+    def __init__(self, path: Path, limits: Limits | None = None) -> None:
+        self.path = path
+        self.limits = limits or Limits()
+
+    # -- connections -------------------------------------------------------------------------
+
+    @contextmanager
+    def _connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection that the time limit interrupts; DuckDB errors become
+        AnswerError. (Calls that overlap share one open database; once none is open, the next
+        call opens the file anew and so reads a copy published meanwhile.)"""
+        if not self.path.is_file():
+            raise AnswerError(MISSING_COPY)
+        try:
+            con = duckdb.connect(str(self.path), read_only=True, config=CONNECTION_CONFIG)
+        except duckdb.Error as exc:
+            log.warning("cannot open the published copy %s: %s", self.path, exc)
+            raise AnswerError(
+                "the published copy of the marts cannot be opened right now (being replaced, or "
+                "not a DuckDB file): ask again in a moment, or run `clarity publish`"
+            ) from None
+        limit = self.limits.timeout_seconds
+        timer = threading.Timer(limit, _interrupt, [con])
+        timer.daemon = True
+        timer.start()
+        try:
+            con.execute("use marts")
+            yield con
+        except duckdb.InterruptException:
+            raise AnswerError(
+                f"stopped: the call ran past the time limit of {limit:g} s; ask for less (one "
+                "project, fewer dates, an aggregate or a LIMIT)"
+            ) from None
+        except duckdb.Error as exc:
+            raise AnswerError(f"the query failed: {self._safe_message(exc)}") from None
+        finally:
+            timer.cancel()
+            con.close()
+
+    def _safe_message(self, exc: Exception) -> str:
+        """DuckDB's message without any file path (the copy's or another one)."""
+        text = str(exc).strip()
+        for known, label in ((self.path, "<published copy>"), (self.path.parent, "<data folder>")):
+            text = text.replace(str(known), label)
+        text = re.sub(r"(?<![\w:/.])/(?:[^\s\"'/]+/)+[^\s\"']*", "<path>", text)
+        lines = text.splitlines()
+        return "\n".join(lines[:6])
+
+    @staticmethod
+    def _records(con, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cursor = con.execute(sql, list(params))
+        columns = [column[0] for column in cursor.description]
+        return [dict(zip(columns, map(plain, row), strict=True)) for row in cursor.fetchall()]
+
+    @staticmethod
+    def _one(con, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = con.execute(sql, list(params)).fetchone()
+        return row[0] if row else None
+
+    def _project(self, con, project: str) -> tuple[str, date | None]:
+        """The project's time zone and latest date with a daily site value; AnswerError naming
+        the known projects when there is no such project."""
+        found = con.execute(
+            "select timezone, last_activity_date from dim_projects where project = ?", [project]
+        ).fetchone()
+        if found is None:
+            known = [
+                row[0]
+                for row in con.execute("select project from dim_projects order by 1").fetchall()
+            ]
+            raise AnswerError(
+                f"unknown project {project!r}; the projects are: "
+                + (", ".join(known) if known else "none yet (nothing collected)")
+            )
+        return found[0], found[1]
+
+    # -- tools -------------------------------------------------------------------------------
+
+    def list_projects(self) -> dict[str, Any]:
+        with self._connection() as con:
+            projects = self._records(
+                con,
+                """
+                with latest_collection as (
+                    select
+                        project, activity_date, requests, failed_requests,
+                        row_number() over (
+                            partition by project order by activity_date desc
+                        ) as row_num
+                    from fct_collection_daily
+                    where requests > 0
+                ),
+
+                last_dates as (
+                    select project, max(activity_date) as last_date
+                    from fct_collection_daily
+                    group by project
+                ),
+
+                missing as (
+                    select
+                        c.project,
+                        count(*) filter (
+                            where c.is_missing and c.missing_reason <> 'awaiting_collection'
+                        ) as missing_days_28d
+                    from fct_collection_daily as c
+                    inner join last_dates as l on c.project = l.project
+                    where c.activity_date > l.last_date - 28
+                    group by c.project
+                )
+
+                select
+                    p.project, p.timezone, p.first_activity_date, p.last_activity_date,
+                    p.site_day_count, p.page_count, p.snapshot_count, p.request_count,
+                    p.last_requested_at, p.last_fetched_at,
+                    lc.activity_date as last_collection_date,
+                    lc.requests as last_collection_requests,
+                    lc.failed_requests as last_collection_failed_requests,
+                    coalesce(m.missing_days_28d, 0) as missing_days_28d
+                from dim_projects as p
+                left join latest_collection as lc on p.project = lc.project and lc.row_num = 1
+                left join missing as m on p.project = m.project
+                order by p.project
+                """,
+            )
+        now = datetime.now(timezone.utc)
+        for project in projects:
+            fetched = project["last_fetched_at"]
+            project["hours_since_last_fetch"] = (
+                round((now - datetime.fromisoformat(fetched)).total_seconds() / 3600, 1)
+                if fetched
+                else None
+            )
+        published = datetime.fromtimestamp(self.path.stat().st_mtime, timezone.utc)
+        return {
+            "projects": projects,
+            "published_at": published.isoformat(timespec="seconds"),
+            "notes": (
+                "Dates are calendar dates of each project's time zone. last_activity_date is "
+                "the latest date with a daily site value; a date is normally collected just "
+                "after it ends, so the current date is never there yet. "
+                "hours_since_last_fetch is measured against the server's clock."
+            ),
+        }
+
+    def site_daily(
+        self,
+        project: str,
+        start: date | None = None,
+        end: date | None = None,
+        metrics: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        chosen = list(dict.fromkeys(metrics or DEFAULT_SITE_METRICS))
+        unknown = [m for m in chosen if m not in SITE_METRICS]
+        if unknown:
+            raise AnswerError(
+                f"unknown metric(s) {', '.join(unknown)}; choose from {', '.join(SITE_METRICS)}"
+            )
+        with self._connection() as con:
+            zone, last = self._project(con, project)
+            start, end = _period(last, start, end, DEFAULT_DAYS, project)
+            columns = ", ".join(f"d.{metric}" for metric in chosen)
+            days = self._records(
+                con,
+                f"""
+                select
+                    c.activity_date, d.day_coverage, d.value_source, c.is_missing,
+                    c.missing_reason, {columns}
+                from fct_collection_daily as c
+                left join fct_site_daily as d
+                    on c.project = d.project and c.activity_date = d.activity_date
+                where c.project = ? and c.activity_date between ? and ?
+                order by c.activity_date
+                """,
+                [project, start, end],
+            )
+        with_value = [day for day in days if not day["is_missing"]]
+        summary: dict[str, Any] = {
+            "dates": len(days),
+            "dates_with_value": len(with_value),
+            "missing": [
+                {"date": day["activity_date"], "reason": day["missing_reason"]}
+                for day in days
+                if day["is_missing"]
+            ],
+            "recovered_from_nested_windows": sum(
+                day["value_source"] == "nested_difference" for day in with_value
+            ),
+            "lowest_day_coverage": min(
+                (day["day_coverage"] for day in with_value if day["day_coverage"] is not None),
+                default=None,
+            ),
+        }
+        if "sessions" in chosen:
+            summary["sessions_total"] = sum(day["sessions"] or 0 for day in with_value)
+        return {
+            "project": project,
+            "timezone": zone,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "metrics": chosen,
+            "days": days,
+            "summary": summary,
+            "notes": (
+                "One row per date of the project's time zone; a date without a value has "
+                "is_missing true and missing_reason says why (never invented). day_coverage is "
+                "the share of the date the 24-hour period behind the value covers; value_source "
+                "is one_day_window or nested_difference (a day recovered after a gap: distinct "
+                "users and averages are null there). Rates are fractions 0..1; "
+                "frustration_score is 0..100. Never average rates over days: recombine counts "
+                "(<signal>_sessions over sessions). See clarity://docs/clarity_day_coverage."
+            ),
+        }
+
+    def pages_to_fix(self, project: str, on: date | None = None, limit: int = 10) -> dict[str, Any]:
+        if not 1 <= limit <= MAX_PAGES:
+            raise AnswerError(f"limit must be between 1 and {MAX_PAGES}, got {limit}")
+        with self._connection() as con:
+            self._project(con, project)
+            first, last = con.execute(
+                "select min(activity_date), max(activity_date) from fct_page_frustration_daily "
+                "where project = ?",
+                [project],
+            ).fetchone()
+            if last is None:
+                raise AnswerError(f"no page ranking for {project} yet (no URL data collected)")
+            on = on or last
+            pages = self._records(
+                con,
+                """
+                select
+                    frustration_rank_7d as rank, page_url,
+                    excess_frustrated_sessions_7d, shrunk_score_7d, score_7d, site_score_7d,
+                    sessions_7d, days_with_data_7d,
+                    frustration_rank_28d, excess_frustrated_sessions_28d, shrunk_score_28d,
+                    sessions_28d
+                from fct_page_frustration_daily
+                where project = ? and activity_date = ?
+                order by frustration_rank_7d, page_url
+                limit ?
+                """,
+                [project, on, limit],
+            )
+            ranked = self._one(
+                con,
+                "select count(*) from fct_page_frustration_daily "
+                "where project = ? and activity_date = ?",
+                [project, on],
+            )
+        if not pages:
+            raise AnswerError(
+                f"no page ranking for {project} on {on.isoformat()}; rankings exist from "
+                f"{first.isoformat()} to {last.isoformat()}"
+            )
+        return {
+            "project": project,
+            "date": on.isoformat(),
+            "pages_ranked": ranked,
+            "pages": pages,
+            "notes": (
+                "Ranked by excess frustrated sessions over the 7 days ending on the date: "
+                "sessions_7d x (shrunk_score_7d - site_score_7d) / 100, how many more weighted "
+                "frustrated sessions the page produced than it would at the site's rates "
+                "(negative: better than the site). Scores are 0..100; shrunk_score pulls "
+                "low-traffic pages toward the site. Page sessions overlap (one session views "
+                "several pages). See clarity://docs/clarity_excess_frustrated_sessions and "
+                "clarity://docs/clarity_score_shrinkage."
+            ),
+        }
+
+    def page_trend(self, project: str, page_url: str, weeks: int = 8) -> dict[str, Any]:
+        if not 1 <= weeks <= MAX_WEEKS:
+            raise AnswerError(f"weeks must be between 1 and {MAX_WEEKS}, got {weeks}")
+        with self._connection() as con:
+            self._project(con, project)
+            known = self._one(
+                con,
+                "select count(*) from dim_pages where project = ? and page_url = ?",
+                [project, page_url],
+            )
+            if not known:
+                candidates = [
+                    row[0]
+                    for row in con.execute(
+                        "select page_url from dim_pages where project = ? "
+                        "and contains(lower(page_url), lower(?)) order by snapshot_count desc, "
+                        "page_url limit 5",
+                        [project, page_url.strip().rstrip("/") or page_url],
+                    ).fetchall()
+                ]
+                hint = (
+                    f"; did you mean: {', '.join(candidates)}"
+                    if candidates
+                    else "; pages_to_fix or query over marts.dim_pages lists the page URLs"
+                )
+                raise AnswerError(
+                    f"no page {page_url!r} in {project} (pages are keyed by the normalised URL: "
+                    f"lower-case scheme and host, no query string or trailing slash){hint}"
+                )
+            rows = self._records(
+                con,
+                """
+                select
+                    week_start_date, week_end_date, days_with_data, is_complete_week,
+                    sessions, score, previous_week_sessions, previous_week_score,
+                    sessions_change, sessions_change_relative, score_change,
+                    score_change_relative
+                from fct_page_trends_weekly
+                where project = ? and page_url = ?
+                order by week_start_date desc
+                limit ?
+                """,
+                [project, page_url, weeks],
+            )
+        return {
+            "project": project,
+            "page_url": page_url,
+            "weeks": list(reversed(rows)),
+            "notes": (
+                "ISO weeks (Monday to Sunday). score is the page's frustration score (0..100) "
+                "of the week, recombined from its days; score_change is in points, "
+                "*_change_relative a fraction (0.5 = half as much again), null for a first week "
+                "or after a week without data. Partial weeks (is_complete_week false): compare "
+                "scores, not sessions. See clarity://docs/clarity_week_over_week."
+            ),
+        }
+
+    def segment_breakdown(
+        self,
+        project: str,
+        dimension: str,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> dict[str, Any]:
+        if dimension not in SEGMENT_DIMENSIONS:
+            raise AnswerError(
+                f"unknown dimension {dimension!r}; choose from {', '.join(SEGMENT_DIMENSIONS)}"
+            )
+        with self._connection() as con:
+            self._project(con, project)
+            last = self._one(
+                con,
+                "select max(activity_date) from fct_segment_daily "
+                "where project = ? and dimension = ?",
+                [project, dimension],
+            )
+            if last is None:
+                raise AnswerError(
+                    f"no {dimension} breakdown collected for {project} (that dimension set is "
+                    "not among the configured dimension_sets, or not fetched yet)"
+                )
+            start, end = _period(last, start, end, DEFAULT_SEGMENT_DAYS, project)
+            signals = ",\n".join(
+                f"sum({key}_sessions) as {key}_sessions, "
+                f"sum({key}_sessions) / nullif(sum({key}_base_sessions), 0) as {key}_rate"
+                for key in SIGNAL_KEYS
+            )
+            segments = self._records(
+                con,
+                f"""
+                select
+                    dimension_value,
+                    count(distinct activity_date) as days_with_data,
+                    sum(sessions) as sessions,
+                    sum(sessions) / nullif(sum(sum(sessions)) over (), 0) as share_of_sessions,
+                    {signals}
+                from fct_segment_daily
+                where project = ? and dimension = ? and activity_date between ? and ?
+                group by dimension_value
+                order by sessions desc nulls last, dimension_value
+                limit ?
+                """,
+                [project, dimension, start, end, MAX_SEGMENT_VALUES + 1],
+            )
+        truncated = len(segments) > MAX_SEGMENT_VALUES
+        return {
+            "project": project,
+            "dimension": dimension,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "segments": segments[:MAX_SEGMENT_VALUES],
+            "truncated": truncated,
+            "notes": (
+                "Per segment, the period's sessions and, per signal, the sessions with it and "
+                "its rate (a fraction 0..1) recombined from daily counts (sum of sessions with "
+                "the signal over the sum of the sessions the signal's block counted), never "
+                "an average of daily rates. Segment sessions need not add up exactly to the "
+                "site's. See clarity://docs/clarity_signal_rate."
+                + (
+                    f" Only the {MAX_SEGMENT_VALUES} largest segments are listed."
+                    if truncated
+                    else ""
+                )
+            ),
+        }
+
+    def alerts(self, project: str, since: date | None = None) -> dict[str, Any]:
+        with self._connection() as con:
+            self._project(con, project)
+            last = self._one(
+                con,
+                "select max(activity_date) from fct_collection_daily where project = ?",
+                [project],
+            )
+            if since is None:
+                since = (last or date.today()) - timedelta(days=DEFAULT_DAYS - 1)
+            rows = self._records(
+                con,
+                """
+                select
+                    activity_date, scope, metric, page_url, observed, expected, strength,
+                    sessions, baseline_sessions, rule
+                from fct_alerts
+                where project = ? and activity_date >= ?
+                order by activity_date desc, scope, page_url nulls first, metric
+                limit ?
+                """,
+                [project, since, self.limits.max_rows + 1],
+            )
+        truncated = len(rows) > self.limits.max_rows
+        return {
+            "project": project,
+            "since": since.isoformat(),
+            "alert_count": min(len(rows), self.limits.max_rows),
+            "truncated": truncated,
+            "alerts": rows[: self.limits.max_rows],
+            "notes": (
+                "Signal alerts (scope page or site): observed = the day's rate (sessions with "
+                "the signal / sessions, 0..1), expected = the rate of the trailing baseline days, "
+                "strength = z of a two-proportion test on the arcsine scale; the rule fires "
+                "when the rate rose, z >= the threshold and both sides have enough sessions "
+                "(sessions, baseline_sessions); `rule` states the numbers used. Collection "
+                "alerts (scope collection): observed = best day coverage found, expected = the "
+                "coverage required, strength = consecutive missing days. See "
+                "clarity://docs/clarity_alert_rule and clarity://docs/clarity_collection_alert."
+            ),
+        }
+
+    def collection_health(self, project: str, days: int = 14) -> dict[str, Any]:
+        if not 1 <= days <= MAX_DAYS:
+            raise AnswerError(f"days must be between 1 and {MAX_DAYS}, got {days}")
+        with self._connection() as con:
+            self._project(con, project)
+            last = self._one(
+                con,
+                "select max(activity_date) from fct_collection_daily where project = ?",
+                [project],
+            )
+            if last is None:
+                raise AnswerError(f"no collection recorded for {project} yet")
+            start = last - timedelta(days=days - 1)
+            rows = self._records(
+                con,
+                """
+                select
+                    activity_date, requests, failed_requests, rate_limited_requests,
+                    client_error_requests, server_error_requests, no_response_requests,
+                    quota_used, snapshots_fetched, is_missing, missing_reason,
+                    site_value_source, day_coverage
+                from fct_collection_daily
+                where project = ? and activity_date between ? and ?
+                order by activity_date
+                """,
+                [project, start, last],
+            )
+        totals = {
+            key: sum(row[key] or 0 for row in rows)
+            for key in (
+                "requests",
+                "failed_requests",
+                "rate_limited_requests",
+                "client_error_requests",
+                "server_error_requests",
+                "no_response_requests",
+                "snapshots_fetched",
+            )
+        }
+        return {
+            "project": project,
+            "start": start.isoformat(),
+            "end": last.isoformat(),
+            "totals": totals,
+            "missing_days": [
+                {"date": row["activity_date"], "reason": row["missing_reason"]}
+                for row in rows
+                if row["is_missing"]
+            ],
+            "recovered_days": [
+                row["activity_date"]
+                for row in rows
+                if row["site_value_source"] == "nested_difference"
+            ],
+            "days": rows,
+            "notes": (
+                "Requests are counted on the date (project's time zone) they were sent; the "
+                "value of date D normally comes from a request sent on D + 1. A missing day's "
+                "reason: request_failed, awaiting_collection (not ended at the last fetch: no "
+                "anomaly), coverage_below_threshold, only_multi_day_window, not_collected. "
+                "recovered_days got their value from nested windows after a gap. See "
+                "clarity://docs/clarity_missing_reason."
+            ),
+        }
+
+    def query(self, sql: str) -> dict[str, Any]:
+        max_rows = self.limits.max_rows
+        with self._connection() as con:
+            tables = [
+                row[0]
+                for row in con.execute(
+                    "select table_name from information_schema.tables where table_schema = 'marts'"
+                ).fetchall()
+            ]
+            try:
+                statement = check_select(sql, tables)
+            except RefusedQuery as exc:
+                raise AnswerError(str(exc)) from None
+            started = time.perf_counter()
+            cursor = con.execute(statement)
+            columns = [column[0] for column in cursor.description]
+            rows = cursor.fetchmany(max_rows + 1)
+            seconds = time.perf_counter() - started
+        truncated = len(rows) > max_rows
+        answer: dict[str, Any] = {
+            "columns": columns,
+            "rows": [[plain(value) for value in row] for row in rows[:max_rows]],
+            "row_count": min(len(rows), max_rows),
+            "truncated": truncated,
+            "max_rows": max_rows,
+            "seconds": round(seconds, 3),
+        }
+        if truncated:
+            answer["note"] = (
+                f"capped: the query returns more than {max_rows} rows and only the first "
+                f"{max_rows} are shown; aggregate, filter or add a LIMIT"
+            )
+        return answer
+
+
+def _period(
+    last: date | None, start: date | None, end: date | None, default_days: int, project: str
+) -> tuple[date, date]:
+    """The dates asked for; by default `default_days` ending on `last`, the latest date with
+    data."""
+    if end is None:
+        if last is None:
+            raise AnswerError(f"no daily values for {project} yet: nothing collected and built")
+        if start is not None and start > last:
+            raise AnswerError(
+                f"start {start.isoformat()} is after the latest date with data for {project}, "
+                f"{last.isoformat()}"
+            )
+        end = last
+    start = start or end - timedelta(days=default_days - 1)
+    if start > end:
+        raise AnswerError(
+            f"start {start.isoformat()} is after end {end.isoformat()}; give start <= end"
+        )
+    if (end - start).days + 1 > MAX_DAYS:
+        raise AnswerError(
+            f"{(end - start).days + 1} dates asked; at most {MAX_DAYS} per call (split the "
+            "period, or aggregate with the query tool)"
+        )
+    return start, end
+
+
+def _interrupt(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.interrupt()
+    except duckdb.Error:  # closed meanwhile: the call has ended
+        pass
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON has it: ISO dates and times, floats for decimals, null for NaN."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        value = float(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    return value

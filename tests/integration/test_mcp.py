@@ -1,0 +1,471 @@
+"""`clarity mcp` seen by a real MCP client: the SDK's client starts the command as a subprocess
+and talks to it over stdio, on the published copy of the demo warehouse. Every tool's answer is
+checked against the marts; `query` refuses anything but one SELECT and leaves the copy
+untouched; big and slow queries hit their limits; streamable HTTP on loopback answers too; and
+the server keeps answering while `clarity run` writes and publishes a new day, which the next
+call sees."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+
+import anyio
+import pytest
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+from clarity_tools.demo import SIMULATION_START, collection_moment
+from clarity_tools.offline import OfflineClarity, default_projects
+from ingestion import PROJECT_ROOT
+from ingestion.outputs.assistant import docs
+from ingestion.outputs.publish import publish
+from tests.integration.conftest import DEMO_DAYS
+from tests.integration.helpers import BLOG, query, run_cli, scalar
+
+pytestmark = pytest.mark.integration
+
+DOCS = "contoso-docs"  # the project with a planted regression: alerts and a clear top page
+SHOP = "northwind-shop"
+TIMEOUT = 3  # the module's server stops a call after 3 s (the default is 10)
+# a trillion-row join that no optimiser can shortcut: runs for minutes unless stopped
+SLOW = (
+    "select count(*) from range(1000000) as a, range(1000000) as b "
+    "where (a.range * b.range) % 7 = 3"
+)
+TOOLS = {
+    "list_projects",
+    "site_daily",
+    "pages_to_fix",
+    "page_trend",
+    "segment_breakdown",
+    "alerts",
+    "collection_health",
+    "query",
+}
+
+
+class McpSession:
+    """An MCP client session driven from synchronous tests (the client runs in a portal's
+    event loop); the server's stderr goes to `log`."""
+
+    def __init__(self, portal: BlockingPortal, client: Client, log: Path) -> None:
+        self.portal = portal
+        self.client = client
+        self.log = log
+        self.seconds: dict[str, list[float]] = {}  # answer times of successful calls
+
+    def call(self, tool: str, **arguments):
+        return self.portal.call(self.client.call_tool, tool, arguments)
+
+    def answer(self, tool: str, **arguments) -> dict:
+        started = time.perf_counter()
+        result = self.call(tool, **arguments)
+        self.seconds.setdefault(tool, []).append(time.perf_counter() - started)
+        assert not result.is_error, (tool, result.content[0].text, self.log.read_text())
+        assert json.loads(result.content[0].text) == result.structured_content
+        return result.structured_content
+
+    def refusal(self, tool: str, **arguments) -> str:
+        result = self.call(tool, **arguments)
+        assert result.is_error, (tool, result.structured_content)
+        text = result.content[0].text
+        assert "Traceback" not in text and str(PROJECT_ROOT) not in text, text
+        return text
+
+
+@asynccontextmanager
+async def _connected(params: StdioServerParameters, log: Path):
+    async with AsyncExitStack() as stack:
+        errlog = stack.enter_context(log.open("w"))
+        transport = stdio_client(params, errlog=errlog)
+        yield await stack.enter_async_context(Client(transport, read_timeout_seconds=120))
+
+
+@contextmanager
+def mcp_server(*args: str, warehouse: Path, log: Path) -> Iterator[McpSession]:
+    """`clarity mcp ARGS` as an MCP client starts it (a subprocess on stdio)."""
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "ingestion.cli", "mcp", *args],
+        env={
+            "CLARITY_DUCKDB_PATH": str(warehouse),
+            "RUNTIME__DLTHUB_TELEMETRY": "false",
+            "DO_NOT_TRACK": "1",
+        },
+        cwd=str(PROJECT_ROOT),
+    )
+    with (
+        start_blocking_portal() as portal,
+        portal.wrap_async_context_manager(_connected(params, log)) as client,
+    ):
+        yield McpSession(portal, client, log)
+
+
+@pytest.fixture(scope="module")
+def published(built_warehouse, tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("mcp") / "clarity_published.duckdb"
+    return publish(built_warehouse.path, target).path
+
+
+@pytest.fixture(scope="module")
+def session(built_warehouse, published) -> Iterator[McpSession]:
+    log = published.with_name("mcp-server.log")
+    with mcp_server(
+        "--db", str(published), "--timeout", str(TIMEOUT), warehouse=built_warehouse.path, log=log
+    ) as client:
+        yield client
+    timings = ", ".join(
+        f"{tool} {statistics.median(seconds) * 1000:.0f} ms"
+        for tool, seconds in sorted(client.seconds.items())
+    )
+    print(f"\nMCP answer times on the demo warehouse (median per tool, client side): {timings}")
+
+
+def _checksum(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_lists_the_tools_and_serves_the_docs_blocks(session):
+    tools = session.portal.call(session.client.list_tools).tools
+    assert {tool.name for tool in tools} == TOOLS
+    for tool in tools:
+        assert len(tool.description) > 150, tool.name
+        assert tool.annotations.read_only_hint is True
+        for name, schema in tool.input_schema.get("properties", {}).items():
+            assert schema.get("description"), (tool.name, name)
+    resources = session.portal.call(session.client.list_resources).resources
+    uris = {str(resource.uri) for resource in resources}
+    for name in (
+        "clarity_session",
+        "clarity_window",
+        "clarity_day_coverage",
+        "clarity_frustration_score",
+        "clarity_alert_rule",
+    ):
+        assert f"clarity://docs/{name}" in uris
+    read = session.portal.call(session.client.read_resource, "clarity://docs/clarity_alert_rule")
+    assert read.contents[0].text == docs.read_block("clarity_alert_rule")
+
+
+def test_list_projects_gives_each_project_and_its_freshness(session, published):
+    answer = session.answer("list_projects")
+    expected = query(
+        published,
+        "select project, timezone, cast(last_activity_date as varchar), site_day_count "
+        "from marts.dim_projects order by project",
+    )
+    got = [
+        (p["project"], p["timezone"], p["last_activity_date"], p["site_day_count"])
+        for p in answer["projects"]
+    ]
+    assert got == [tuple(row) for row in expected]
+    assert all(p["last_collection_requests"] == 10 for p in answer["projects"])
+    assert all(p["hours_since_last_fetch"] is not None for p in answer["projects"])
+
+
+def test_site_daily_gives_a_days_sessions_coverage_and_source(session, published):
+    day = date(2026, 10, 20)
+    answer = session.answer(
+        "site_daily",
+        project=BLOG,
+        start=str(day - timedelta(days=6)),
+        end=str(day),
+        metrics=["sessions", "rage_click_rate"],
+    )
+    assert len(answer["days"]) == 7 and answer["days"][-1]["activity_date"] == str(day)
+    sessions, coverage, source = query(
+        published,
+        "select sessions, day_coverage, value_source from marts.fct_site_daily "
+        "where project = ? and activity_date = ?",
+        [BLOG, day],
+    )[0]
+    last = answer["days"][-1]
+    assert (last["sessions"], last["day_coverage"], last["value_source"]) == (
+        sessions,
+        coverage,
+        source,
+    )
+    assert set(last) >= {"rage_click_rate", "is_missing", "missing_reason"}
+    week = scalar(
+        published,
+        "select sum(sessions) from marts.fct_site_daily where project = ? "
+        "and activity_date between ? and ?",
+        [BLOG, day - timedelta(days=6), day],
+    )
+    assert answer["summary"]["sessions_total"] == week
+    default = session.answer("site_daily", project=BLOG)
+    assert len(default["days"]) == 28
+    assert default["end"] == str(
+        scalar(
+            published, "select last_activity_date from marts.dim_projects where project = ?", [BLOG]
+        )
+    )
+
+
+def test_pages_to_fix_gives_the_top_page_and_its_excess(session, published):
+    answer = session.answer("pages_to_fix", project=DOCS, limit=5)
+    top_url, excess, sessions, on = query(
+        published,
+        "select page_url, excess_frustrated_sessions_7d, sessions_7d, activity_date "
+        "from marts.fct_page_frustration_daily where project = ? and frustration_rank_7d = 1 "
+        "order by activity_date desc limit 1",
+        [DOCS],
+    )[0]
+    assert answer["date"] == str(on) and len(answer["pages"]) == 5
+    top = answer["pages"][0]
+    assert (top["rank"], top["page_url"], top["sessions_7d"]) == (1, top_url, sessions)
+    assert top["excess_frustrated_sessions_7d"] == pytest.approx(excess)
+    assert top_url.endswith("/docs/api/authentication")  # the planted regression
+    earlier = session.answer("pages_to_fix", project=DOCS, date="2026-10-20", limit=1)
+    assert earlier["date"] == "2026-10-20" and earlier["pages"][0]["rank"] == 1
+
+
+def test_page_trend_gives_weekly_sessions_score_and_change(session, published):
+    url = "https://docs.contoso.example/docs/api/authentication"
+    answer = session.answer("page_trend", project=DOCS, page_url=url, weeks=3)
+    expected = query(
+        published,
+        "select cast(week_start_date as varchar), sessions, score, score_change "
+        "from marts.fct_page_trends_weekly where project = ? and page_url = ? "
+        "order by week_start_date desc limit 3",
+        [DOCS, url],
+    )[::-1]
+    got = [
+        (w["week_start_date"], w["sessions"], w["score"], w["score_change"])
+        for w in answer["weeks"]
+    ]
+    assert got == [tuple(row) for row in expected]
+    hint = session.refusal("page_trend", project=DOCS, page_url="api/authentication")
+    assert "did you mean" in hint and url in hint
+
+
+def test_segment_breakdown_recombines_the_counts(session, published):
+    answer = session.answer(
+        "segment_breakdown", project=DOCS, dimension="Device", start="2026-10-26", end="2026-11-01"
+    )
+    expected = query(
+        published,
+        "select dimension_value, sum(sessions), "
+        "sum(rage_click_sessions) / sum(rage_click_base_sessions) "
+        "from marts.fct_segment_daily where project = ? and dimension = 'Device' "
+        "and activity_date between '2026-10-26' and '2026-11-01' group by 1 order by 2 desc, 1",
+        [DOCS],
+    )
+    got = [(s["dimension_value"], s["sessions"], s["rage_click_rate"]) for s in answer["segments"]]
+    assert [g[:2] for g in got] == [tuple(row[:2]) for row in expected]
+    assert [g[2] for g in got] == pytest.approx([row[2] for row in expected])
+    assert sum(s["share_of_sessions"] for s in answer["segments"]) == pytest.approx(1)
+
+
+def test_alerts_gives_every_alert_with_the_rules_numbers(session, published):
+    answer = session.answer("alerts", project=DOCS, since="2026-01-01")
+    count = scalar(published, "select count(*) from marts.fct_alerts where project = ?", [DOCS])
+    assert count > 0 and answer["alert_count"] == count == len(answer["alerts"])
+    first = answer["alerts"][0]
+    assert {"observed", "expected", "strength", "sessions", "baseline_sessions", "rule"} <= set(
+        first
+    )
+    assert first["observed"] > first["expected"] and first["strength"] >= 5
+    assert session.answer("alerts", project=BLOG, since="2026-01-01")["alert_count"] == scalar(
+        published, "select count(*) from marts.fct_alerts where project = ?", [BLOG]
+    )
+
+
+def test_collection_health_counts_requests_and_missing_days(session, published):
+    answer = session.answer("collection_health", project=SHOP, days=60)
+    requests, failed, missing = query(
+        published,
+        "select sum(requests), sum(failed_requests), count(*) filter (where is_missing) "
+        "from marts.fct_collection_daily where project = ?",
+        [SHOP],
+    )[0]
+    assert answer["totals"]["requests"] == requests
+    assert answer["totals"]["failed_requests"] == failed
+    assert len(answer["missing_days"]) == missing
+    assert all(day["reason"] for day in answer["missing_days"])
+
+
+def test_query_runs_one_select_over_the_marts(session, published):
+    answer = session.answer(
+        "query", sql="select project, count(*) as n from fct_alerts group by all order by 1"
+    )
+    assert answer["columns"] == ["project", "n"]
+    expected = query(
+        published, "select project, count(*) from marts.fct_alerts group by all order by 1"
+    )
+    assert answer["rows"] == [list(row) for row in expected]
+    assert answer["truncated"] is False
+
+
+def test_arguments_are_validated_with_clear_messages(session):
+    assert "unknown project 'nope'; the projects are: contoso-docs" in session.refusal(
+        "site_daily", project="nope"
+    )
+    assert "start: Input should be a valid date" in session.refusal(
+        "site_daily", project=BLOG, start="last week"
+    )
+    assert "write dates as YYYY-MM-DD" in session.refusal(
+        "alerts", project=BLOG, since="2026-13-01"
+    )
+    assert "after end" in session.refusal(
+        "site_daily", project=BLOG, start="2026-10-20", end="2026-10-01"
+    )
+    assert "at most 366" in session.refusal(
+        "site_daily", project=BLOG, start="2024-01-01", end="2026-10-01"
+    )
+    assert "limit: Input should be less than or equal to 100" in session.refusal(
+        "pages_to_fix", project=BLOG, limit=1000
+    )
+    assert "'Device', 'Browser'" in session.refusal(
+        "segment_breakdown", project=BLOG, dimension="Planet"
+    )
+    assert "rankings exist from" in session.refusal("pages_to_fix", project=BLOG, date="2020-01-01")
+    assert "project is required" in session.refusal("alerts")
+
+
+@pytest.mark.parametrize(
+    ("sql", "reason"),
+    [
+        ("delete from marts.fct_alerts", "DELETE statement"),
+        ("create table marts.copied as select * from marts.fct_alerts", "CREATE statement"),
+        ("attach '/tmp/other.duckdb' as other", "ATTACH statement"),
+        ("copy (select * from marts.fct_alerts) to '/tmp/alerts.csv'", "COPY statement"),
+        ("select * from read_csv('/etc/passwd')", "read_csv() reads files or URLs"),
+        ("select * from read_json('http://127.0.0.1:9/x.json')", "read_json() reads files"),
+        ("select 1; drop table marts.fct_alerts", "2 statements"),
+        ("pragma database_list", "PRAGMA statement"),
+    ],
+)
+def test_query_refuses_anything_but_one_select_and_leaves_the_copy_untouched(
+    session, published, sql, reason
+):
+    before = _checksum(published)
+    text = session.refusal("query", sql=sql)
+    assert "refused:" in text and reason in text
+    assert str(published.parent) not in text
+    assert _checksum(published) == before
+
+
+def test_a_million_rows_come_back_capped(session):
+    answer = session.answer("query", sql="select range as n from range(1000000)")
+    assert answer["row_count"] == answer["max_rows"] == 500 == len(answer["rows"])
+    assert answer["truncated"] is True and "capped" in answer["note"]
+
+
+def test_a_query_past_the_time_limit_is_stopped(session):
+    started = time.perf_counter()
+    text = session.refusal("query", sql=SLOW)
+    assert f"time limit of {TIMEOUT} s" in text
+    assert time.perf_counter() - started < TIMEOUT + 10
+    assert session.answer("query", sql="select 42 as answer")["rows"] == [[42]]
+
+
+def test_streamable_http_on_loopback_answers_the_same(built_warehouse, published, tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = (tmp_path / "mcp-http.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ingestion.cli", "mcp", "--db", str(published), "--http", str(port)],
+        env={**os.environ, "CLARITY_DUCKDB_PATH": str(built_warehouse.path)},
+        cwd=PROJECT_ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+    async def ask() -> dict:
+        async with Client(f"http://127.0.0.1:{port}/mcp") as client:
+            result = await client.call_tool("alerts", {"project": DOCS, "since": "2026-01-01"})
+            return result.structured_content
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                answer = anyio.run(ask)
+                break
+            except Exception:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.5)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    assert answer["alert_count"] == scalar(
+        published, "select count(*) from marts.fct_alerts where project = ?", [DOCS]
+    )
+
+
+def test_the_server_answers_while_clarity_run_writes_and_publishes_a_new_day(
+    built_warehouse, tmp_path
+):
+    folder = tmp_path / "warehouse"
+    shutil.copytree(
+        built_warehouse.folder, folder, ignore=shutil.ignore_patterns("dbt-target", "*published*")
+    )
+    warehouse = folder / "clarity.duckdb"
+    copy = publish(warehouse).path
+    last = scalar(
+        copy, "select max(activity_date) from marts.fct_site_daily where project = ?", [BLOG]
+    )
+    new_day = collection_moment(DEMO_DAYS + 1)
+    env = {
+        "CLARITY_PUBLISHED_PATH": str(copy),
+        "DBT_TARGET_PATH": str(folder / "dbt-target"),
+        "DBT_LOG_PATH": str(folder / "dbt-target" / "logs"),
+    }
+    log = tmp_path / "mcp-server.log"
+    with (
+        OfflineClarity(
+            projects=default_projects(),
+            seed=7,
+            start=SIMULATION_START,
+            days=DEMO_DAYS + 2,
+        ) as service,
+        mcp_server("--db", str(copy), warehouse=warehouse, log=log) as session,
+    ):
+        assert session.answer("site_daily", project=BLOG)["end"] == str(last)
+        service.clock.set(new_day)
+        outcome: dict = {}
+        job = threading.Thread(
+            target=lambda: outcome.update(
+                run=run_cli(service, folder, "run", "--now", new_day.isoformat(), env_extra=env)
+            )
+        )
+        job.start()
+        answered = 0
+        while job.is_alive():
+            answer = session.answer("pages_to_fix", project=BLOG, limit=3)
+            assert answer["pages"], answer
+            answered += 1
+            time.sleep(0.2)
+        job.join()
+        run = outcome["run"]
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert any(
+            line.startswith("publish ") and " ok " in line for line in run.stdout.splitlines()
+        ), run.stdout
+        assert answered > 3
+        after = session.answer("site_daily", project=BLOG)
+    assert after["end"] == str(last + timedelta(days=1))
+    assert after["days"][-1]["sessions"] == scalar(
+        copy,
+        "select sessions from marts.fct_site_daily where project = ? and activity_date = ?",
+        [BLOG, last + timedelta(days=1)],
+    )
+    assert os.path.getsize(copy) > 0 and not list(folder.glob(".clarity_published.duckdb.tmp*"))
