@@ -15,7 +15,26 @@ import duckdb
 
 from ingestion.quality.coverage import mart_keys
 
-__all__ = ["fetch_table", "mart_keys", "table_differences", "type_family"]
+__all__ = [
+    "ENGINE_ABS_TOL",
+    "ENGINE_REL_TOL",
+    "fetch_table",
+    "mart_keys",
+    "marts_differences",
+    "table_differences",
+    "type_family",
+]
+
+# Floats of two engines (DuckDB and PostgreSQL or Spark) are compared within rel 1e-9 or abs
+# 1e-9: all compute in IEEE doubles, but they add up a group's values in different orders
+# (DuckDB aggregates in parallel) and take asin() from different libraries (C's libm, Java's
+# StrictMath), so a value may differ in its last bits (measured: 4e-16 relative at worst on
+# Spark, ~1e-13 on PostgreSQL; almost every value bit-equal). 1e-9 leaves room for cancellation
+# (excess sessions and z-scores are differences of near values) and still catches any real
+# difference: counts are integers (compared exactly) and the smallest meaningful difference of a
+# rate is one session in a million, 1e-6.
+ENGINE_REL_TOL = 1e-9
+ENGINE_ABS_TOL = 1e-9
 
 
 def fetch_table(where: Path | str, table: str) -> tuple[list[str], list[tuple]]:
@@ -144,6 +163,39 @@ def table_differences(
         if count > limit:
             differences.append(f"{table}.{column}: {count} differing values in all")
     return differences
+
+
+def marts_differences(
+    duckdb_file: Path,
+    other: Path | str,
+    keys: dict[str, Sequence[str]],
+    *,
+    schema: str,
+    labels: tuple[str, str],
+    any_column_order: bool = False,
+) -> tuple[list[str], dict[str, int]]:
+    """Every mart of `keys` (table -> key, from mart_keys) compared between a DuckDB file and
+    another engine's marts within the engine tolerances: the differences, and the rows compared
+    per table (DuckDB's count, so that an empty mart shows)."""
+    differences: list[str] = []
+    compared: dict[str, int] = {}
+    for table, key in sorted(keys.items()):
+        con = duckdb.connect(str(duckdb_file), read_only=True)
+        try:
+            compared[table] = con.execute(f"select count(*) from {schema}.{table}").fetchall()[0][0]
+        finally:
+            con.close()
+        differences += table_differences(
+            duckdb_file,
+            other,
+            f"{schema}.{table}",
+            key,
+            rel_tol=ENGINE_REL_TOL,
+            abs_tol=ENGINE_ABS_TOL,
+            labels=labels,
+            any_column_order=any_column_order,
+        )
+    return differences, compared
 
 
 def _label(where: Path | str) -> str:

@@ -25,7 +25,7 @@ from clarity_tools.parity_data import (
 from ingestion.config import duckdb_warehouse
 from ingestion.transform.dbt_runner import SCHEDULED_BUILD, run_dbt
 from ingestion.warehouse.destination import PostgresSettings, Warehouse
-from tests.integration.compare import mart_keys, table_differences, type_family
+from tests.integration.compare import mart_keys, marts_differences, type_family
 from tests.integration.helpers import query
 from tests.postgres_server import postgres_server, server_bin_dir
 
@@ -34,14 +34,7 @@ pytestmark = pytest.mark.integration
 # The data set (clarity_tools.parity_data): 3 projects x 12 days, project time zones away from
 # UTC, a 4-day outage, a low alert threshold (BUILD_VARS).
 
-# Floats are compared within rel 1e-9 or abs 1e-9: both engines compute in IEEE doubles, but
-# they add up a group's values in different orders (DuckDB aggregates in parallel) and their
-# asin()s may differ in the last bit, so values agree to ~1e-13 relative, not exactly. 1e-9
-# leaves room for cancellation (excess sessions, z-scores are differences of near values) and
-# still catches any real difference: counts are integers (compared exactly) and the smallest
-# meaningful difference of a rate is one session in a million, 1e-6.
-REL_TOL = 1e-9
-ABS_TOL = 1e-9
+# Floats: within compare.ENGINE_REL_TOL / ENGINE_ABS_TOL (why: in compare.py).
 # Session time zones away from UTC (one with a half-hour offset) for the two builds: the models
 # must give the same UTC dates and timestamps whatever the session's zone.
 SESSION_ZONES = {"duckdb": "Asia/Kolkata", "postgres": "America/Los_Angeles"}
@@ -182,19 +175,13 @@ def test_every_mart_column_has_the_same_type_on_both_engines(parity):
 
 def test_every_mart_is_equal_on_duckdb_and_postgres(parity, capsys):
     keys = mart_keys(parity.target)
-    differences: list[str] = []
-    compared: dict[str, int] = {}
-    for table, key in sorted(keys.items()):
-        compared[table] = query(parity.duckdb, f"select count(*) from {MARTS_SCHEMA}.{table}")[0][0]
-        differences += table_differences(
-            parity.duckdb,
-            parity.postgres_dsn,
-            f"{MARTS_SCHEMA}.{table}",
-            key,
-            rel_tol=REL_TOL,
-            abs_tol=ABS_TOL,
-            labels=("duckdb", "postgres"),
-        )
+    differences, compared = marts_differences(
+        parity.duckdb,
+        parity.postgres_dsn,
+        keys,
+        schema=MARTS_SCHEMA,
+        labels=("duckdb", "postgres"),
+    )
     with capsys.disabled():
         seconds = parity.seconds
         print(

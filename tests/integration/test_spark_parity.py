@@ -32,20 +32,12 @@ from clarity_tools.parity_data import (
 )
 from ingestion.transform.dbt_runner import SCHEDULED_BUILD
 from ingestion.warehouse.destination import Warehouse
-from tests.integration.compare import mart_keys, table_differences, type_family
+from tests.integration.compare import mart_keys, marts_differences, type_family
 from tests.integration.helpers import query
 
 pytestmark = pytest.mark.integration
 
-# Floats are compared within rel 1e-9 or abs 1e-9, as in the PostgreSQL parity test: both
-# engines compute in IEEE doubles, but they add up a group's values in different orders and take
-# asin() from different libraries (C's libm, Java's StrictMath), so a value may differ in its last
-# bits (measured: 4e-16 relative at worst, almost every value bit-equal). 1e-9 leaves room for
-# cancellation (excess sessions and z-scores are differences of near values) and still catches
-# any real difference: counts are integers (compared exactly) and the smallest meaningful
-# difference of a rate is one session in a million, 1e-6.
-REL_TOL = 1e-9
-ABS_TOL = 1e-9
+# Floats: within compare.ENGINE_REL_TOL / ENGINE_ABS_TOL (why: in compare.py).
 # Session time zones away from UTC for the two builds (DuckDB's from TZ, Spark's from the
 # profile): the models must give the same dates and instants whatever the session's zone.
 SESSION_ENV = {
@@ -161,21 +153,14 @@ def _spark_columns(export: Path, table: str) -> list[tuple[str, str]]:
 
 def _compare(parity: SparkParity, number: int) -> tuple[list[str], dict[str, int]]:
     marts = parity.rounds[number - 1]
-    differences: list[str] = []
-    compared: dict[str, int] = {}
-    for table, key in sorted(mart_keys(parity.target).items()):
-        compared[table] = query(marts.duckdb, f"select count(*) from {MARTS_SCHEMA}.{table}")[0][0]
-        differences += table_differences(
-            marts.duckdb,
-            marts.spark,
-            f"{MARTS_SCHEMA}.{table}",
-            key,
-            rel_tol=REL_TOL,
-            abs_tol=ABS_TOL,
-            labels=("duckdb", "spark"),
-            any_column_order=True,
-        )
-    return differences, compared
+    return marts_differences(
+        marts.duckdb,
+        marts.spark,
+        mart_keys(parity.target),
+        schema=MARTS_SCHEMA,
+        labels=("duckdb", "spark"),
+        any_column_order=True,
+    )
 
 
 def _report(parity: SparkParity, number: int, compared: dict[str, int], capsys) -> None:
