@@ -157,6 +157,14 @@ class PublishedMarts:
             )
         return found[0], found[1]
 
+    def _last_collection_date(self, con, project: str) -> date | None:
+        """The latest date of the project's collection record (fct_collection_daily), None when
+        nothing was collected yet; AnswerError for an unknown project."""
+        self._project(con, project)
+        return self._one(
+            con, "select max(activity_date) from fct_collection_daily where project = ?", [project]
+        )
+
     # -- tools -------------------------------------------------------------------------------
 
     def list_projects(self) -> dict[str, Any]:
@@ -479,12 +487,7 @@ class PublishedMarts:
 
     def alerts(self, project: str, since: date | None = None) -> dict[str, Any]:
         with self._connection() as con:
-            self._project(con, project)
-            last = self._one(
-                con,
-                "select max(activity_date) from fct_collection_daily where project = ?",
-                [project],
-            )
+            last = self._last_collection_date(con, project)
             if since is None:
                 since = (last or date.today()) - timedelta(days=DEFAULT_DAYS - 1)
             rows = self._records(
@@ -523,12 +526,7 @@ class PublishedMarts:
         if not 1 <= days <= MAX_DAYS:
             raise AnswerError(f"days must be between 1 and {MAX_DAYS}, got {days}")
         with self._connection() as con:
-            self._project(con, project)
-            last = self._one(
-                con,
-                "select max(activity_date) from fct_collection_daily where project = ?",
-                [project],
-            )
+            last = self._last_collection_date(con, project)
             if last is None:
                 raise AnswerError(f"no collection recorded for {project} yet")
             start = last - timedelta(days=days - 1)
