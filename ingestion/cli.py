@@ -80,10 +80,25 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         f"{load.requests_loaded} request record(s) into {config.warehouse.label}"
         + (" (finished a pending package first)" if load.finished_pending_package else "")
     )
+    _print_quarantined(load.quarantined)
+    for error in report.load_errors:
+        print(f"  load failed: {error}", file=sys.stderr)
     status = _run_checks(args, config.warehouse, load.load_ids)
     if status != EXIT_OK:
         return status
+    if report.load_errors:
+        return EXIT_CHECKS_FAILED
     return EXIT_PARTIAL if report.had_errors else EXIT_OK
+
+
+def _print_quarantined(entries: list[str]) -> None:
+    if entries:
+        print(
+            f"  {len(entries)} landed file(s) set aside in quarantine (see `clarity quarantine`):",
+            file=sys.stderr,
+        )
+        for entry in entries:
+            print(f"    {entry}", file=sys.stderr)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -148,17 +163,19 @@ def cmd_import(args: argparse.Namespace) -> int:
         dimensions=tuple(d for d in (args.dimensions or "").split(",") if d.strip()),
     )
     report = import_files(config, args.paths, defaults)
+    quarantined = report.quarantined + len(report.load.quarantined)
     print(
         f"{report.files} file(s): {report.landed} new, {report.already_loaded} already loaded, "
-        f"{len(report.errors)} error(s); loaded {report.load.snapshots_loaded} snapshot(s) and "
-        f"{report.load.rows_loaded} metric row(s)"
+        f"{len(report.errors)} error(s), {quarantined} set aside in quarantine; loaded "
+        f"{report.load.snapshots_loaded} snapshot(s) and {report.load.rows_loaded} metric row(s)"
     )
     for error in report.errors:
         print(f"  error: {error}", file=sys.stderr)
+    _print_quarantined(report.load.quarantined)
     status = _run_checks(args, config.warehouse, report.load.load_ids)
     if status != EXIT_OK:
         return status
-    return EXIT_PARTIAL if report.errors else EXIT_OK
+    return EXIT_PARTIAL if report.errors or report.load.quarantined else EXIT_OK
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -190,12 +207,58 @@ def cmd_status(args: argparse.Namespace) -> int:
         for project in projects:
             print(f"  {project.name}: {_expiry_text(project.token, now)}")
     landing = Landing(data_dir(warehouse.duckdb_path))
-    pending = len(landing.pending_snapshots())
+    pending, bad = landing.scan_pending(now)
     if pending:
         print(
-            f"  {pending} landed response(s) not loaded yet: the next `clarity ingest` loads them"
+            f"  {len(pending)} landed response(s) not loaded yet: the next `clarity ingest` "
+            "loads them"
         )
+    if bad:
+        print(f"  {len(bad)} landed file(s) the next load sets aside in quarantine")
+    _print_quarantine(landing)
     return EXIT_OK
+
+
+def _print_quarantine(landing) -> None:
+    entries = landing.quarantined()
+    if not entries:
+        return
+    print(
+        f"quarantine ({landing.quarantine}): {len(entries)} file(s) set aside, never loaded; "
+        "`clarity quarantine --retry` tries them again"
+    )
+    for entry in entries:
+        when = f"{entry.quarantined_at:%Y-%m-%d %H:%M} UTC" if entry.quarantined_at else "?"
+        source = f" from {entry.source}" if entry.source else ""
+        print(f"  {entry.name} ({entry.error_class}, {when}{source}): {entry.reason}")
+
+
+def cmd_quarantine(args: argparse.Namespace) -> int:
+    from ingestion.collect.landing import Landing
+    from ingestion.config import data_dir, duckdb_path
+
+    landing = Landing(data_dir(duckdb_path()))
+    if not args.retry:
+        if not landing.quarantined():
+            print(f"quarantine ({landing.quarantine}) is empty")
+        _print_quarantine(landing)
+        return EXIT_OK
+    from ingestion.ingest import retry_quarantined
+
+    config = _config(args, require_tokens=False)
+    result = retry_quarantined(config, names=args.name or None)
+    for name, problem in result.kept:
+        print(f"  kept {name}: {problem}", file=sys.stderr)
+    print(
+        f"{result.released} file(s) released from quarantine: loaded "
+        f"{result.load.snapshots_loaded} snapshot(s), {result.load.rows_loaded} metric row(s); "
+        f"{len(result.kept) + len(result.load.quarantined)} still in quarantine"
+    )
+    _print_quarantined(result.load.quarantined)
+    status = _run_checks(args, config.warehouse, result.load.load_ids)
+    if status != EXIT_OK:
+        return status
+    return EXIT_PARTIAL if result.kept or result.load.quarantined else EXIT_OK
 
 
 def _expiry_text(token: str, now: datetime) -> str:
@@ -395,6 +458,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser(
+        "quarantine", help="list the landed files set aside (and why); --retry loads them again"
+    )
+    p.add_argument(
+        "--retry",
+        action="store_true",
+        help="move them back to pending and load them (those that still fail stay)",
+    )
+    p.add_argument("name", nargs="*", help="only these entries (names as listed)")
+    p.add_argument("--no-checks", action="store_true", help="skip the Great Expectations check")
+    p.set_defaults(func=cmd_quarantine)
+
+    p = sub.add_parser(
         "run",
         help="the daily job for cron: ingest, dbt build, publish, report, notify (one lock)",
     )
@@ -492,6 +567,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     for noisy in ("dlt", "urllib3", "great_expectations", "filelock"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # dlt logs each failed attempt of a load job with its traceback; what failed, and what to
+    # do, is said once by our own messages (`-v` shows dlt's log)
+    os.environ.setdefault("RUNTIME__LOG_LEVEL", "INFO" if args.verbose else "CRITICAL")
     if args.duckdb:
         os.environ["CLARITY_DUCKDB_PATH"] = str(args.duckdb.resolve())
     try:
@@ -502,6 +580,22 @@ def main(argv: list[str] | None = None) -> int:
     except RuntimeError as exc:
         print(f"clarity: {exc}", file=sys.stderr)
         return EXIT_CHECKS_FAILED
+    except OSError as exc:  # a full disk, a read-only folder: one sentence, no traceback
+        print(f"clarity: {_os_error_text(exc)}", file=sys.stderr)
+        return EXIT_CHECKS_FAILED
+
+
+def _os_error_text(exc: OSError) -> str:
+    from ingestion.collect.landing import LandingWriteError
+
+    if isinstance(exc, LandingWriteError):
+        return str(exc)
+    where = f" ({exc.filename})" if exc.filename else ""
+    reason = exc.strerror or exc.__class__.__name__
+    return (
+        f"{reason}{where}: free some space or make the data folder writable "
+        "(CLARITY_DATA_DIR, CLARITY_DUCKDB_PATH), then run again; nothing landed is lost"
+    )
 
 
 if __name__ == "__main__":

@@ -71,8 +71,15 @@ def _run(config: IngestConfig, clock: Callable[[], datetime], checks: bool, days
         EXIT_PARTIAL if report.had_errors else EXIT_OK,
         f"{sum(o.fetched for o in report.outcomes.values())} response(s) fetched, "
         f"{failed} failed; {load.snapshots_loaded} snapshot(s), {load.rows_loaded} metric "
-        "row(s) loaded",
+        "row(s) loaded"
+        + (f"; {len(load.quarantined)} set aside in quarantine" if load.quarantined else ""),
     )
+    if report.load_errors:
+        # the marts are not built on a load that stopped part way: the next run completes it
+        job.add("load", EXIT_FAILED, report.load_errors[0])
+        job.add("dbt build", EXIT_FAILED, "skipped: the load did not complete")
+        _notify(config, job, clock(), alerts=False)
+        return job
     if checks and load.load_ids:
         from ingestion.quality.checkpoint import run_raw_checkpoint  # noqa: PLC0415
 

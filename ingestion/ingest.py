@@ -1,9 +1,12 @@
 """`clarity ingest` and `clarity import`: the stages wired together under the data folder's lock.
 Ingest finishes anything pending, plans today's requests per project, fetches them (landing every
-attempt on disk first), then loads everything landed with dlt into clarity_raw."""
+attempt on disk first), then loads everything landed with dlt into clarity_raw. A load that fails
+never stops the collection: the API forgets after 72 hours, the landing folder does not, and the
+next run loads what stayed there."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +17,7 @@ from pathlib import Path
 import dlt
 
 from ingestion.api.client import utc_now
+from ingestion.api.snapshot import InvalidSnapshotMeta
 from ingestion.collect.fetch import FetchSettings, ProjectOutcome, fetch_project
 from ingestion.collect.landing import Landing
 from ingestion.collect.lock import data_folder_lock
@@ -21,7 +25,15 @@ from ingestion.collect.plan import ProjectPlan, plan_project
 from ingestion.collect.quota import quota_views
 from ingestion.config import IngestConfig, use_project_settings_dir
 from ingestion.load.archive import ArchiveDefaults, ImportReport, import_archives
-from ingestion.load.loader import LoadReport, load_pending, make_pipeline, source_state
+from ingestion.load.loader import (
+    LoadFailedError,
+    LoadReport,
+    load_pending,
+    make_pipeline,
+    source_state,
+)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -29,10 +41,12 @@ class IngestReport:
     run_id: str
     outcomes: dict[str, ProjectOutcome] = field(default_factory=dict)
     load: LoadReport = field(default_factory=LoadReport)
+    # loads that failed (what they would have loaded stays landed for the next run)
+    load_errors: list[str] = field(default_factory=list)
 
     @property
     def had_errors(self) -> bool:
-        return any(o.errors for o in self.outcomes.values())
+        return any(o.errors for o in self.outcomes.values()) or bool(self.load_errors)
 
 
 def pipeline_for(config: IngestConfig) -> dlt.Pipeline:
@@ -50,7 +64,7 @@ def make_plans(
 ) -> list[ProjectPlan]:
     """Today's plan per project (no request is sent)."""
     pipeline = pipeline or pipeline_for(config)
-    names = list(projects or config.project_names)
+    names = list(dict.fromkeys(projects or config.project_names))  # each project once
     for name in names:
         config.project(name)  # raises on an unknown name
     views = quota_views(
@@ -85,12 +99,14 @@ def ingest(
     if lock:
         with data_folder_lock(config.data_dir, "ingest"):
             return ingest(config, clock=clock, force=force, projects=projects, lock=False)
-    config.warehouse.check_writable()  # a bucket that cannot be written: stop before any request
+    landing = Landing(config.data_dir)
+    # where answers are kept, and a bucket, must be writable: stop before any request
+    landing.check_writable()
+    config.warehouse.check_writable()
     report = IngestReport(run_id=uuid.uuid4().hex)
     pipeline = pipeline_for(config)
-    landing = Landing(config.data_dir)
     # anything an earlier run left behind is loaded first, so planning sees it
-    early = load_pending(pipeline, landing, config.warehouse, report.run_id)
+    early = _load(report, pipeline, landing, config, clock(), with_settings=False)
     plans = make_plans(config, clock(), pipeline=pipeline, force=force, projects=projects)
     settings = FetchSettings(
         base_url=config.base_url,
@@ -99,11 +115,35 @@ def ingest(
         origin=config.origin,
     )
     report.outcomes = fetch_projects(config, plans, landing, settings, clock)
-    late = load_pending(
-        pipeline, landing, config.warehouse, report.run_id, config.project_timezones
-    )
+    late = _load(report, pipeline, landing, config, clock(), with_settings=True)
     report.load = early.add(late)
     return report
+
+
+def _load(
+    report: IngestReport,
+    pipeline: dlt.Pipeline,
+    landing: Landing,
+    config: IngestConfig,
+    now: datetime,
+    *,
+    with_settings: bool,
+) -> LoadReport:
+    """One load of what is landed; a failure is reported, not raised (collection goes on)."""
+    try:
+        return load_pending(
+            pipeline,
+            landing,
+            config.warehouse,
+            report.run_id,
+            config.project_timezones if with_settings else None,
+            now=now,
+        )
+    except LoadFailedError as exc:
+        if str(exc) not in report.load_errors:
+            report.load_errors.append(str(exc))
+        log.error("%s", exc)
+        return LoadReport()
 
 
 def fetch_projects(
@@ -118,15 +158,56 @@ def fetch_projects(
     in files named by its request and snapshot ids, so threads never write the same file."""
     workers = max(1, min(config.max_parallel_projects, len(plans)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
-        futures = {
-            plan.project: pool.submit(
+        futures = [
+            pool.submit(
                 fetch_project, plan, config.project(plan.project).token, landing, settings, clock
             )
             for plan in plans
-        }
-        # in plan order; an unexpected error in one project's thread is raised here, after the
-        # others finished (what they landed is loaded by this run or the next)
-        return {project: future.result() for project, future in futures.items()}
+        ]
+        # in plan order; an error in one project's thread is that project's outcome, never the
+        # others' (what they landed is loaded by this run or the next)
+        outcomes = {}
+        for plan, future in zip(plans, futures, strict=True):
+            try:
+                outcomes[plan.project] = future.result()
+            except Exception as exc:  # noqa: BLE001
+                log.error("%s: %s", plan.project, exc)
+                outcomes[plan.project] = ProjectOutcome(
+                    plan=plan, errors=[str(exc)], stopped_because=type(exc).__name__
+                )
+        return outcomes
+
+
+@dataclass
+class RetryReport:
+    released: int = 0
+    kept: list[tuple[str, str]] = field(default_factory=list)  # (entry, why it stays)
+    load: LoadReport = field(default_factory=LoadReport)
+
+
+def retry_quarantined(config: IngestConfig, names: Sequence[str] | None = None) -> RetryReport:
+    """`clarity quarantine --retry`: move quarantined bodies with a valid description back to
+    pending and load them; what still cannot be loaded goes back to quarantine with the new
+    reason. No request is sent."""
+    with data_folder_lock(config.data_dir, "quarantine --retry"):
+        landing = Landing(config.data_dir)
+        report = RetryReport()
+        for entry in landing.quarantined():
+            if names and entry.name not in names:
+                continue
+            try:
+                landing.release(entry)
+                report.released += 1
+            except InvalidSnapshotMeta as exc:
+                report.kept.append((entry.name, str(exc)))
+        report.load = load_pending(
+            pipeline_for(config),
+            landing,
+            config.warehouse,
+            uuid.uuid4().hex,
+            config.project_timezones,
+        )
+        return report
 
 
 def import_files(

@@ -1,6 +1,7 @@
 """HTTP client for the Clarity Data Export API: Bearer auth, a timeout, typed errors and at
-most one bounded retry on 5xx or a dropped connection. Every attempt is reported as a request
-that may count against the daily quota."""
+most one bounded retry on 5xx or a dropped connection. Every attempt is reported twice: before it
+is sent (`on_send`, so that a run killed while the request is in flight still counts it against
+the daily quota) and once it is over (`on_attempt`)."""
 
 from __future__ import annotations
 
@@ -25,13 +26,16 @@ from ingestion.api.contract import (
     validate_blocks,
 )
 from ingestion.api.errors import (
+    INTERRUPTED,
     ClarityAuthError,
     ClarityBadRequestError,
     ClarityError,
     ClarityForbiddenError,
     ClarityMalformedBodyError,
+    ClarityNotSentError,
     ClarityQuotaError,
     ClarityServerError,
+    ClarityUnexpectedError,
     redact,
 )
 
@@ -51,7 +55,7 @@ class Attempt:
     request_id: str
     project: str
     requested_at: datetime
-    completed_at: datetime
+    completed_at: datetime | None  # None while the request is in flight
     parameters: str
     num_of_days: int
     dimensions: str
@@ -95,6 +99,7 @@ class ClarityClient:
         timeout: float,
         clock: Clock = utc_now,
         on_attempt: Callable[[Attempt], None] | None = None,
+        on_send: Callable[[Attempt], None] | None = None,
         session: requests.Session | None = None,
         retry_delay: float = 2.0,
         origin: str = "api",
@@ -111,6 +116,7 @@ class ClarityClient:
         self.timeout = timeout
         self.clock = clock
         self.on_attempt = on_attempt
+        self.on_send = on_send
         self.session = session or requests.Session()
         self.retry_delay = retry_delay
         self.origin = origin
@@ -158,12 +164,32 @@ class ClarityClient:
     def _attempt(
         self, params: dict[str, str], num_of_days: int, dims: tuple[str, ...], attempt_no: int
     ) -> tuple[Attempt, ClarityError | None]:
-        requested_at = self.clock()
+        label = f"[{', '.join(dims) or 'no dimension'}] numOfDays={num_of_days}"
+        attempt = Attempt(
+            request_id=uuid.uuid4().hex,
+            project=self.project,
+            requested_at=self.clock(),
+            completed_at=None,
+            parameters="&".join(f"{k}={v}" for k, v in params.items()),
+            num_of_days=num_of_days,
+            dimensions=",".join(dims),
+            attempt=attempt_no,
+            status=None,
+            error_class=INTERRUPTED,
+            error_message=(
+                "the run stopped while this request was in flight (killed or crashed); it "
+                "counts against the day's quota"
+            ),
+            counted_against_quota=True,
+            response_bytes=0,
+        )
+        if self.on_send is not None:
+            self.on_send(attempt)  # on disk before the request leaves: raises if it cannot be
         status: int | None = None
         body = b""
-        server_date = None
         error: ClarityError | None = None
         self._blocks: list = []
+        counted = True
         try:
             response = self.session.get(
                 self.url,
@@ -173,44 +199,49 @@ class ClarityClient:
             )
             status = response.status_code
             body = response.content
-            server_date = _parse_http_date(response.headers.get("Date"))
+            attempt.server_date = _parse_http_date(response.headers.get("Date"))
             error = self._error_for(status, body)
             if error is None:
                 self._blocks = validate_blocks(body)
         except BodyShapeError as exc:
             error = ClarityMalformedBodyError(
-                f"Clarity answered 200 for project {self.project!r} "
-                f"[{', '.join(dims) or 'no dimension'}] numOfDays={num_of_days}, but {exc}: the "
+                f"Clarity answered 200 for project {self.project!r} {label}, but {exc}: the "
                 "body was kept in the landing folder's `quarantine/` for inspection and this "
                 "dimension set is asked again on the next run.",
                 status=200,
                 body=body,
             )
+        except _NOT_SENT as exc:
+            # raised while the request was being built: nothing left this machine. The message
+            # names the class only: these exceptions quote the header (the token) or the URL.
+            counted = False
+            error = ClarityNotSentError(
+                f"The request for project {self.project!r} {label} was not sent "
+                f"({exc.__class__.__name__}): the token or the base_url cannot be carried in an "
+                "HTTP request. Check the token in .dlt/secrets.toml (paste it again, without "
+                "spaces or line breaks) and base_url; nothing was spent."
+            )
         except requests.RequestException as exc:
             error = ClarityServerError(
-                f"No answer from the Clarity API for project {self.project!r} "
+                f"No answer from the Clarity API for project {self.project!r} {label} "
                 f"({exc.__class__.__name__}). Check the network; the request counts against "
                 "today's quota and is tried again on the next run.",
             )
-        completed_at = self.clock()
-        message = redact(str(error), [self._token]) if error else None
-        attempt = Attempt(
-            request_id=uuid.uuid4().hex,
-            project=self.project,
-            requested_at=requested_at,
-            completed_at=completed_at,
-            parameters="&".join(f"{k}={v}" for k, v in params.items()),
-            num_of_days=num_of_days,
-            dimensions=",".join(dims),
-            attempt=attempt_no,
-            status=status,
-            error_class=error.error_class if error else None,
-            error_message=message,
-            counted_against_quota=True,
-            response_bytes=len(body),
-            server_date=server_date,
-            body=body if (error is None or isinstance(error, ClarityMalformedBodyError)) else None,
-        )
+        except Exception as exc:  # noqa: BLE001 - one request must never stop the others
+            error = ClarityUnexpectedError(
+                f"Reading Clarity's answer for project {self.project!r} {label} failed "
+                f"({exc.__class__.__name__}); the request counts against today's quota and the "
+                "set is asked again on the next run.",
+                status=status,
+                body=body,
+            )
+        attempt.completed_at = self.clock()
+        attempt.status = status
+        attempt.error_class = error.error_class if error else None
+        attempt.error_message = redact(str(error), [self._token]) if error else None
+        attempt.counted_against_quota = counted
+        attempt.response_bytes = len(body)
+        attempt.body = body if (error is None or isinstance(error, _KEEPS_BODY)) else None
         if self.on_attempt is not None:
             self.on_attempt(attempt)
         return attempt, error
@@ -252,6 +283,17 @@ class ClarityClient:
             "days; the dimension set is tried again on the next run, within the quota.",
             status=status,
         )
+
+
+# requests' exceptions raised before anything is sent (a header value or URL it cannot encode)
+_NOT_SENT = (
+    requests.exceptions.InvalidHeader,
+    requests.exceptions.InvalidURL,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
+)
+# answers whose body is kept (in quarantine) for inspection
+_KEEPS_BODY = (ClarityMalformedBodyError, ClarityUnexpectedError)
 
 
 def _parse_http_date(value: str | None) -> datetime | None:

@@ -87,6 +87,22 @@ ALL_BLOCKS = (
 )
 
 
+# A project's name: the label of its data in every table, a folder name under landing/loaded/ and
+# part of its environment variables. Letters, digits, `-`, `_` and `.`, starting with a letter or
+# digit, at most 100 characters.
+PROJECT_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+
+
+def check_project_name(name: str) -> str | None:
+    """What is wrong with a project name (None when it is fine)."""
+    if not PROJECT_NAME_PATTERN.fullmatch(name):
+        return (
+            "is not a project name: use letters, digits, '-', '_' and '.', starting with a "
+            "letter or digit, at most 100 characters"
+        )
+    return None
+
+
 def canonical_dimensions(dimensions: Sequence[str]) -> tuple[str, ...]:
     """Validate and canonicalise dimension names (case-insensitive; `Country/Region` -> `Country`).
 
@@ -153,10 +169,15 @@ def validate_blocks(body: bytes) -> list:
         raise BodyShapeError("the body is empty")
     try:
         data = json.loads(body)  # the standard library keeps integers of any size exact
+        if _LONE_SURROGATE.search(body):
+            data = without_lone_surrogates(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BodyShapeError(f"the body is not JSON ({exc.__class__.__name__})") from None
-    if _LONE_SURROGATE.search(body):
-        data = without_lone_surrogates(data)
+    except RecursionError:
+        raise BodyShapeError(
+            "the body nests arrays or objects too deeply to be read (a metric block is two "
+            "levels deep)"
+        ) from None
     if not isinstance(data, list):
         raise BodyShapeError(
             f"the body is a JSON {type(data).__name__}, not an array of metric blocks"

@@ -57,6 +57,26 @@ class ClarityMalformedBodyError(ClarityError):
     retry_later = True
 
 
+class ClarityNotSentError(ClarityError):
+    """The request could not even be built (a header or URL that HTTP cannot carry): nothing was
+    sent, so nothing was spent; every other request of the project would fail the same way."""
+
+    error_class = "not_sent"
+
+
+class ClarityUnexpectedError(ClarityError):
+    """An answer arrived but reading it failed in a way no other class describes; the request
+    counts against the quota and the set is asked again on the next run."""
+
+    error_class = "unexpected"
+    retry_later = True
+
+
+# The error class of a request record written before the request is sent and never completed:
+# the run was killed or crashed while it was in flight. It counts against the quota.
+INTERRUPTED = "interrupted"
+
+
 def redact(text: str, secrets: list[str] | tuple[str, ...]) -> str:
     """Replace every occurrence of each secret in `text` with `***`."""
     for secret in secrets:

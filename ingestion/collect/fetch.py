@@ -1,8 +1,10 @@
 """Ask one project's planned requests, one after another, landing every attempt on disk as it
-happens. A 401, 403 or 429 stops the project for today (asking again would spend the quota for
-nothing); a 400 or a server fault skips that set, which the next run asks again. Every attempt
-spends a request of the day's quota, so the client retries a server fault only with a request to
-spare beyond the ones still planned: a run never sends more than its budget."""
+happens: its record before it is sent, its answer after. A 401, 403 or 429 stops the project for
+today (asking again would spend the quota for nothing), and so does a landing folder that cannot
+be written (an answer that cannot be kept must not be asked for); a 400, a server fault or an
+answer that cannot be read skips that set, which the next run asks again. Every attempt spends a
+request of the day's quota, so the client retries a server fault only with a request to spare
+beyond the ones still planned: a run never sends more than its budget."""
 
 from __future__ import annotations
 
@@ -16,9 +18,10 @@ from ingestion.api.errors import (
     ClarityAuthError,
     ClarityError,
     ClarityForbiddenError,
+    ClarityNotSentError,
     ClarityQuotaError,
 )
-from ingestion.collect.landing import Landing
+from ingestion.collect.landing import Landing, LandingWriteError
 from ingestion.collect.plan import ProjectPlan
 
 log = logging.getLogger(__name__)
@@ -68,6 +71,7 @@ def fetch_project(
         timeout=settings.timeout,
         clock=clock,
         on_attempt=lambda attempt: landing.record_attempt(attempt, origin=settings.origin),
+        on_send=lambda attempt: landing.record_sent(attempt, origin=settings.origin),
         retry_delay=settings.retry_delay,
         origin=settings.origin,
     )
@@ -75,6 +79,15 @@ def fetch_project(
     client.on_attempt = _counting(client.on_attempt, attempts)
     try:
         _ask(client, plan, outcome, attempts)
+    except LandingWriteError as exc:
+        outcome.errors.append(str(exc))
+        outcome.stopped_because = "landing_not_writable"
+        log.error("%s: %s", plan.project, exc)
+    except Exception as exc:  # noqa: BLE001 - one project's fault must not stop the others
+        outcome.errors.append(f"unexpected {exc.__class__.__name__} while asking")
+        outcome.stopped_because = "unexpected"
+        log.error("%s: unexpected %s; stopping this project", plan.project, type(exc).__name__)
+        log.debug("the unexpected error", exc_info=True)
     finally:
         log.info(
             "%s: %d/%d fetched, %d rows, %d used today before this run%s",
@@ -108,7 +121,12 @@ def _ask(
         spare = budget - len(attempts) - (len(plan.requests) - index + 1)
         try:
             response = client.fetch(request.num_of_days, request.dimensions, may_retry=spare > 0)
-        except (ClarityAuthError, ClarityForbiddenError, ClarityQuotaError) as exc:
+        except (
+            ClarityAuthError,
+            ClarityForbiddenError,
+            ClarityQuotaError,
+            ClarityNotSentError,
+        ) as exc:
             outcome.errors.append(f"{label}: {exc}")
             outcome.stopped_because = exc.error_class
             log.error("%s %s: %s Stopping this project for today.", plan.project, label, exc)

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ingestion.collect.landing import not_writable
+
 
 class AlreadyRunningError(RuntimeError):
     """Another clarity process holds the data folder's lock."""
@@ -16,9 +18,12 @@ class AlreadyRunningError(RuntimeError):
 
 @contextmanager
 def data_folder_lock(data_dir: Path, command: str) -> Iterator[None]:
-    data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / ".clarity.lock"
-    handle = open(path, "a+")  # noqa: SIM115 - held for the duration of the block
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+")  # noqa: SIM115 - held for the duration of the block
+    except OSError as exc:
+        raise not_writable(path, exc) from None
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -13,9 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dlt
+from dlt.common.destination.exceptions import DestinationTerminalException
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from ingestion.collect.landing import Landing, PendingSnapshot
+from ingestion.collect.landing import BadLanding, Landing, PendingSnapshot
 from ingestion.load.source import clarity_source
 from ingestion.warehouse import raw
 from ingestion.warehouse.destination import PIPELINE_NAME, RAW_DATASET, Warehouse
@@ -63,10 +64,13 @@ class LoadReport:
     requests_loaded: int = 0
     duplicates_skipped: int = 0
     finished_pending_package: bool = False
+    # what was set aside in quarantine: "<file>: <reason>"
+    quarantined: list[str] = field(default_factory=list)
 
     def add(self, other: LoadReport) -> LoadReport:
         return LoadReport(
             load_ids=self.load_ids + other.load_ids,
+            quarantined=self.quarantined + other.quarantined,
             snapshots_loaded=self.snapshots_loaded + other.snapshots_loaded,
             rows_loaded=self.rows_loaded + other.rows_loaded,
             requests_loaded=self.requests_loaded + other.requests_loaded,
@@ -81,17 +85,43 @@ class LoadFailedError(RuntimeError):
     """dlt could not load what was landed; the landed files are kept for the next run."""
 
 
-def finish_pending_package(pipeline: dlt.Pipeline) -> list[str]:
+def finish_pending_package(pipeline: dlt.Pipeline, warehouse: Warehouse) -> list[str]:
     """Load packages an earlier run extracted but did not load (no API call is made).
 
     Returns their load ids."""
     if not pipeline.has_pending_data:
         return []
     log.warning("Finishing a load package left pending by an earlier run (no API call needed)")
-    pipeline.normalize()
-    info = pipeline.load()
-    info.raise_on_failed_jobs()
+    try:
+        pipeline.normalize()
+        info = pipeline.load()
+        info.raise_on_failed_jobs()
+    except (PipelineStepFailed, DestinationTerminalException) as exc:
+        raise _load_failed(exc, warehouse, "a package left pending by an earlier run") from exc
     return list(info.loads_ids)
+
+
+def _load_failed(exc: Exception, warehouse: Warehouse, what: str) -> LoadFailedError:
+    """One sentence on a failed dlt step: what failed, the root cause, what to do."""
+    step = getattr(exc, "step", "load")
+    cause = _root_cause(exc)
+    hint = ""
+    for marker, advice in _CAUSE_HINTS:
+        if marker in cause:
+            hint = f" {advice}."
+    return LoadFailedError(
+        f"Loading {what} into {warehouse.label} failed at dlt's {step} "
+        f"step: {cause}.{hint} Nothing was lost: what was landed stays on disk, and the next "
+        "run loads it (and completes any table loaded in part) without calling the API"
+    )
+
+
+# what to do, by words in the root cause of a failed load
+_CAUSE_HINTS = (
+    ("No space left on device", "The disk is full: free some space"),
+    ("Read-only file system", "The folder is read-only: make it writable"),
+    ("Permission denied", "This user may not write there: fix the permissions"),
+)
 
 
 def load_pending(
@@ -100,15 +130,20 @@ def load_pending(
     warehouse: Warehouse,
     run_id: str,
     project_timezones: dict[str, str] | None = None,
+    now: datetime | None = None,
 ) -> LoadReport:
     """Load every landed body and request record that is not in the warehouse yet, and the
-    projects' time zones where they differ from the latest recorded."""
+    projects' time zones where they differ from the latest recorded. A landed file that cannot
+    be loaded (a description that does not check out against `now`, a body that cannot become
+    rows) is set aside in quarantine with the reason, and the rest loads."""
     report = LoadReport()
-    finished = finish_pending_package(pipeline)
+    finished = finish_pending_package(pipeline, warehouse)
     report.finished_pending_package = bool(finished)
     report.load_ids.extend(finished)
-    pending = landing.pending_snapshots()
-    records = landing.pending_request_records()
+    pending, bad = landing.scan_pending(now)
+    records, bad_records = landing.scan_request_records()
+    failed = _set_aside(landing, [*bad, *bad_records], report)
+    records = [{**r, **failed.get(r.get("snapshot_id") or "", {})} for r in records]
     loaded_sids = raw.existing_ids(
         warehouse, "snapshots", "snapshot_id", [p.snapshot_id for p in pending]
     )
@@ -130,21 +165,40 @@ def load_pending(
     settings = _changed_settings(warehouse, project_timezones or {})
     if nothing_landed and not settings:
         return report
-    # oldest first, in loads of bounded size: see LOAD_CHUNK_BYTES
+    # oldest first, in loads of bounded size (see LOAD_CHUNK_BYTES); a request record goes with
+    # its body, so a body set aside during the load can say so in its record
     new_pending.sort(key=lambda item: (item.meta.fetched_at, item.snapshot_id))
-    for index, chunk in enumerate(_chunks(new_pending, LOAD_CHUNK_BYTES) or [[]]):
-        first = index == 0
+    chunks = _chunks(new_pending, LOAD_CHUNK_BYTES) or [[]]
+    chunk_of = {item.snapshot_id: i for i, chunk in enumerate(chunks) for item in chunk}
+    for index, chunk in enumerate(chunks):
         _load_chunk(
             pipeline,
             landing,
             warehouse,
             chunk,
-            new_records if first else [],
+            [r for r in new_records if chunk_of.get(r.get("snapshot_id") or "", 0) == index],
             run_id,
             report,
-            settings if first else None,
+            settings if index == 0 else None,
         )
     return report
+
+
+def _set_aside(landing: Landing, bad: list[BadLanding], report: LoadReport) -> dict[str, dict]:
+    """Move landed files that cannot be loaded to quarantine; the changes to the request record
+    of each body set aside, by snapshot id."""
+    failed: dict[str, dict] = {}
+    for item in bad:
+        target = landing.quarantine_bad(item)
+        log.error("%s; set aside in %s", item.reason, target)
+        report.quarantined.append(f"{target.name}: {item.reason}")
+        failed[item.paths[0].stem] = {
+            "snapshot_id": None,
+            "body_path": str(target),
+            "error_class": item.error_class,
+            "error_message": f"the answer could not be loaded: {item.reason}",
+        }
+    return failed
 
 
 def _changed_settings(warehouse: Warehouse, timezones: dict[str, str]) -> list[dict] | None:
@@ -187,11 +241,17 @@ def _load_chunk(
 ) -> None:
     """One dlt load (extract, normalize, load) of some landed bodies and request records; the
     bodies move to the archive only once their load is complete."""
+
+    def set_aside(item: PendingSnapshot, reason: str) -> Path:
+        target = landing.quarantine_pending(item, reason)
+        report.quarantined.append(f"{target.name}: {reason}")
+        return target
+
     source = clarity_source(
         pending,
         records,
         run_id,
-        on_bad_body=landing.quarantine_pending,
+        on_bad_body=set_aside,
         project_settings=project_settings,
     )
     try:
@@ -203,12 +263,8 @@ def _load_chunk(
         pipeline.normalize()
         info = pipeline.load()
         info.raise_on_failed_jobs()
-    except PipelineStepFailed as exc:
-        raise LoadFailedError(
-            f"Loading into {warehouse.label} failed at dlt's {exc.step} step: "
-            f"{_root_cause(exc)}. Nothing was lost: the responses stay in "
-            f"{landing.pending} and the next run loads them without calling the API."
-        ) from exc
+    except (PipelineStepFailed, DestinationTerminalException) as exc:
+        raise _load_failed(exc, warehouse, f"{len(pending)} landed response(s)") from exc
     report.load_ids.extend(info.loads_ids)
     counts = _row_counts(pipeline)
     report.snapshots_loaded += counts.get("snapshots", 0)
@@ -221,9 +277,11 @@ def _load_chunk(
 
 
 def _root_cause(exc: BaseException) -> str:
+    """The innermost exception's class and first line (dlt's own texts embed tracebacks)."""
     while exc.__cause__ is not None or exc.__context__ is not None:
         exc = exc.__cause__ or exc.__context__
-    return f"{exc.__class__.__name__}: {exc}"
+    text = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+    return f"{exc.__class__.__name__}: {text[:300]}"
 
 
 def _row_counts(pipeline: dlt.Pipeline) -> dict[str, int]:

@@ -7,18 +7,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import dlt
 import pyarrow as pa
 
 from ingestion.api.contract import BodyShapeError, validate_blocks
-from ingestion.collect.landing import PendingSnapshot
+from ingestion.collect.landing import UNPARSEABLE_BODY, PendingSnapshot
 from ingestion.collect.quota import update_ledger
 from ingestion.load.parse import ParsedBody, metric_rows_table, parse_blocks, snapshots_table
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_ROWS = 50_000
+
+# sets a body that cannot be loaded aside with the reason; returns where it went
+BadBodyHandler = Callable[[PendingSnapshot, str], Path]
 
 REQUESTS_SCHEMA = pa.schema(
     [
@@ -58,11 +62,16 @@ PROJECTS_SCHEMA = pa.schema(
 
 @dataclass
 class ParsedBatch:
-    bodies: list[ParsedBody]
+    """Tables of some bodies, built (and so checked) before any table of them is written; the
+    last batch of a load is `final` and says which request records changed."""
+
+    snapshots: pa.Table
+    metric_rows: pa.Table
+    final: bool = False
 
     @property
     def row_count(self) -> int:
-        return sum(body.n_rows for body in self.bodies)
+        return self.metric_rows.num_rows
 
 
 def read_and_parse(pending: PendingSnapshot, ingest_run_id: str) -> ParsedBody:
@@ -81,41 +90,100 @@ def read_and_parse(pending: PendingSnapshot, ingest_run_id: str) -> ParsedBody:
     )
 
 
+def _tables(bodies: Sequence[ParsedBody]) -> tuple[pa.Table, pa.Table]:
+    return snapshots_table([b.snapshot for b in bodies]), metric_rows_table(bodies)
+
+
+class BodyGuard:
+    """Parses and tabulates bodies one by one, so a body that cannot become rows (whatever the
+    reason) is set aside alone and the rest loads; remembers what it set aside."""
+
+    def __init__(self, ingest_run_id: str, on_bad_body: BadBodyHandler | None) -> None:
+        self.ingest_run_id = ingest_run_id
+        self.on_bad_body = on_bad_body
+        # request_id -> the changes of its record (the answer it brought could not be loaded)
+        self.failed_requests: dict[str, dict] = {}
+
+    def parse(self, item: PendingSnapshot) -> ParsedBody | None:
+        try:
+            return read_and_parse(item, self.ingest_run_id)
+        except Exception as exc:  # noqa: BLE001 - one body must never stop the others
+            self.set_aside(item, exc)
+            return None
+
+    def tables(self, pairs: list[tuple[PendingSnapshot, ParsedBody]]) -> tuple[pa.Table, pa.Table]:
+        """The tables of `pairs`' bodies; a body whose values Arrow refuses is set aside."""
+        try:
+            return _tables([parsed for _, parsed in pairs])
+        except Exception:  # noqa: BLE001 - find the body (or bodies) at fault
+            good = []
+            for item, parsed in pairs:
+                try:
+                    _tables([parsed])
+                except Exception as exc:  # noqa: BLE001
+                    self.set_aside(item, exc)
+                    continue
+                good.append(parsed)
+            return _tables(good)
+
+    def set_aside(self, item: PendingSnapshot, exc: BaseException) -> None:
+        reason = _describe(exc)
+        log.error(
+            "cannot load %s (%s): %s; set aside in quarantine",
+            item.body_path.name,
+            item.meta.project,
+            reason,
+        )
+        path = self.on_bad_body(item, reason) if self.on_bad_body is not None else None
+        if item.meta.request_id:
+            self.failed_requests[item.meta.request_id] = {
+                "snapshot_id": None,
+                "body_path": str(path) if path else None,
+                "error_class": UNPARSEABLE_BODY,
+                "error_message": f"the answer could not be loaded: {reason}",
+            }
+
+
+def _describe(exc: BaseException) -> str:
+    """One line on why a body could not become rows."""
+    if isinstance(exc, BodyShapeError):
+        return str(exc)
+    if isinstance(exc, RecursionError):
+        return "it nests too deeply to be read"
+    text = str(exc).splitlines()[0][:300] if str(exc).strip() else ""
+    return f"{exc.__class__.__name__}{': ' + text if text else ''}"
+
+
 @dlt.source(name="clarity", max_table_nesting=0)
 def clarity_source(
     pending: Sequence[PendingSnapshot],
     request_records: Sequence[dict],
     ingest_run_id: str,
     batch_rows: int = DEFAULT_BATCH_ROWS,
-    on_bad_body: Callable[[PendingSnapshot, Exception], None] | None = None,
+    on_bad_body: BadBodyHandler | None = None,
     project_settings: Sequence[dict] | None = None,
 ):
     """Raw Clarity data from landed response bodies and request records (already de-duplicated
     against the destination by the caller), and the project settings that changed (None: none
-    to write, and the `projects` table exists already)."""
+    to write, and the `projects` table exists already). A body that cannot become rows goes to
+    `on_bad_body` (the landing folder's quarantine), and its request record says why."""
+    guard = BodyGuard(ingest_run_id, on_bad_body)
 
     @dlt.resource(name="parsed_bodies", selected=False)
     def parsed_bodies() -> Iterator[ParsedBatch]:
-        batch: list[ParsedBody] = []
+        batch: list[tuple[PendingSnapshot, ParsedBody]] = []
         rows = 0
-        yielded = False
         for item in pending:
-            try:
-                parsed = read_and_parse(item, ingest_run_id)
-            except (OSError, BodyShapeError) as exc:
-                # a landed file that went bad on disk: set aside, never silently dropped
-                log.error("cannot load %s: %s", item.body_path, exc)
-                if on_bad_body is not None:
-                    on_bad_body(item, exc)
+            parsed = guard.parse(item)
+            if parsed is None:
                 continue
-            batch.append(parsed)
+            batch.append((item, parsed))
             rows += parsed.n_rows
             if rows >= batch_rows:
-                yield ParsedBatch(batch)
-                batch, rows, yielded = [], 0, True
-        if batch or not yielded:
-            # an empty batch still creates every raw table, so dbt finds all three sources
-            yield ParsedBatch(batch)
+                yield ParsedBatch(*guard.tables(batch))
+                batch, rows = [], 0
+        # the last batch, even empty: it creates every raw table, so dbt finds all sources
+        yield ParsedBatch(*guard.tables(batch), final=True)
 
     @dlt.transformer(
         data_from=parsed_bodies,
@@ -124,7 +192,7 @@ def clarity_source(
         primary_key="snapshot_id",
     )
     def snapshots(batch: ParsedBatch) -> Iterator[pa.Table]:
-        yield snapshots_table([body.snapshot for body in batch.bodies])
+        yield batch.snapshots
 
     @dlt.transformer(
         data_from=parsed_bodies,
@@ -133,12 +201,26 @@ def clarity_source(
         primary_key=("snapshot_id", "metric_name", "block_index", "row_index"),
     )
     def metric_rows(batch: ParsedBatch) -> Iterator[pa.Table]:
-        yield metric_rows_table(batch.bodies)
+        yield batch.metric_rows
 
-    @dlt.resource(name="requests", write_disposition="append", primary_key="request_id")
-    def requests() -> Iterator[pa.Table]:
+    @dlt.transformer(
+        data_from=parsed_bodies,
+        name="requests",
+        write_disposition="append",
+        primary_key="request_id",
+    )
+    def requests(batch: ParsedBatch) -> Iterator[pa.Table]:
+        if not batch.final:  # after every body: the records of those set aside say so
+            return
         update_ledger(dlt.current.source_state(), request_records)
-        rows = [{**record, "ingest_run_id": ingest_run_id} for record in request_records]
+        rows = [
+            {
+                **record,
+                **guard.failed_requests.get(record["request_id"], {}),
+                "ingest_run_id": ingest_run_id,
+            }
+            for record in request_records
+        ]
         yield pa.Table.from_pylist(rows, schema=REQUESTS_SCHEMA)
 
     @dlt.resource(name="projects", write_disposition="append")

@@ -249,7 +249,10 @@ def test_malformed_body_is_quarantined_recorded_and_retried(offline, tmp_path, k
     assert len(rows) == 1
     quarantined = tmp_path / "landing" / "quarantine"
     assert rows[0][0].startswith(str(quarantined))
-    assert len(list(quarantined.iterdir())) == 1
+    [entry] = Landing(tmp_path).quarantined()  # the body, its description and why
+    assert str(entry.body_path) == rows[0][0]
+    assert entry.meta_path is not None and entry.error_class == "malformed_body"
+    assert "asked again on the next run" in entry.reason
     assert (
         scalar(
             config.duckdb_path, "select count(*) from clarity_raw.snapshots where dimensions = ''"
@@ -321,8 +324,9 @@ def test_a_landed_body_corrupted_on_disk_is_quarantined_and_the_rest_loads(offli
     report = load_landed(config, "run-1")
     assert report.snapshots_loaded == 1
     assert offline.request_log == []
-    quarantined = tmp_path / "landing" / "quarantine" / f"{bad.snapshot_id}.json"
-    assert quarantined.exists() and quarantined.with_suffix(".reason.txt").exists()
+    [entry] = Landing(tmp_path).quarantined()
+    assert entry.body_path == tmp_path / "landing" / "quarantine" / f"{bad.snapshot_id}.json"
+    assert entry.error_class == "unparseable_body" and "not JSON" in entry.reason
     assert list((tmp_path / "landing" / "pending").glob("*.json")) == []
 
 
