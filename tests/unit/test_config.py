@@ -1,14 +1,19 @@
 """The typed configuration: every key at its boundaries, 0 meaning 0, and errors that name the
-key, where the value came from and what is allowed."""
+key, where the value came from and what is allowed. Every test runs in a project folder of its
+own (`settings`): none reads the working copy's `.dlt/`."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
+from dlt.common.configuration.container import Container
+from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext
 
 from ingestion import PROJECT_ROOT
 from ingestion.config import (
@@ -24,11 +29,59 @@ from ingestion.errors import ConfigurationError
 INTEGER_KEYS = {"daily_budget", "reserve", "initial_num_days", "recover_sets"}
 
 
+class ProjectFolder:
+    """A project folder with its own `.dlt/` that dlt reads (DLT_PROJECT_DIR and cwd point at
+    it); `write` replaces its toml files and makes dlt read them again."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.settings = root / ".dlt"
+        self.settings.mkdir()
+        self.write()
+
+    def write(self, config: str = "", secrets: str | None = None) -> None:
+        (self.settings / "config.toml").write_text(config)
+        if secrets is not None:
+            (self.settings / "secrets.toml").write_text(secrets)
+        _reload_dlt_providers()
+
+
+def _reload_dlt_providers() -> None:
+    """dlt reads the toml files once per process: read them again from DLT_PROJECT_DIR."""
+    Container()[PluggableRunContext].reload_providers()
+
+
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch):
-    for name in list(__import__("os").environ):
+def settings(monkeypatch, tmp_path):
+    for name in list(os.environ):
         if name.startswith("SOURCES__CLARITY__") or name.startswith("CLARITY_"):
             monkeypatch.delenv(name)
+    folder = tmp_path / "project"
+    folder.mkdir()
+    monkeypatch.setenv("DLT_PROJECT_DIR", str(folder))
+    monkeypatch.chdir(folder)
+    yield ProjectFolder(folder)
+    monkeypatch.undo()
+    _reload_dlt_providers()
+
+
+def _cli(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """`clarity <args>` in a subprocess run in `folder`, with only `env` set (and the code of
+    this working copy)."""
+    return subprocess.run(
+        [sys.executable, "-m", "ingestion.cli", *args],
+        cwd=folder,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(PROJECT_ROOT),
+            "CLARITY_DUCKDB_PATH": str(folder / "w.duckdb"),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def _policy_value(config, key: str):
@@ -133,23 +186,21 @@ def test_a_bad_dimension_set_names_the_key(monkeypatch):
         load_config(require_tokens=False)
 
 
-def test_a_value_from_config_toml_is_named_with_its_file(tmp_path):
-    settings = tmp_path / ".dlt"
-    settings.mkdir()
-    (settings / "config.toml").write_text("[sources.clarity]\ndaily_budget = 11\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "ingestion.cli", "plan"],
-        cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin", "CLARITY_DUCKDB_PATH": str(tmp_path / "w.duckdb")},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def test_a_value_from_config_toml_is_named_with_its_file(settings):
+    settings.write("[sources.clarity]\ndaily_budget = 11\n")
+    result = _cli(settings.root, "plan")
     assert result.returncode == 2, result.stdout + result.stderr
     assert "sources.clarity.daily_budget = 11 (from " in result.stderr
-    assert str(settings / "config.toml") in result.stderr
+    assert str(settings.settings / "config.toml") in result.stderr
     assert "allowed 0 to 10" in result.stderr
+
+
+def test_a_base_url_in_the_project_config_toml_is_read(settings):
+    # the README's configuration step: a user's own base_url must not break the suite
+    settings.write('[sources.clarity]\nbase_url = "http://127.0.0.1:8765/export-data/api/v1"\n')
+    assert load_config(require_tokens=False).base_url == "http://127.0.0.1:8765/export-data/api/v1"
+    settings.write()
+    assert load_config(require_tokens=False).base_url == DEFAULTS["base_url"]
 
 
 def test_the_dbt_profile_repeats_the_warehouse_defaults():
