@@ -6,19 +6,22 @@ Settings come from dlt's providers: `.dlt/config.toml` (committed), the git-igno
 (`@configspec`). Where the warehouse lives comes from `CLARITY_*` environment variables, which the
 dbt profile reads too. A value of the wrong type or out of range stops with a ConfigurationError
 naming the key, where it came from and what is allowed; 0 means 0 (`daily_budget = 0` pauses
-collection)."""
+collection). A key that is none of these (a typo) stops too, naming the nearest one."""
 
 from __future__ import annotations
 
+import difflib
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dlt.common.configuration import configspec, resolve_configuration
 from dlt.common.configuration.exceptions import ConfigValueCannotBeCoercedException
+from dlt.common.configuration.providers import SettingsTomlProvider
 from dlt.common.configuration.specs import BaseConfiguration
 from dlt.common.configuration.utils import get_resolved_traces
 
@@ -110,6 +113,12 @@ class ProjectSettings(BaseConfiguration):
 
     token: str | None = None
     timezone: str = DEFAULTS["timezone"]
+
+
+# The keys of each table: a key that is not one of them stops every command (a typo must not be
+# ignored: `daly_budget = 0` would collect as usual). `projects` holds one table per project.
+SETTINGS_KEYS: tuple[str, ...] = (*ClaritySettings.get_resolvable_fields(), "projects")
+PROJECT_KEYS: tuple[str, ...] = tuple(ProjectSettings.get_resolvable_fields())
 
 
 def default_policy(**overrides: Any) -> PlanPolicy:
@@ -307,13 +316,110 @@ def _file_of(trace: Any) -> str:
     """The path of the toml file a value came from (dlt's trace names only the file)."""
     import dlt  # noqa: PLC0415
 
-    name = (trace.provider_location or "").removeprefix("global:")
     for provider in dlt.config.config_providers:
-        if provider.name == trace.provider_name:
-            for path in getattr(provider, "present_locations", None) or []:
-                if Path(path).name == name:
-                    return str(Path(path).resolve())
-    return name or trace.provider_name
+        if provider.name == trace.provider_name and isinstance(provider, SettingsTomlProvider):
+            return _toml_path(provider, trace.provider_location or "")
+    return trace.provider_location or trace.provider_name
+
+
+def _toml_path(provider: SettingsTomlProvider, location: str) -> str:
+    """The path of the file a toml provider names `location` (`config.toml`, or
+    `global:config.toml` for the one in dlt's global folder, read after the project's)."""
+    name = location.removeprefix("global:")
+    paths = [path for path in provider.present_locations if Path(path).name == name]
+    if not paths:
+        return location or " or ".join(provider.present_locations) or provider.name
+    return str(Path(paths[-1] if location.startswith("global:") else paths[0]).resolve())
+
+
+# -- every key known -----------------------------------------------------------------------------
+def _unknown_key(key: str, table: str, origin: str, known: Sequence[str], spell=str) -> str:
+    """The problem of a key that is not in `known`, with the nearest known one (as `spell`
+    writes it: a toml key or an env var)."""
+    nearest = difflib.get_close_matches(key.lower(), known, n=1)
+    hint = f"did you mean {spell(nearest[0])}?" if nearest else f"the keys are {', '.join(known)}"
+    return f"Unknown key {key!r} in {table} (from {origin}): {hint}"
+
+
+def _unknown_in_toml(provider: SettingsTomlProvider) -> list[str]:
+    """The keys of a toml provider's [sources.clarity] and project tables that no setting
+    reads."""
+    table, _ = provider.get_value(SECTION[-1], dict, None, *SECTION[:-1])
+    if table is None:
+        return []
+
+    def origin(*path: str) -> str:
+        return _toml_path(provider, provider.get_value_location(path[-1], None, *path[:-1]))
+
+    where = ".".join(SECTION)
+    if not isinstance(table, dict):
+        return [f"{where} (from {origin(*SECTION)}) must be a table: [{where}]"]
+    problems = [
+        _unknown_key(key, f"[{where}]", origin(*SECTION, key), SETTINGS_KEYS)
+        for key in table
+        if key not in SETTINGS_KEYS
+    ]
+    projects = table.get("projects", {})
+    if not isinstance(projects, dict):
+        return [
+            *problems,
+            f"{where}.projects (from {origin(*SECTION, 'projects')}) must be "
+            f"tables, one per project: [{where}.projects.<name>]",
+        ]
+    for name, project in projects.items():
+        path = (*SECTION, "projects", name)
+        if not isinstance(project, dict):
+            problems.append(
+                f"{'.'.join(path)} (from {origin(*path)}) must be a table: "
+                f'[{where}.projects.{name}] with token = "..." (and timezone = "...")'
+            )
+            continue
+        problems.extend(
+            _unknown_key(key, f"[{'.'.join(path)}]", origin(*path, key), PROJECT_KEYS)
+            for key in project
+            if key not in PROJECT_KEYS
+        )
+    return problems
+
+
+def _unknown_in_env(environ: Mapping[str, str]) -> list[str]:
+    """The SOURCES__CLARITY__* environment variables that no setting reads: dlt reads
+    SOURCES__CLARITY__<KEY> and SOURCES__CLARITY__PROJECTS__<NAME>__<KEY>, keys upper-cased."""
+    prefix = env_var("")
+    problems = []
+    for var in sorted(name for name in environ if name.startswith(prefix)):
+        parts = var[len(prefix) :].split("__")
+        if len(parts) == 1:
+            key, table, known, spell = parts[0], "", SETTINGS_KEYS, env_var
+        elif len(parts) == 3 and parts[0] == "PROJECTS":
+            key, table, known = parts[2], ".projects.<name>", PROJECT_KEYS
+            spell = partial(env_var, "projects", parts[1])
+        else:
+            problems.append(
+                f"{var} is not a setting: use {env_var('<KEY>')} or "
+                f"{env_var('PROJECTS', '<NAME>', '<KEY>')}"
+            )
+            continue
+        if key not in (k.upper() for k in known):
+            table = f"[{'.'.join(SECTION)}{table}]"
+            problems.append(_unknown_key(key, table, f"env {var}", known, spell))
+    return problems
+
+
+def _check_known_keys() -> None:
+    """Stop on any key of [sources.clarity] (in a toml file of dlt's or the environment) that
+    no setting reads."""
+    import dlt  # noqa: PLC0415
+
+    problems = [
+        problem
+        for provider in dlt.config.config_providers
+        if isinstance(provider, SettingsTomlProvider)
+        for problem in _unknown_in_toml(provider)
+    ]
+    problems.extend(_unknown_in_env(os.environ))
+    if problems:
+        raise ConfigurationError(" ".join(p if p.endswith("?") else f"{p}." for p in problems))
 
 
 def _resolve(spec, sections: tuple[str, ...]) -> tuple[Any, list]:
@@ -409,6 +515,7 @@ def load_config(*, require_tokens: bool = True) -> IngestConfig:
     """The configuration from dlt's providers (toml files and environment variables) and the
     CLARITY_* environment variables."""
     use_project_settings_dir()
+    _check_known_keys()
     settings, traces = _resolve(ClaritySettings, SECTION)
     try:
         sets = (

@@ -220,3 +220,114 @@ def test_the_readme_table_shows_the_defaults():
         assert row, f"README has no row for {key}"
         shown = row.group(1).strip().strip("`")
         assert shown == f"{default:g}" if isinstance(default, float) else str(default), key
+
+
+def _refused(**kwargs) -> str:
+    """The message of the ConfigurationError that load_config raises."""
+    with pytest.raises(ConfigurationError) as raised:
+        load_config(**{"require_tokens": False, **kwargs})
+    return str(raised.value)
+
+
+# -- a key that no setting reads stops, naming it, where it is and the nearest key --------------
+@pytest.mark.parametrize(
+    ("file", "toml", "key", "nearest"),
+    [
+        ("config.toml", "[sources.clarity]\ndaly_budget = 0\n", "daly_budget", "daily_budget"),
+        ("config.toml", "[sources.clarity]\nDaily_Budget = 0\n", "Daily_Budget", "daily_budget"),
+        (
+            "config.toml",
+            "[sources.clarity.projects.shop]\ntimezon = 'UTC'\n",
+            "timezon",
+            "timezone",
+        ),
+        (
+            "secrets.toml",
+            "[sources.clarity]\nnotify_url = ['json://h']\n",
+            "notify_url",
+            "notify_urls",
+        ),
+        ("secrets.toml", "[sources.clarity.projects.shop]\ntokn = 'x'\n", "tokn", "token"),
+    ],
+)
+def test_an_unknown_key_in_a_toml_file_stops(settings, file, toml, key, nearest):
+    if file == "config.toml":
+        settings.write(toml)
+    else:
+        settings.write("", secrets=toml)
+    message = _refused()
+    assert f"Unknown key {key!r} in [sources.clarity" in message
+    assert f"(from {(settings.settings / file).resolve()})" in message
+    assert f"did you mean {nearest}?" in message
+
+
+@pytest.mark.parametrize(
+    ("var", "nearest"),
+    [
+        ("SOURCES__CLARITY__DALY_BUDGET", "SOURCES__CLARITY__DAILY_BUDGET"),
+        ("SOURCES__CLARITY__PROJECT_NAME", "SOURCES__CLARITY__PROJECT_NAMES"),
+        ("SOURCES__CLARITY__PROJECTS__MY_SHOP__TOKN", "SOURCES__CLARITY__PROJECTS__MY_SHOP__TOKEN"),
+        (
+            "SOURCES__CLARITY__PROJECTS__MY_SHOP__TIME_ZONE",
+            "SOURCES__CLARITY__PROJECTS__MY_SHOP__TIMEZONE",
+        ),
+    ],
+)
+def test_an_unknown_environment_variable_stops(monkeypatch, var, nearest):
+    monkeypatch.setenv(var, "0")
+    message = _refused()
+    assert f"(from env {var})" in message
+    assert f"Unknown key {var.rsplit('__', 1)[1]!r}" in message
+    assert f"did you mean {nearest}?" in message
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ("[sources.clarity.projects]\nshop = 'tok3n'\n", "sources.clarity.projects.shop (from "),
+        ("[sources.clarity]\nprojects = 'tok3n'\n", "sources.clarity.projects (from "),
+    ],
+)
+def test_a_project_that_is_not_a_table_stops(settings, toml, expected):
+    settings.write("", secrets=toml)
+    message = _refused()
+    assert expected in message and "must be " in message
+    assert "tok3n" not in message
+
+
+def test_a_key_with_no_near_one_lists_the_keys(monkeypatch):
+    monkeypatch.setenv("SOURCES__CLARITY__PROJECTS__SHOP", "x")
+    assert "is not a setting: use SOURCES__CLARITY__<KEY>" in _refused()
+    monkeypatch.delenv("SOURCES__CLARITY__PROJECTS__SHOP")
+    monkeypatch.setenv("SOURCES__CLARITY__XYZZY", "1")
+    assert "the keys are base_url, daily_budget, " in _refused()
+
+
+def test_every_key_of_the_readme_and_dlts_own_sections_are_accepted(settings, monkeypatch):
+    settings.write(
+        "[runtime]\nlog_level = 'WARNING'\n"
+        "[destination.filesystem]\nbucket_url = 'file:///tmp/x'\n"
+        "[normalize.parquet_normalizer]\nadd_dlt_load_id = true\n"
+        "[sources]\nother_source_key = 1\n"
+        "[sources.clarity]\ndaily_budget = 0\nreserve = 0\nproject_names = ['shop']\n"
+        "[sources.clarity.projects.shop]\ntimezone = 'Europe/Paris'\n",
+        secrets="[sources.clarity]\nnotify_urls = ['json://localhost']\n"
+        "[sources.clarity.projects.shop]\ntoken = 'abc.def'\n",
+    )
+    monkeypatch.setenv("SOURCES__CLARITY__PROJECTS__SHOP__TIMEZONE", "Europe/Paris")
+    monkeypatch.setenv("SOURCES__CLARITY__PROJECTS", "")  # the projects table itself
+    monkeypatch.setenv("SOURCES__OTHER__KEY", "1")
+    config = load_config()
+    assert config.policy.paused  # daily_budget = 0 still pauses collection
+    assert config.project("shop").timezone == "Europe/Paris"
+    assert config.project("shop").token == "abc.def"
+
+
+def test_a_typo_in_the_environment_stops_clarity_plan_with_one_line(settings):
+    result = _cli(settings.root, "plan", SOURCES__CLARITY__DALY_BUDGET="0")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.startswith("clarity: Unknown key 'DALY_BUDGET' in [sources.clarity]")
+    assert "(from env SOURCES__CLARITY__DALY_BUDGET)" in result.stderr
+    assert "did you mean SOURCES__CLARITY__DAILY_BUDGET?" in result.stderr
+    assert result.stdout == ""
