@@ -26,7 +26,12 @@ from dlt.common.configuration.specs import BaseConfiguration
 from dlt.common.configuration.utils import get_resolved_traces
 
 from ingestion import PROJECT_ROOT
-from ingestion.api.contract import API_BASE_URL, DAILY_QUOTA, VALID_NUM_DAYS, canonical_dimensions
+from ingestion.api.contract import (
+    API_BASE_URL,
+    DAILY_QUOTA,
+    VALID_NUM_DAYS,
+    canonical_dimensions,
+)
 from ingestion.collect.plan import PlanPolicy
 from ingestion.errors import ConfigurationError
 from ingestion.outputs.notify import notify_urls_from_env, parse_urls
@@ -462,16 +467,45 @@ def _check_ranges(settings: Any, traces: list, sets: int) -> None:
             )
 
 
+DIMENSION_SET_FORMS = (
+    'a list of up to 3 dimension names (["URL", "Device"]), a comma-separated string '
+    '("URL,Device"), or [] for the set without dimensions'
+)
+
+
 def parse_dimension_sets(raw: Sequence[Any]) -> tuple[tuple[str, ...], ...]:
+    """The sets of `dimension_sets`, in their order. Raises ValueError naming the set that is
+    wrong (by its number) and why."""
+    if not raw:
+        raise ValueError(
+            "the list is empty: to pause collection set daily_budget = 0; to use the default "
+            "sets remove the key"
+        )
     sets: list[tuple[str, ...]] = []
-    for item in raw:
-        if isinstance(item, str):
-            item = [part for part in item.split(",") if part.strip()]
-        dims = canonical_dimensions(item)
+    for number, item in enumerate(raw, start=1):
+        names = _dimension_names(item)
+        if names is None:
+            raise ValueError(
+                f"set #{number} ({item!r}) is not a set: each is {DIMENSION_SET_FORMS}"
+            )
+        try:
+            dims = canonical_dimensions(names)
+        except ValueError as exc:
+            raise ValueError(f"set #{number} ({item!r}): {exc}") from None
         if dims in sets:
-            raise ConfigurationError(f"Dimension set {list(dims)} is listed twice")
+            raise ValueError(f"set #{number} ({item!r}) is listed twice (as {list(dims)})")
         sets.append(dims)
     return tuple(sets)
+
+
+def _dimension_names(item: Any) -> list[str] | None:
+    """The names of one item of `dimension_sets` (None if it is not one of a set's forms)."""
+    if isinstance(item, str):
+        names = [part.strip() for part in item.split(",")]
+        return None if "" in names else names
+    if isinstance(item, list | tuple) and all(isinstance(name, str) for name in item):
+        return list(item)
+    return None
 
 
 def _project_names(settings: Any) -> list[str]:
@@ -519,14 +553,14 @@ def load_config(*, require_tokens: bool = True) -> IngestConfig:
     settings, traces = _resolve(ClaritySettings, SECTION)
     try:
         sets = (
-            parse_dimension_sets(settings.dimension_sets)
-            if settings.dimension_sets
-            else DEFAULT_DIMENSION_SETS
+            DEFAULT_DIMENSION_SETS
+            if settings.dimension_sets is None
+            else parse_dimension_sets(settings.dimension_sets)
         )
     except ValueError as exc:
         raise ConfigurationError(
             f"{'.'.join((*SECTION, 'dimension_sets'))} (from "
-            f"{_origin('dimension_sets', traces)}): {exc}"
+            f"{_origin('dimension_sets', traces)}): {exc}."
         ) from None
     _check_ranges(settings, traces, len(sets))
     projects = [_project(name, require_tokens) for name in _project_names(settings)]

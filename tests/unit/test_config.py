@@ -16,7 +16,9 @@ from dlt.common.configuration.container import Container
 from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext
 
 from ingestion import PROJECT_ROOT
+from ingestion.api.contract import canonical_dimensions
 from ingestion.config import (
+    DEFAULT_DIMENSION_SETS,
     DEFAULT_DUCKDB_PATH,
     DEFAULT_MEMORY_LIMIT,
     DEFAULTS,
@@ -321,6 +323,43 @@ def test_every_key_of_the_readme_and_dlts_own_sections_are_accepted(settings, mo
     assert config.policy.paused  # daily_budget = 0 still pauses collection
     assert config.project("shop").timezone == "Europe/Paris"
     assert config.project("shop").token == "abc.def"
+
+
+# -- dimension_sets ------------------------------------------------------------------------------
+def test_the_default_sets_written_out_are_the_default(settings):
+    written = ", ".join(
+        "[" + ", ".join(f'"{name}"' for name in dims) + "]" for dims in DEFAULT_DIMENSION_SETS
+    )
+    settings.write(f"[sources.clarity]\ndimension_sets = [{written}]\n")
+    sets = load_config(require_tokens=False).dimension_sets
+    assert sets == tuple(canonical_dimensions(dims) for dims in DEFAULT_DIMENSION_SETS)
+    settings.write("[sources.clarity]\ndimension_sets = [[], 'URL, Device', ['os']]\n")
+    assert load_config(require_tokens=False).dimension_sets == ((), ("Device", "URL"), ("OS",))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (
+            "[]",
+            "the list is empty: to pause collection set daily_budget = 0; to use the default "
+            "sets remove the key",
+        ),
+        ("[1, 2]", "set #1 (1) is not a set: each is a list of up to 3 dimension names"),
+        ('[["URL", 2]]', "set #1 (['URL', 2]) is not a set"),
+        ('[[["URL"]]]', "set #1 ([['URL']]) is not a set"),
+        ('["URL,"]', "set #1 ('URL,') is not a set"),
+        ('[""]', "set #1 ('') is not a set: each is a list of up to 3 dimension names"),
+        ('[["URL"], "url"]', "set #2 ('url') is listed twice"),
+        ('[["URL"], ["Pages"]]', "set #2 (['Pages']): Unknown Clarity dimension 'Pages'"),
+    ],
+)
+def test_a_wrong_dimension_sets_value_says_what_is_wrong(settings, value, expected):
+    settings.write(f"[sources.clarity]\ndimension_sets = {value}\n")
+    message = _refused()
+    assert message.startswith("sources.clarity.dimension_sets (from ")
+    assert str(settings.settings / "config.toml") in message
+    assert expected in message
 
 
 def test_a_typo_in_the_environment_stops_clarity_plan_with_one_line(settings):
