@@ -6,7 +6,8 @@ Settings come from dlt's providers: `.dlt/config.toml` (committed), the git-igno
 (`@configspec`). Where the warehouse lives comes from `CLARITY_*` environment variables, which the
 dbt profile reads too. A value of the wrong type or out of range stops with a ConfigurationError
 naming the key, where it came from and what is allowed; 0 means 0 (`daily_budget = 0` pauses
-collection). A key that is none of these (a typo) stops too, naming the nearest one."""
+collection). A key that is none of these (a typo) stops too, naming the nearest one; so do
+duplicate project names."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from ingestion.api.contract import (
     DAILY_QUOTA,
     VALID_NUM_DAYS,
     canonical_dimensions,
+    check_project_name,
 )
 from ingestion.collect.plan import PlanPolicy
 from ingestion.errors import ConfigurationError
@@ -508,14 +510,37 @@ def _dimension_names(item: Any) -> list[str] | None:
     return None
 
 
-def _project_names(settings: Any) -> list[str]:
+def _project_names(settings: Any, traces: list) -> tuple[list[Any], str]:
+    """The names of the projects to collect, and where they were listed (for messages)."""
     import dlt  # noqa: PLC0415
 
-    names = settings.project_names
-    if names is None:
-        table = dlt.secrets.get(".".join((*SECTION, "projects"))) or {}
-        names = list(table.keys()) if isinstance(table, dict) else []
-    return [str(n).strip() for n in names if str(n).strip()]
+    if settings.project_names is not None:
+        key = ".".join((*SECTION, "project_names"))
+        return list(settings.project_names), f"{key} (from {_origin('project_names', traces)})"
+    table = dlt.secrets.get(".".join((*SECTION, "projects"))) or {}
+    names = list(table.keys()) if isinstance(table, dict) else []
+    return names, f"the tables [{'.'.join(SECTION)}.projects.<name>] of .dlt/secrets.toml"
+
+
+def _check_project_names(names: Sequence[Any], listed: str) -> None:
+    """Each name valid and each project once: two names that read the same environment
+    variables (`-` and `_`, upper and lower case) would be two projects asking one."""
+    seen: dict[str, str] = {}  # token env var -> the first name that reads it
+    for name in names:
+        problem = check_project_name(name)
+        if problem:
+            raise ConfigurationError(f"Project name {name!r} in {listed} {problem}.")
+        first = seen.get(token_env_var(name))
+        if first == name:
+            raise ConfigurationError(
+                f"Project {name!r} is listed twice in {listed}: list each project once."
+            )
+        if first is not None:
+            raise ConfigurationError(
+                f"Projects {first!r} and {name!r} in {listed} are one project to dlt (both read "
+                f"{token_env_var(name)}): keep one of the names."
+            )
+        seen[token_env_var(name)] = name
 
 
 def _project(name: str, require_tokens: bool) -> ProjectConfig:
@@ -563,7 +588,9 @@ def load_config(*, require_tokens: bool = True) -> IngestConfig:
             f"{_origin('dimension_sets', traces)}): {exc}."
         ) from None
     _check_ranges(settings, traces, len(sets))
-    projects = [_project(name, require_tokens) for name in _project_names(settings)]
+    names, listed = _project_names(settings, traces)
+    _check_project_names(names, listed)
+    projects = [_project(name, require_tokens) for name in names]
     if not projects and require_tokens:
         raise ConfigurationError(
             "No Clarity projects configured: copy .dlt/example.secrets.toml to .dlt/secrets.toml "

@@ -1,6 +1,7 @@
 """The wire contract of the Clarity Data Export API, as seen on the wire (../shared/clarity-api.md):
 the endpoint, dimension names and their canonical forms, the metric blocks and the six frustration
-signals, the limits, and the check that a 200 body has the documented shape.
+signals, the limits, the check that a 200 body has the documented shape, and what a project name
+may be.
 
 This is the one definition of the signals and blocks in Python; the dbt project's
 `clarity_signals()` macro and seed, and the offline service's catalog, are checked against it by
@@ -107,6 +108,31 @@ def canonical_dimensions(dimensions: Sequence[str]) -> tuple[str, ...]:
     if len(result) > MAX_DIMENSIONS:
         raise ValueError(f"At most {MAX_DIMENSIONS} dimensions per request, got {result}")
     return tuple(sorted(result))
+
+
+# A project's name (the configuration, the marts, archive sidecars). It is one segment of its
+# environment variables (upper-cased, `-` as `_`); with a `.` it is quoted in a TOML table
+# header (`[sources.clarity.projects."shop.example"]`).
+PROJECT_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+PROJECT_NAME_RULE = "1 to 100 letters, digits, '_', '-' or '.', starting with a letter or digit"
+
+
+def check_project_name(name: object) -> str | None:
+    """What is wrong with a project name (None when nothing is)."""
+    if not isinstance(name, str):
+        return f"is {type(name).__name__} {name!r}, not text: a name is {PROJECT_NAME_RULE}"
+    if PROJECT_NAME_PATTERN.fullmatch(name):
+        return None
+    if not name:
+        problem = "is empty"
+    elif not name[0].isascii() or not name[0].isalnum():
+        problem = f"starts with {name[0]!r}"
+    elif len(name) > 100:
+        problem = f"is {len(name)} characters long"
+    else:
+        index = next(i for i, c in enumerate(name) if not PROJECT_NAME_PATTERN.fullmatch("a" + c))
+        problem = f"has {name[index]!r} at position {index + 1}"
+    return f"{problem}: a name is {PROJECT_NAME_RULE}"
 
 
 def query_parameters(num_of_days: int, dimensions: Sequence[str]) -> dict[str, str]:

@@ -4,6 +4,7 @@ own (`settings`): none reads the working copy's `.dlt/`."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -16,7 +17,7 @@ from dlt.common.configuration.container import Container
 from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext
 
 from ingestion import PROJECT_ROOT
-from ingestion.api.contract import canonical_dimensions
+from ingestion.api.contract import canonical_dimensions, check_project_name
 from ingestion.config import (
     DEFAULT_DIMENSION_SETS,
     DEFAULT_DUCKDB_PATH,
@@ -360,6 +361,56 @@ def test_a_wrong_dimension_sets_value_says_what_is_wrong(settings, value, expect
     assert message.startswith("sources.clarity.dimension_sets (from ")
     assert str(settings.settings / "config.toml") in message
     assert expected in message
+
+
+# -- project names -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("names", "first", "second"),
+    [
+        (["contoso-docs", "contoso-docs"], "contoso-docs", "contoso-docs"),
+        (["contoso-docs", "contoso_docs"], "contoso-docs", "contoso_docs"),
+        (["shop", "other", "Shop"], "shop", "Shop"),
+        (["my-Shop", "MY_SHOP"], "my-Shop", "MY_SHOP"),
+    ],
+)
+def test_a_project_listed_twice_or_under_two_spellings_is_refused(
+    monkeypatch, names, first, second
+):
+    monkeypatch.setenv(env_var("project_names"), json.dumps(names))
+    message = _refused()
+    assert f"from env {env_var('project_names')}" in message
+    if first == second:
+        assert f"Project {first!r} is listed twice" in message
+    else:
+        assert f"Projects {first!r} and {second!r}" in message
+        assert f"both read SOURCES__CLARITY__PROJECTS__{second.upper()}__TOKEN" in message
+
+
+def test_two_project_tables_of_one_project_are_refused(settings):
+    settings.write(
+        "",
+        secrets="[sources.clarity.projects.contoso-docs]\ntoken = 'a'\n"
+        "[sources.clarity.projects.contoso_docs]\ntoken = 'b'\n",
+    )
+    message = _refused()
+    assert "Projects 'contoso-docs' and 'contoso_docs' in the tables" in message
+
+
+@pytest.mark.parametrize(
+    "name", ["", " shop", "shop ", "../x", "_shop", "a" * 101, "x y", "café", 7]
+)
+def test_a_bad_project_name_is_refused(monkeypatch, name):
+    monkeypatch.setenv(env_var("project_names"), json.dumps(["shop", name]))
+    message = _refused()
+    assert f"Project name {name!r} in sources.clarity.project_names" in message
+    assert "a name is 1 to 100 letters, digits, '_', '-' or '.'" in message
+
+
+def test_the_project_name_pattern_allows_the_documented_names(monkeypatch):
+    names = ["shop", "contoso-docs", "my_docs", "shop.example.com", "A1", "a" * 100]
+    monkeypatch.setenv(env_var("project_names"), json.dumps(names))
+    assert load_config(require_tokens=False).project_names == names
+    assert all(check_project_name(name) is None for name in names)
 
 
 def test_a_typo_in_the_environment_stops_clarity_plan_with_one_line(settings):
