@@ -7,7 +7,8 @@ Settings come from dlt's providers: `.dlt/config.toml` (committed), the git-igno
 dbt profile reads too. A value of the wrong type or out of range stops with a ConfigurationError
 naming the key, where it came from and what is allowed; 0 means 0 (`daily_budget = 0` pauses
 collection). A key that is none of these (a typo) stops too, naming the nearest one; so do
-duplicate project names."""
+duplicate project names, a token with a space or line break in it and a base URL with a login.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +33,10 @@ from ingestion.api.contract import (
     DAILY_QUOTA,
     VALID_NUM_DAYS,
     canonical_dimensions,
+    check_base_url,
     check_project_name,
+    check_token,
+    masked_url,
 )
 from ingestion.collect.plan import PlanPolicy
 from ingestion.errors import ConfigurationError
@@ -510,6 +514,16 @@ def _dimension_names(item: Any) -> list[str] | None:
     return None
 
 
+def valid_base_url(url: str, key: str, origin: str | None = None) -> str:
+    """`url` if it can be the API's base URL; a ConfigurationError naming `key` (and where it
+    came from) if not, with any user name and password masked."""
+    problem = check_base_url(url)
+    if problem:
+        source = f" (from {origin})" if origin else ""
+        raise ConfigurationError(f"{key} = {masked_url(url)!r}{source} {problem}.")
+    return url
+
+
 def _project_names(settings: Any, traces: list) -> tuple[list[Any], str]:
     """The names of the projects to collect, and where they were listed (for messages)."""
     import dlt  # noqa: PLC0415
@@ -554,6 +568,10 @@ def _project(name: str, require_tokens: bool) -> ProjectConfig:
             f'([sources.clarity.projects.{name}] token = "...") or set '
             f"{token_env_var(name)}."
         )
+    problem = check_token(token) if token else None
+    if problem:  # never a character of the token in the message
+        origin = _origin("token", traces) if project.token else f"env {token_env_var(name)}"
+        raise ConfigurationError(f"{'.'.join((*sections, 'token'))} (from {origin}) {problem}.")
     timezone = os.environ.get(project_env_var(name, "timezone")) or project.timezone
     try:
         ZoneInfo(timezone)
@@ -576,6 +594,9 @@ def load_config(*, require_tokens: bool = True) -> IngestConfig:
     use_project_settings_dir()
     _check_known_keys()
     settings, traces = _resolve(ClaritySettings, SECTION)
+    base_url = valid_base_url(
+        settings.base_url, ".".join((*SECTION, "base_url")), _origin("base_url", traces)
+    )
     try:
         sets = (
             DEFAULT_DIMENSION_SETS
@@ -603,7 +624,7 @@ def load_config(*, require_tokens: bool = True) -> IngestConfig:
         projects=projects,
         warehouse=warehouse,
         data_dir=data_dir(warehouse.duckdb_path),
-        base_url=settings.base_url,
+        base_url=base_url,
         dimension_sets=sets,
         policy=PlanPolicy(
             budget=settings.daily_budget,

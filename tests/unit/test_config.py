@@ -16,7 +16,7 @@ import yaml
 from dlt.common.configuration.container import Container
 from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext
 
-from ingestion import PROJECT_ROOT
+from ingestion import PROJECT_ROOT, cli
 from ingestion.api.contract import canonical_dimensions, check_project_name
 from ingestion.config import (
     DEFAULT_DIMENSION_SETS,
@@ -26,6 +26,7 @@ from ingestion.config import (
     RANGES,
     env_var,
     load_config,
+    token_env_var,
 )
 from ingestion.errors import ConfigurationError
 
@@ -411,6 +412,75 @@ def test_the_project_name_pattern_allows_the_documented_names(monkeypatch):
     monkeypatch.setenv(env_var("project_names"), json.dumps(names))
     assert load_config(require_tokens=False).project_names == names
     assert all(check_project_name(name) is None for name in names)
+
+
+# -- tokens and base_url -------------------------------------------------------------------------
+TOKEN = "Zq8vK3xW9pL2mN7rT4"
+BAD_TOKENS = [  # (the token, the position of its first bad character)
+    (TOKEN + "\n", 19),  # echo into an env var
+    (TOKEN[:6] + " " + TOKEN[6:], 7),
+    ("\t" + TOKEN, 1),
+    (TOKEN[:3] + "\x1b" + TOKEN[3:], 4),
+    (TOKEN + "é", 19),
+]
+
+
+@pytest.mark.parametrize(
+    ("where", "token", "position"),
+    [
+        *(("env", *case) for case in BAD_TOKENS),
+        *(("secrets.toml", *case) for case in BAD_TOKENS),
+        ("secrets.toml", TOKEN[:3] + "\x00" + TOKEN[3:], 4),  # no env var can hold a NUL
+    ],
+)
+def test_a_token_with_whitespace_or_control_characters_is_refused(
+    settings, monkeypatch, token, position, where
+):
+    monkeypatch.setenv(env_var("project_names"), '["my-shop"]')
+    if where == "env":
+        monkeypatch.setenv(token_env_var("my-shop"), token)
+        origin = f"env {token_env_var('my-shop')}"
+    else:
+        settings.write(
+            "", secrets=f"[sources.clarity.projects.my-shop]\ntoken = {json.dumps(token)}\n"
+        )
+        origin = str(settings.settings / "secrets.toml")
+    message = _refused()
+    assert f"sources.clarity.projects.my-shop.token (from {origin}" in message
+    assert f"at position {position} of {len(token)}: paste the token again" in message
+    assert not any(TOKEN[i : i + 4] in message for i in range(len(TOKEN) - 3)), message
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://bob:hunter2@www.clarity.ms/export-data/api/v1", "has a user name or password"),
+        ("https://hunter2@www.clarity.ms/export-data/api/v1", "has a user name or password"),
+        ("https://bob:hun/ter2@www.clarity.ms/api", "has a user name or password"),
+        ("ftp://www.clarity.ms/export-data/api/v1", "is not an http:// or https:// URL"),
+        ("www.clarity.ms/export-data/api/v1", "is not an http:// or https:// URL"),
+        ("https:///export-data/api/v1", "has no host"),
+        ("https://www.clarity.ms:port/v1", "is not a URL"),
+        ("https://www.clarity.ms/v1?hunter2=1", "has a query or fragment"),
+        ("https://www.clarity.ms/v1#hunter2", "has a query or fragment"),
+        ("https://www.clarity.ms/v1\n", "has whitespace, a control character"),
+    ],
+)
+def test_a_bad_base_url_is_refused_without_its_password(monkeypatch, url, expected):
+    monkeypatch.setenv(env_var("base_url"), url)
+    message = _refused()
+    assert "sources.clarity.base_url = '" in message
+    assert f"(from env {env_var('base_url')}) {expected}" in message
+    assert "hunter2" not in message and "ter2" not in message
+
+
+def test_the_command_line_base_url_is_checked_too(monkeypatch, capsys):
+    monkeypatch.setenv(env_var("project_names"), '["shop"]')
+    monkeypatch.setenv(token_env_var("shop"), TOKEN)
+    assert cli.main(["ingest", "--base-url", "https://bob:hunter2@localhost:1/v1"]) == 2
+    error = capsys.readouterr().err
+    assert "--base-url = 'https://***@localhost:1/v1' has a user name or password" in error
+    assert "hunter2" not in error
 
 
 def test_a_typo_in_the_environment_stops_clarity_plan_with_one_line(settings):
