@@ -34,11 +34,11 @@ def _fixed_clock(now: datetime | None):
 
 
 def _config(args: argparse.Namespace, *, require_tokens: bool = True):
-    from ingestion.config import load_config
+    from ingestion.config import load_config, valid_base_url
 
     config = load_config(require_tokens=require_tokens)
-    if getattr(args, "base_url", None):
-        config.base_url = args.base_url
+    if getattr(args, "base_url", None) is not None:
+        config.base_url = valid_base_url(args.base_url, "--base-url")
     return config
 
 

@@ -6,24 +6,38 @@ Settings come from dlt's providers: `.dlt/config.toml` (committed), the git-igno
 (`@configspec`). Where the warehouse lives comes from `CLARITY_*` environment variables, which the
 dbt profile reads too. A value of the wrong type or out of range stops with a ConfigurationError
 naming the key, where it came from and what is allowed; 0 means 0 (`daily_budget = 0` pauses
-collection)."""
+collection). A key that is none of these (a typo) stops too, naming the nearest one; so do
+duplicate project names, a token with a space or line break in it and a base URL with a login.
+"""
 
 from __future__ import annotations
 
+import difflib
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dlt.common.configuration import configspec, resolve_configuration
 from dlt.common.configuration.exceptions import ConfigValueCannotBeCoercedException
+from dlt.common.configuration.providers import SettingsTomlProvider
 from dlt.common.configuration.specs import BaseConfiguration
 from dlt.common.configuration.utils import get_resolved_traces
 
 from ingestion import PROJECT_ROOT
-from ingestion.api.contract import API_BASE_URL, DAILY_QUOTA, VALID_NUM_DAYS, canonical_dimensions
+from ingestion.api.contract import (
+    API_BASE_URL,
+    DAILY_QUOTA,
+    VALID_NUM_DAYS,
+    canonical_dimensions,
+    check_base_url,
+    check_project_name,
+    check_token,
+    masked_url,
+)
 from ingestion.collect.plan import PlanPolicy
 from ingestion.errors import ConfigurationError
 from ingestion.outputs.notify import notify_urls_from_env, parse_urls
@@ -110,6 +124,12 @@ class ProjectSettings(BaseConfiguration):
 
     token: str | None = None
     timezone: str = DEFAULTS["timezone"]
+
+
+# The keys of each table: a key that is not one of them stops every command (a typo must not be
+# ignored: `daly_budget = 0` would collect as usual). `projects` holds one table per project.
+SETTINGS_KEYS: tuple[str, ...] = (*ClaritySettings.get_resolvable_fields(), "projects")
+PROJECT_KEYS: tuple[str, ...] = tuple(ProjectSettings.get_resolvable_fields())
 
 
 def default_policy(**overrides: Any) -> PlanPolicy:
@@ -307,13 +327,110 @@ def _file_of(trace: Any) -> str:
     """The path of the toml file a value came from (dlt's trace names only the file)."""
     import dlt  # noqa: PLC0415
 
-    name = (trace.provider_location or "").removeprefix("global:")
     for provider in dlt.config.config_providers:
-        if provider.name == trace.provider_name:
-            for path in getattr(provider, "present_locations", None) or []:
-                if Path(path).name == name:
-                    return str(Path(path).resolve())
-    return name or trace.provider_name
+        if provider.name == trace.provider_name and isinstance(provider, SettingsTomlProvider):
+            return _toml_path(provider, trace.provider_location or "")
+    return trace.provider_location or trace.provider_name
+
+
+def _toml_path(provider: SettingsTomlProvider, location: str) -> str:
+    """The path of the file a toml provider names `location` (`config.toml`, or
+    `global:config.toml` for the one in dlt's global folder, read after the project's)."""
+    name = location.removeprefix("global:")
+    paths = [path for path in provider.present_locations if Path(path).name == name]
+    if not paths:
+        return location or " or ".join(provider.present_locations) or provider.name
+    return str(Path(paths[-1] if location.startswith("global:") else paths[0]).resolve())
+
+
+# -- every key known -----------------------------------------------------------------------------
+def _unknown_key(key: str, table: str, origin: str, known: Sequence[str], spell=str) -> str:
+    """The problem of a key that is not in `known`, with the nearest known one (as `spell`
+    writes it: a toml key or an env var)."""
+    nearest = difflib.get_close_matches(key.lower(), known, n=1)
+    hint = f"did you mean {spell(nearest[0])}?" if nearest else f"the keys are {', '.join(known)}"
+    return f"Unknown key {key!r} in {table} (from {origin}): {hint}"
+
+
+def _unknown_in_toml(provider: SettingsTomlProvider) -> list[str]:
+    """The keys of a toml provider's [sources.clarity] and project tables that no setting
+    reads."""
+    table, _ = provider.get_value(SECTION[-1], dict, None, *SECTION[:-1])
+    if table is None:
+        return []
+
+    def origin(*path: str) -> str:
+        return _toml_path(provider, provider.get_value_location(path[-1], None, *path[:-1]))
+
+    where = ".".join(SECTION)
+    if not isinstance(table, dict):
+        return [f"{where} (from {origin(*SECTION)}) must be a table: [{where}]"]
+    problems = [
+        _unknown_key(key, f"[{where}]", origin(*SECTION, key), SETTINGS_KEYS)
+        for key in table
+        if key not in SETTINGS_KEYS
+    ]
+    projects = table.get("projects", {})
+    if not isinstance(projects, dict):
+        return [
+            *problems,
+            f"{where}.projects (from {origin(*SECTION, 'projects')}) must be "
+            f"tables, one per project: [{where}.projects.<name>]",
+        ]
+    for name, project in projects.items():
+        path = (*SECTION, "projects", name)
+        if not isinstance(project, dict):
+            problems.append(
+                f"{'.'.join(path)} (from {origin(*path)}) must be a table: "
+                f'[{where}.projects.{name}] with token = "..." (and timezone = "...")'
+            )
+            continue
+        problems.extend(
+            _unknown_key(key, f"[{'.'.join(path)}]", origin(*path, key), PROJECT_KEYS)
+            for key in project
+            if key not in PROJECT_KEYS
+        )
+    return problems
+
+
+def _unknown_in_env(environ: Mapping[str, str]) -> list[str]:
+    """The SOURCES__CLARITY__* environment variables that no setting reads: dlt reads
+    SOURCES__CLARITY__<KEY> and SOURCES__CLARITY__PROJECTS__<NAME>__<KEY>, keys upper-cased."""
+    prefix = env_var("")
+    problems = []
+    for var in sorted(name for name in environ if name.startswith(prefix)):
+        parts = var[len(prefix) :].split("__")
+        if len(parts) == 1:
+            key, table, known, spell = parts[0], "", SETTINGS_KEYS, env_var
+        elif len(parts) == 3 and parts[0] == "PROJECTS":
+            key, table, known = parts[2], ".projects.<name>", PROJECT_KEYS
+            spell = partial(env_var, "projects", parts[1])
+        else:
+            problems.append(
+                f"{var} is not a setting: use {env_var('<KEY>')} or "
+                f"{env_var('PROJECTS', '<NAME>', '<KEY>')}"
+            )
+            continue
+        if key not in (k.upper() for k in known):
+            table = f"[{'.'.join(SECTION)}{table}]"
+            problems.append(_unknown_key(key, table, f"env {var}", known, spell))
+    return problems
+
+
+def _check_known_keys() -> None:
+    """Stop on any key of [sources.clarity] (in a toml file of dlt's or the environment) that
+    no setting reads."""
+    import dlt  # noqa: PLC0415
+
+    problems = [
+        problem
+        for provider in dlt.config.config_providers
+        if isinstance(provider, SettingsTomlProvider)
+        for problem in _unknown_in_toml(provider)
+    ]
+    problems.extend(_unknown_in_env(os.environ))
+    if problems:
+        raise ConfigurationError(" ".join(p if p.endswith("?") else f"{p}." for p in problems))
 
 
 def _resolve(spec, sections: tuple[str, ...]) -> tuple[Any, list]:
@@ -356,26 +473,88 @@ def _check_ranges(settings: Any, traces: list, sets: int) -> None:
             )
 
 
+DIMENSION_SET_FORMS = (
+    'a list of up to 3 dimension names (["URL", "Device"]), a comma-separated string '
+    '("URL,Device"), or [] for the set without dimensions'
+)
+
+
 def parse_dimension_sets(raw: Sequence[Any]) -> tuple[tuple[str, ...], ...]:
+    """The sets of `dimension_sets`, in their order. Raises ValueError naming the set that is
+    wrong (by its number) and why."""
+    if not raw:
+        raise ValueError(
+            "the list is empty: to pause collection set daily_budget = 0; to use the default "
+            "sets remove the key"
+        )
     sets: list[tuple[str, ...]] = []
-    for item in raw:
-        if isinstance(item, str):
-            item = [part for part in item.split(",") if part.strip()]
-        dims = canonical_dimensions(item)
+    for number, item in enumerate(raw, start=1):
+        names = _dimension_names(item)
+        if names is None:
+            raise ValueError(
+                f"set #{number} ({item!r}) is not a set: each is {DIMENSION_SET_FORMS}"
+            )
+        try:
+            dims = canonical_dimensions(names)
+        except ValueError as exc:
+            raise ValueError(f"set #{number} ({item!r}): {exc}") from None
         if dims in sets:
-            raise ConfigurationError(f"Dimension set {list(dims)} is listed twice")
+            raise ValueError(f"set #{number} ({item!r}) is listed twice (as {list(dims)})")
         sets.append(dims)
     return tuple(sets)
 
 
-def _project_names(settings: Any) -> list[str]:
+def _dimension_names(item: Any) -> list[str] | None:
+    """The names of one item of `dimension_sets` (None if it is not one of a set's forms)."""
+    if isinstance(item, str):
+        names = [part.strip() for part in item.split(",")]
+        return None if "" in names else names
+    if isinstance(item, list | tuple) and all(isinstance(name, str) for name in item):
+        return list(item)
+    return None
+
+
+def valid_base_url(url: str, key: str, origin: str | None = None) -> str:
+    """`url` if it can be the API's base URL; a ConfigurationError naming `key` (and where it
+    came from) if not, with any user name and password masked."""
+    problem = check_base_url(url)
+    if problem:
+        source = f" (from {origin})" if origin else ""
+        raise ConfigurationError(f"{key} = {masked_url(url)!r}{source} {problem}.")
+    return url
+
+
+def _project_names(settings: Any, traces: list) -> tuple[list[Any], str]:
+    """The names of the projects to collect, and where they were listed (for messages)."""
     import dlt  # noqa: PLC0415
 
-    names = settings.project_names
-    if names is None:
-        table = dlt.secrets.get(".".join((*SECTION, "projects"))) or {}
-        names = list(table.keys()) if isinstance(table, dict) else []
-    return [str(n).strip() for n in names if str(n).strip()]
+    if settings.project_names is not None:
+        key = ".".join((*SECTION, "project_names"))
+        return list(settings.project_names), f"{key} (from {_origin('project_names', traces)})"
+    table = dlt.secrets.get(".".join((*SECTION, "projects"))) or {}
+    names = list(table.keys()) if isinstance(table, dict) else []
+    return names, f"the tables [{'.'.join(SECTION)}.projects.<name>] of .dlt/secrets.toml"
+
+
+def _check_project_names(names: Sequence[Any], listed: str) -> None:
+    """Each name valid and each project once: two names that read the same environment
+    variables (`-` and `_`, upper and lower case) would be two projects asking one."""
+    seen: dict[str, str] = {}  # token env var -> the first name that reads it
+    for name in names:
+        problem = check_project_name(name)
+        if problem:
+            raise ConfigurationError(f"Project name {name!r} in {listed} {problem}.")
+        first = seen.get(token_env_var(name))
+        if first == name:
+            raise ConfigurationError(
+                f"Project {name!r} is listed twice in {listed}: list each project once."
+            )
+        if first is not None:
+            raise ConfigurationError(
+                f"Projects {first!r} and {name!r} in {listed} are one project to dlt (both read "
+                f"{token_env_var(name)}): keep one of the names."
+            )
+        seen[token_env_var(name)] = name
 
 
 def _project(name: str, require_tokens: bool) -> ProjectConfig:
@@ -389,6 +568,10 @@ def _project(name: str, require_tokens: bool) -> ProjectConfig:
             f'([sources.clarity.projects.{name}] token = "...") or set '
             f"{token_env_var(name)}."
         )
+    problem = check_token(token) if token else None
+    if problem:  # never a character of the token in the message
+        origin = _origin("token", traces) if project.token else f"env {token_env_var(name)}"
+        raise ConfigurationError(f"{'.'.join((*sections, 'token'))} (from {origin}) {problem}.")
     timezone = os.environ.get(project_env_var(name, "timezone")) or project.timezone
     try:
         ZoneInfo(timezone)
@@ -409,20 +592,26 @@ def load_config(*, require_tokens: bool = True) -> IngestConfig:
     """The configuration from dlt's providers (toml files and environment variables) and the
     CLARITY_* environment variables."""
     use_project_settings_dir()
+    _check_known_keys()
     settings, traces = _resolve(ClaritySettings, SECTION)
+    base_url = valid_base_url(
+        settings.base_url, ".".join((*SECTION, "base_url")), _origin("base_url", traces)
+    )
     try:
         sets = (
-            parse_dimension_sets(settings.dimension_sets)
-            if settings.dimension_sets
-            else DEFAULT_DIMENSION_SETS
+            DEFAULT_DIMENSION_SETS
+            if settings.dimension_sets is None
+            else parse_dimension_sets(settings.dimension_sets)
         )
     except ValueError as exc:
         raise ConfigurationError(
             f"{'.'.join((*SECTION, 'dimension_sets'))} (from "
-            f"{_origin('dimension_sets', traces)}): {exc}"
+            f"{_origin('dimension_sets', traces)}): {exc}."
         ) from None
     _check_ranges(settings, traces, len(sets))
-    projects = [_project(name, require_tokens) for name in _project_names(settings)]
+    names, listed = _project_names(settings, traces)
+    _check_project_names(names, listed)
+    projects = [_project(name, require_tokens) for name in names]
     if not projects and require_tokens:
         raise ConfigurationError(
             "No Clarity projects configured: copy .dlt/example.secrets.toml to .dlt/secrets.toml "
@@ -435,7 +624,7 @@ def load_config(*, require_tokens: bool = True) -> IngestConfig:
         projects=projects,
         warehouse=warehouse,
         data_dir=data_dir(warehouse.duckdb_path),
-        base_url=settings.base_url,
+        base_url=base_url,
         dimension_sets=sets,
         policy=PlanPolicy(
             budget=settings.daily_budget,

@@ -1,6 +1,7 @@
 """The wire contract of the Clarity Data Export API, as seen on the wire (../shared/clarity-api.md):
 the endpoint, dimension names and their canonical forms, the metric blocks and the six frustration
-signals, the limits, and the check that a 200 body has the documented shape.
+signals, the limits, the check that a 200 body has the documented shape, and what a project name,
+a token and a base URL may be.
 
 This is the one definition of the signals and blocks in Python; the dbt project's
 `clarity_signals()` macro and seed, and the offline service's catalog, are checked against it by
@@ -12,6 +13,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 API_BASE_URL = "https://www.clarity.ms/export-data/api/v1"
 ENDPOINT = "project-live-insights"
@@ -123,6 +125,86 @@ def canonical_dimensions(dimensions: Sequence[str]) -> tuple[str, ...]:
     if len(result) > MAX_DIMENSIONS:
         raise ValueError(f"At most {MAX_DIMENSIONS} dimensions per request, got {result}")
     return tuple(sorted(result))
+
+
+# A project's name (the configuration, the marts, archive sidecars). It is one segment of its
+# environment variables (upper-cased, `-` as `_`); with a `.` it is quoted in a TOML table
+# header (`[sources.clarity.projects."shop.example"]`).
+PROJECT_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+PROJECT_NAME_RULE = "1 to 100 letters, digits, '_', '-' or '.', starting with a letter or digit"
+
+
+def check_project_name(name: object) -> str | None:
+    """What is wrong with a project name (None when nothing is)."""
+    if not isinstance(name, str):
+        return f"is {type(name).__name__} {name!r}, not text: a name is {PROJECT_NAME_RULE}"
+    if PROJECT_NAME_PATTERN.fullmatch(name):
+        return None
+    if not name:
+        problem = "is empty"
+    elif not name[0].isascii() or not name[0].isalnum():
+        problem = f"starts with {name[0]!r}"
+    elif len(name) > 100:
+        problem = f"is {len(name)} characters long"
+    else:
+        index = next(i for i, c in enumerate(name) if not PROJECT_NAME_PATTERN.fullmatch("a" + c))
+        problem = f"has {name[index]!r} at position {index + 1}"
+    return f"{problem}: a name is {PROJECT_NAME_RULE}"
+
+
+def _unprintable(text: str) -> int | None:
+    """The index of the first character that is not printable ASCII (a space counts as not)."""
+    return next((i for i, char in enumerate(text) if not "!" <= char <= "~"), None)
+
+
+def check_token(token: str) -> str | None:
+    """What is wrong with a token as an Authorization header value, without a character of it
+    (None when nothing is). Tokens are JWTs: printable ASCII, no spaces."""
+    index = _unprintable(token)
+    if index is None:
+        return None
+    kind = "whitespace or a control character"
+    if ord(token[index]) > 127:
+        kind = "a character that is not ASCII"
+    return (
+        f"has {kind} at position {index + 1} of {len(token)}: paste the token again, without "
+        "spaces, quotes or line breaks"
+    )
+
+
+def masked_url(url: str) -> str:
+    """`url` for a message: what is between `scheme://` and the last `@` (a user name and
+    password) and what follows a `?` or `#` (query parameters) as `***`."""
+    if "@" in url:
+        userinfo, _, rest = url.rpartition("@")
+        scheme, sep, _ = userinfo.partition("://")
+        url = f"{scheme}{sep}***@{rest}" if sep else f"***@{rest}"
+    cut = min((url.index(mark) for mark in "?#" if mark in url), default=None)
+    return url if cut is None else f"{url[: cut + 1]}***"
+
+
+def check_base_url(url: str) -> str | None:
+    """What is wrong with an API base URL (None when nothing is); the text never holds a
+    character of a user name or password in it."""
+    if "@" in url:
+        return (
+            "has a user name or password (an '@'): the API takes the project's token, not a "
+            "login; remove the part up to '@'"
+        )
+    if _unprintable(url) is not None:
+        return "has whitespace, a control character or a character that is not ASCII"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        return "is not a URL: use http(s)://host[:port]/path"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "is not an http:// or https:// URL"
+    if not parts.hostname:
+        return "has no host: use http(s)://host[:port]/path"
+    if "?" in url or "#" in url:
+        return "has a query or fragment ('?' or '#'): give the path up to the API version only"
+    return None
 
 
 def query_parameters(num_of_days: int, dimensions: Sequence[str]) -> dict[str, str]:

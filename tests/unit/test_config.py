@@ -1,34 +1,91 @@
 """The typed configuration: every key at its boundaries, 0 meaning 0, and errors that name the
-key, where the value came from and what is allowed."""
+key, where the value came from and what is allowed. Every test runs in a project folder of its
+own (`settings`): none reads the working copy's `.dlt/`."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
+from dlt.common.configuration.container import Container
+from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext
 
-from ingestion import PROJECT_ROOT
+from ingestion import PROJECT_ROOT, cli
+from ingestion.api.contract import canonical_dimensions, check_project_name
 from ingestion.config import (
+    DEFAULT_DIMENSION_SETS,
     DEFAULT_DUCKDB_PATH,
     DEFAULT_MEMORY_LIMIT,
     DEFAULTS,
     RANGES,
     env_var,
     load_config,
+    token_env_var,
 )
 from ingestion.errors import ConfigurationError
 
 INTEGER_KEYS = {"daily_budget", "reserve", "initial_num_days", "recover_sets"}
 
 
+class ProjectFolder:
+    """A project folder with its own `.dlt/` that dlt reads (DLT_PROJECT_DIR and cwd point at
+    it); `write` replaces its toml files and makes dlt read them again."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.settings = root / ".dlt"
+        self.settings.mkdir()
+        self.write()
+
+    def write(self, config: str = "", secrets: str | None = None) -> None:
+        (self.settings / "config.toml").write_text(config)
+        if secrets is not None:
+            (self.settings / "secrets.toml").write_text(secrets)
+        _reload_dlt_providers()
+
+
+def _reload_dlt_providers() -> None:
+    """dlt reads the toml files once per process: read them again from DLT_PROJECT_DIR."""
+    Container()[PluggableRunContext].reload_providers()
+
+
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch):
-    for name in list(__import__("os").environ):
+def settings(monkeypatch, tmp_path):
+    for name in list(os.environ):
         if name.startswith("SOURCES__CLARITY__") or name.startswith("CLARITY_"):
             monkeypatch.delenv(name)
+    folder = tmp_path / "project"
+    folder.mkdir()
+    monkeypatch.setenv("DLT_PROJECT_DIR", str(folder))
+    monkeypatch.chdir(folder)
+    yield ProjectFolder(folder)
+    monkeypatch.undo()
+    _reload_dlt_providers()
+
+
+def _cli(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """`clarity <args>` in a subprocess run in `folder`, with only `env` set (and the code of
+    this working copy)."""
+    return subprocess.run(
+        [sys.executable, "-m", "ingestion.cli", *args],
+        cwd=folder,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(PROJECT_ROOT),
+            "CLARITY_DUCKDB_PATH": str(folder / "w.duckdb"),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def _policy_value(config, key: str):
@@ -133,23 +190,21 @@ def test_a_bad_dimension_set_names_the_key(monkeypatch):
         load_config(require_tokens=False)
 
 
-def test_a_value_from_config_toml_is_named_with_its_file(tmp_path):
-    settings = tmp_path / ".dlt"
-    settings.mkdir()
-    (settings / "config.toml").write_text("[sources.clarity]\ndaily_budget = 11\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "ingestion.cli", "plan"],
-        cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin", "CLARITY_DUCKDB_PATH": str(tmp_path / "w.duckdb")},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def test_a_value_from_config_toml_is_named_with_its_file(settings):
+    settings.write("[sources.clarity]\ndaily_budget = 11\n")
+    result = _cli(settings.root, "plan")
     assert result.returncode == 2, result.stdout + result.stderr
     assert "sources.clarity.daily_budget = 11 (from " in result.stderr
-    assert str(settings / "config.toml") in result.stderr
+    assert str(settings.settings / "config.toml") in result.stderr
     assert "allowed 0 to 10" in result.stderr
+
+
+def test_a_base_url_in_the_project_config_toml_is_read(settings):
+    # the README's configuration step: a user's own base_url must not break the suite
+    settings.write('[sources.clarity]\nbase_url = "http://127.0.0.1:8765/export-data/api/v1"\n')
+    assert load_config(require_tokens=False).base_url == "http://127.0.0.1:8765/export-data/api/v1"
+    settings.write()
+    assert load_config(require_tokens=False).base_url == DEFAULTS["base_url"]
 
 
 def test_the_dbt_profile_repeats_the_warehouse_defaults():
@@ -169,3 +224,270 @@ def test_the_readme_table_shows_the_defaults():
         assert row, f"README has no row for {key}"
         shown = row.group(1).strip().strip("`")
         assert shown == f"{default:g}" if isinstance(default, float) else str(default), key
+
+
+def _refused(**kwargs) -> str:
+    """The message of the ConfigurationError that load_config raises."""
+    with pytest.raises(ConfigurationError) as raised:
+        load_config(**{"require_tokens": False, **kwargs})
+    return str(raised.value)
+
+
+# -- a key that no setting reads stops, naming it, where it is and the nearest key --------------
+@pytest.mark.parametrize(
+    ("file", "toml", "key", "nearest"),
+    [
+        ("config.toml", "[sources.clarity]\ndaly_budget = 0\n", "daly_budget", "daily_budget"),
+        ("config.toml", "[sources.clarity]\nDaily_Budget = 0\n", "Daily_Budget", "daily_budget"),
+        (
+            "config.toml",
+            "[sources.clarity.projects.shop]\ntimezon = 'UTC'\n",
+            "timezon",
+            "timezone",
+        ),
+        (
+            "secrets.toml",
+            "[sources.clarity]\nnotify_url = ['json://h']\n",
+            "notify_url",
+            "notify_urls",
+        ),
+        ("secrets.toml", "[sources.clarity.projects.shop]\ntokn = 'x'\n", "tokn", "token"),
+    ],
+)
+def test_an_unknown_key_in_a_toml_file_stops(settings, file, toml, key, nearest):
+    if file == "config.toml":
+        settings.write(toml)
+    else:
+        settings.write("", secrets=toml)
+    message = _refused()
+    assert f"Unknown key {key!r} in [sources.clarity" in message
+    assert f"(from {(settings.settings / file).resolve()})" in message
+    assert f"did you mean {nearest}?" in message
+
+
+@pytest.mark.parametrize(
+    ("var", "nearest"),
+    [
+        ("SOURCES__CLARITY__DALY_BUDGET", "SOURCES__CLARITY__DAILY_BUDGET"),
+        ("SOURCES__CLARITY__PROJECT_NAME", "SOURCES__CLARITY__PROJECT_NAMES"),
+        ("SOURCES__CLARITY__PROJECTS__MY_SHOP__TOKN", "SOURCES__CLARITY__PROJECTS__MY_SHOP__TOKEN"),
+        (
+            "SOURCES__CLARITY__PROJECTS__MY_SHOP__TIME_ZONE",
+            "SOURCES__CLARITY__PROJECTS__MY_SHOP__TIMEZONE",
+        ),
+    ],
+)
+def test_an_unknown_environment_variable_stops(monkeypatch, var, nearest):
+    monkeypatch.setenv(var, "0")
+    message = _refused()
+    assert f"(from env {var})" in message
+    assert f"Unknown key {var.rsplit('__', 1)[1]!r}" in message
+    assert f"did you mean {nearest}?" in message
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ("[sources.clarity.projects]\nshop = 'tok3n'\n", "sources.clarity.projects.shop (from "),
+        ("[sources.clarity]\nprojects = 'tok3n'\n", "sources.clarity.projects (from "),
+    ],
+)
+def test_a_project_that_is_not_a_table_stops(settings, toml, expected):
+    settings.write("", secrets=toml)
+    message = _refused()
+    assert expected in message and "must be " in message
+    assert "tok3n" not in message
+
+
+def test_a_key_with_no_near_one_lists_the_keys(monkeypatch):
+    monkeypatch.setenv("SOURCES__CLARITY__PROJECTS__SHOP", "x")
+    assert "is not a setting: use SOURCES__CLARITY__<KEY>" in _refused()
+    monkeypatch.delenv("SOURCES__CLARITY__PROJECTS__SHOP")
+    monkeypatch.setenv("SOURCES__CLARITY__XYZZY", "1")
+    assert "the keys are base_url, daily_budget, " in _refused()
+
+
+def test_every_key_of_the_readme_and_dlts_own_sections_are_accepted(settings, monkeypatch):
+    settings.write(
+        "[runtime]\nlog_level = 'WARNING'\n"
+        "[destination.filesystem]\nbucket_url = 'file:///tmp/x'\n"
+        "[normalize.parquet_normalizer]\nadd_dlt_load_id = true\n"
+        "[sources]\nother_source_key = 1\n"
+        "[sources.clarity]\ndaily_budget = 0\nreserve = 0\nproject_names = ['shop']\n"
+        "[sources.clarity.projects.shop]\ntimezone = 'Europe/Paris'\n",
+        secrets="[sources.clarity]\nnotify_urls = ['json://localhost']\n"
+        "[sources.clarity.projects.shop]\ntoken = 'abc.def'\n",
+    )
+    monkeypatch.setenv("SOURCES__CLARITY__PROJECTS__SHOP__TIMEZONE", "Europe/Paris")
+    monkeypatch.setenv("SOURCES__CLARITY__PROJECTS", "")  # the projects table itself
+    monkeypatch.setenv("SOURCES__OTHER__KEY", "1")
+    config = load_config()
+    assert config.policy.paused  # daily_budget = 0 still pauses collection
+    assert config.project("shop").timezone == "Europe/Paris"
+    assert config.project("shop").token == "abc.def"
+
+
+# -- dimension_sets ------------------------------------------------------------------------------
+def test_the_default_sets_written_out_are_the_default(settings):
+    written = ", ".join(
+        "[" + ", ".join(f'"{name}"' for name in dims) + "]" for dims in DEFAULT_DIMENSION_SETS
+    )
+    settings.write(f"[sources.clarity]\ndimension_sets = [{written}]\n")
+    sets = load_config(require_tokens=False).dimension_sets
+    assert sets == tuple(canonical_dimensions(dims) for dims in DEFAULT_DIMENSION_SETS)
+    settings.write("[sources.clarity]\ndimension_sets = [[], 'URL, Device', ['os']]\n")
+    assert load_config(require_tokens=False).dimension_sets == ((), ("Device", "URL"), ("OS",))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (
+            "[]",
+            "the list is empty: to pause collection set daily_budget = 0; to use the default "
+            "sets remove the key",
+        ),
+        ("[1, 2]", "set #1 (1) is not a set: each is a list of up to 3 dimension names"),
+        ('[["URL", 2]]', "set #1 (['URL', 2]) is not a set"),
+        ('[[["URL"]]]', "set #1 ([['URL']]) is not a set"),
+        ('["URL,"]', "set #1 ('URL,') is not a set"),
+        ('[""]', "set #1 ('') is not a set: each is a list of up to 3 dimension names"),
+        ('[["URL"], "url"]', "set #2 ('url') is listed twice"),
+        ('[["URL"], ["Pages"]]', "set #2 (['Pages']): Unknown Clarity dimension 'Pages'"),
+    ],
+)
+def test_a_wrong_dimension_sets_value_says_what_is_wrong(settings, value, expected):
+    settings.write(f"[sources.clarity]\ndimension_sets = {value}\n")
+    message = _refused()
+    assert message.startswith("sources.clarity.dimension_sets (from ")
+    assert str(settings.settings / "config.toml") in message
+    assert expected in message
+
+
+# -- project names -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("names", "first", "second"),
+    [
+        (["contoso-docs", "contoso-docs"], "contoso-docs", "contoso-docs"),
+        (["contoso-docs", "contoso_docs"], "contoso-docs", "contoso_docs"),
+        (["shop", "other", "Shop"], "shop", "Shop"),
+        (["my-Shop", "MY_SHOP"], "my-Shop", "MY_SHOP"),
+    ],
+)
+def test_a_project_listed_twice_or_under_two_spellings_is_refused(
+    monkeypatch, names, first, second
+):
+    monkeypatch.setenv(env_var("project_names"), json.dumps(names))
+    message = _refused()
+    assert f"from env {env_var('project_names')}" in message
+    if first == second:
+        assert f"Project {first!r} is listed twice" in message
+    else:
+        assert f"Projects {first!r} and {second!r}" in message
+        assert f"both read SOURCES__CLARITY__PROJECTS__{second.upper()}__TOKEN" in message
+
+
+def test_two_project_tables_of_one_project_are_refused(settings):
+    settings.write(
+        "",
+        secrets="[sources.clarity.projects.contoso-docs]\ntoken = 'a'\n"
+        "[sources.clarity.projects.contoso_docs]\ntoken = 'b'\n",
+    )
+    message = _refused()
+    assert "Projects 'contoso-docs' and 'contoso_docs' in the tables" in message
+
+
+@pytest.mark.parametrize(
+    "name", ["", " shop", "shop ", "../x", "_shop", "a" * 101, "x y", "café", 7]
+)
+def test_a_bad_project_name_is_refused(monkeypatch, name):
+    monkeypatch.setenv(env_var("project_names"), json.dumps(["shop", name]))
+    message = _refused()
+    assert f"Project name {name!r} in sources.clarity.project_names" in message
+    assert "a name is 1 to 100 letters, digits, '_', '-' or '.'" in message
+
+
+def test_the_project_name_pattern_allows_the_documented_names(monkeypatch):
+    names = ["shop", "contoso-docs", "my_docs", "shop.example.com", "A1", "a" * 100]
+    monkeypatch.setenv(env_var("project_names"), json.dumps(names))
+    assert load_config(require_tokens=False).project_names == names
+    assert all(check_project_name(name) is None for name in names)
+
+
+# -- tokens and base_url -------------------------------------------------------------------------
+TOKEN = "Zq8vK3xW9pL2mN7rT4"
+BAD_TOKENS = [  # (the token, the position of its first bad character)
+    (TOKEN + "\n", 19),  # echo into an env var
+    (TOKEN[:6] + " " + TOKEN[6:], 7),
+    ("\t" + TOKEN, 1),
+    (TOKEN[:3] + "\x1b" + TOKEN[3:], 4),
+    (TOKEN + "é", 19),
+]
+
+
+@pytest.mark.parametrize(
+    ("where", "token", "position"),
+    [
+        *(("env", *case) for case in BAD_TOKENS),
+        *(("secrets.toml", *case) for case in BAD_TOKENS),
+        ("secrets.toml", TOKEN[:3] + "\x00" + TOKEN[3:], 4),  # no env var can hold a NUL
+    ],
+)
+def test_a_token_with_whitespace_or_control_characters_is_refused(
+    settings, monkeypatch, token, position, where
+):
+    monkeypatch.setenv(env_var("project_names"), '["my-shop"]')
+    if where == "env":
+        monkeypatch.setenv(token_env_var("my-shop"), token)
+        origin = f"env {token_env_var('my-shop')}"
+    else:
+        settings.write(
+            "", secrets=f"[sources.clarity.projects.my-shop]\ntoken = {json.dumps(token)}\n"
+        )
+        origin = str(settings.settings / "secrets.toml")
+    message = _refused()
+    assert f"sources.clarity.projects.my-shop.token (from {origin}" in message
+    assert f"at position {position} of {len(token)}: paste the token again" in message
+    assert not any(TOKEN[i : i + 4] in message for i in range(len(TOKEN) - 3)), message
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://bob:hunter2@www.clarity.ms/export-data/api/v1", "has a user name or password"),
+        ("https://hunter2@www.clarity.ms/export-data/api/v1", "has a user name or password"),
+        ("https://bob:hun/ter2@www.clarity.ms/api", "has a user name or password"),
+        ("ftp://www.clarity.ms/export-data/api/v1", "is not an http:// or https:// URL"),
+        ("www.clarity.ms/export-data/api/v1", "is not an http:// or https:// URL"),
+        ("https:///export-data/api/v1", "has no host"),
+        ("https://www.clarity.ms:port/v1", "is not a URL"),
+        ("https://www.clarity.ms/v1?hunter2=1", "has a query or fragment"),
+        ("https://www.clarity.ms/v1#hunter2", "has a query or fragment"),
+        ("https://www.clarity.ms/v1\n", "has whitespace, a control character"),
+    ],
+)
+def test_a_bad_base_url_is_refused_without_its_password(monkeypatch, url, expected):
+    monkeypatch.setenv(env_var("base_url"), url)
+    message = _refused()
+    assert "sources.clarity.base_url = '" in message
+    assert f"(from env {env_var('base_url')}) {expected}" in message
+    assert "hunter2" not in message and "ter2" not in message
+
+
+def test_the_command_line_base_url_is_checked_too(monkeypatch, capsys):
+    monkeypatch.setenv(env_var("project_names"), '["shop"]')
+    monkeypatch.setenv(token_env_var("shop"), TOKEN)
+    assert cli.main(["ingest", "--base-url", "https://bob:hunter2@localhost:1/v1"]) == 2
+    error = capsys.readouterr().err
+    assert "--base-url = 'https://***@localhost:1/v1' has a user name or password" in error
+    assert "hunter2" not in error
+
+
+def test_a_typo_in_the_environment_stops_clarity_plan_with_one_line(settings):
+    result = _cli(settings.root, "plan", SOURCES__CLARITY__DALY_BUDGET="0")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.startswith("clarity: Unknown key 'DALY_BUDGET' in [sources.clarity]")
+    assert "(from env SOURCES__CLARITY__DALY_BUDGET)" in result.stderr
+    assert "did you mean SOURCES__CLARITY__DAILY_BUDGET?" in result.stderr
+    assert result.stdout == ""
