@@ -89,22 +89,6 @@ ALL_BLOCKS = (
 )
 
 
-# A project's name: the label of its data in every table, a folder name under landing/loaded/ and
-# part of its environment variables. Letters, digits, `-`, `_` and `.`, starting with a letter or
-# digit, at most 100 characters.
-PROJECT_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
-
-
-def check_project_name(name: str) -> str | None:
-    """What is wrong with a project name (None when it is fine)."""
-    if not PROJECT_NAME_PATTERN.fullmatch(name):
-        return (
-            "is not a project name: use letters, digits, '-', '_' and '.', starting with a "
-            "letter or digit, at most 100 characters"
-        )
-    return None
-
-
 def canonical_dimensions(dimensions: Sequence[str]) -> tuple[str, ...]:
     """Validate and canonicalise dimension names (case-insensitive; `Country/Region` -> `Country`).
 

@@ -86,11 +86,7 @@ class SnapshotMeta:
             problems.append(f"it lacks {', '.join(missing)}")
         project = data.get("project")
         if "project" in data:
-            problem = (
-                check_project_name(project)
-                if isinstance(project, str)
-                else f"is a JSON {type(project).__name__}, not text"
-            )
+            problem = check_project_name(project)
             if problem:
                 problems.append(f"project {project!r} {problem}")
         dimensions: tuple[str, ...] = ()
