@@ -148,12 +148,15 @@ class Landing:
     def land_body(
         self, meta: SnapshotMeta, body: bytes, *, durable: bool = True
     ) -> PendingSnapshot:
-        """Keep a response body (from the API or an archive) until it is loaded."""
+        """Keep a response body (from the API or an archive) until it is loaded. The description
+        is written first: the body's rename is what makes a landed snapshot, so a write that
+        fails in between leaves a description without a body (removed by the next load), never
+        a body without a description."""
         sid = meta.snapshot_id
         body_path = self.pending / f"{sid}.json"
         meta_path = self.pending / f"{sid}.meta.json"
-        write_atomic(body_path, body, durable=durable)
         write_atomic(meta_path, _meta_bytes(meta), durable=durable)
+        write_atomic(body_path, body, durable=durable)
         return self._pending(meta, body_path, meta_path)
 
     def _pending(self, meta: SnapshotMeta, body_path: Path, meta_path: Path) -> PendingSnapshot:
@@ -220,8 +223,7 @@ class Landing:
         bad: list[BadLanding] = []
         for meta_path in sorted(self.pending.glob("*.meta.json")):
             body_path = meta_path.with_name(meta_path.name.replace(".meta.json", ".json"))
-            if not body_path.exists():
-                log.warning("Landing: %s has no body beside it; skipped", meta_path.name)
+            if not body_path.exists():  # being written, or its body's write failed
                 continue
             try:
                 meta = SnapshotMeta.from_json(json.loads(meta_path.read_bytes()), now=now)
@@ -235,6 +237,15 @@ class Landing:
                 continue
             found.append(self._pending(meta, body_path, meta_path))
         return found, bad
+
+    def remove_bodiless_descriptions(self) -> None:
+        """Descriptions whose body was never written (the write failed): nothing to load."""
+        for meta_path in self.pending.glob("*.meta.json"):
+            if not meta_path.with_name(meta_path.name.replace(".meta.json", ".json")).exists():
+                log.warning(
+                    "Landing: %s has no body beside it (its write failed); removed", meta_path.name
+                )
+                meta_path.unlink(missing_ok=True)
 
     def pending_snapshots(self, now: datetime | None = None) -> list[PendingSnapshot]:
         """The landed bodies that can be loaded (see scan_pending for the others)."""

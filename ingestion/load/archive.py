@@ -232,7 +232,9 @@ def _check_file(path: Path, defaults: ArchiveDefaults, now: datetime) -> tuple[S
     try:
         meta = meta_for(path, defaults, now)
     except InvalidSnapshotMeta as exc:
-        raise _Refused(str(exc), f"archive-{sha[:24]}", None, INVALID_META) from None
+        # no snapshot id without a valid description: named by the file and its body
+        name = hashlib.sha256(f"{path.resolve()}|{sha}".encode()).hexdigest()[:24]
+        raise _Refused(str(exc), f"archive-{name}", None, INVALID_META) from None
     try:
         validate_blocks(body)
     except BodyShapeError as exc:

@@ -140,6 +140,7 @@ def load_pending(
     finished = finish_pending_package(pipeline, warehouse)
     report.finished_pending_package = bool(finished)
     report.load_ids.extend(finished)
+    landing.remove_bodiless_descriptions()
     pending, bad = landing.scan_pending(now)
     records, bad_records = landing.scan_request_records()
     failed = _set_aside(landing, [*bad, *bad_records], report)

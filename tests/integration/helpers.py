@@ -52,7 +52,14 @@ def table_counts(path: Path) -> dict[str, int]:
     }
 
 
-def run_cli(service, folder: Path, *args: str, env_extra: dict | None = None, projects=(BLOG,)):
+def run_cli(
+    service,
+    folder: Path,
+    *args: str,
+    env_extra: dict | None = None,
+    projects=(BLOG,),
+    timeout: float = 300,
+):
     """The `clarity` command in a subprocess, as cron would run it, against `service`."""
     env = {
         **os.environ,
@@ -67,6 +74,6 @@ def run_cli(service, folder: Path, *args: str, env_extra: dict | None = None, pr
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
         check=False,
     )
