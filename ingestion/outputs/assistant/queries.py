@@ -22,7 +22,12 @@ from uuid import UUID
 import duckdb
 
 from ingestion.api.contract import SIGNALS
-from ingestion.outputs.assistant.sql_guard import RefusedQuery, check_select
+from ingestion.outputs.assistant.sql_guard import (
+    RefusedQuery,
+    UnboundQuery,
+    check_plan,
+    check_select,
+)
 
 log = logging.getLogger(__name__)
 
@@ -593,8 +598,11 @@ class PublishedMarts:
             ]
             try:
                 statement = check_select(sql, tables)
+                check_plan(con, statement, tables)
             except RefusedQuery as exc:
                 raise AnswerError(str(exc)) from None
+            except UnboundQuery as exc:
+                raise AnswerError(f"the query failed: {self._safe_message(exc)}") from None
             started = time.perf_counter()
             cursor = con.execute(statement)
             columns = [column[0] for column in cursor.description]
