@@ -1,7 +1,7 @@
 """The `query` tool's gate and limits: one SELECT over the marts goes through, everything else is
 refused with the reason before it runs, on its parse tree and on the plan DuckDB binds; on a small
-published-like file, refused statements leave it byte for byte unchanged, big answers are capped
-and slow ones stopped."""
+published-like file, refused statements leave it byte for byte unchanged, big answers are capped,
+slow ones stopped, and every failure is one sentence."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import anyio
 import duckdb
 import pytest
+from mcp.server.mcpserver.exceptions import ToolError
 
 from ingestion.outputs.assistant import docs
 from ingestion.outputs.assistant.queries import (
@@ -23,6 +25,7 @@ from ingestion.outputs.assistant.queries import (
     Limits,
     PublishedMarts,
 )
+from ingestion.outputs.assistant.server import build_server
 from ingestion.outputs.assistant.sql_guard import (
     INFORMATION_SCHEMA_SOURCES,
     MAX_SQL_CHARS,
@@ -382,3 +385,61 @@ def _sources(node) -> Iterator[str]:
             yield node["qname"]["path"][-1]
         for value in node.values():
             yield from _sources(value)
+
+
+# -- deep nesting and unexpected failures: one sentence each, no trace, no path -------------
+
+DEEP = {
+    "900 nested coalesce": "select " + "coalesce(" * 900 + "1" + ")" * 900,
+    "5000 parentheses": "select " + "(" * 5000 + "1" + ")" * 5000,
+    "300 nested subqueries": "select " + "(select " * 300 + "1" + ")" * 300,
+    # flat when parsed, 700 levels deep once bound: the plan's depth is checked too
+    "a chain of 350 CTEs": "with c0 as (select 1 as x), "
+    + ", ".join(f"c{i} as (select * from c{i - 1})" for i in range(1, 350))
+    + " select * from c349",
+}
+
+
+@pytest.mark.parametrize("sql", DEEP.values(), ids=DEEP.keys())
+def test_a_deeply_nested_query_gets_one_sentence(small_copy, sql):
+    with pytest.raises(AnswerError) as refused:
+        PublishedMarts(small_copy).query(sql)
+    text = str(refused.value)
+    assert text.startswith("refused: ") and "nested too deeply" in text and "simplify it" in text
+    assert "\n" not in text and "SET" not in text and "Traceback" not in text
+
+
+def test_a_query_nested_within_the_limits_runs(small_copy):
+    sql = "select " + "coalesce(" * 250 + "1" + ")" * 250 + " as x"
+    assert PublishedMarts(small_copy).query(sql)["rows"] == [[1]]
+
+
+def test_values_of_every_type_come_back_as_json(small_copy):
+    answer = PublishedMarts(small_copy).query(
+        "select time '10:00:01' as t, timetz '10:00:01+02' as tz, interval 90 second as i, "
+        "'abc'::blob as b, {'a': [1, 2]} as s, 'nan'::double as n"
+    )
+    assert answer["rows"] == [["10:00:01", "10:00:01+02:00", 90.0, "616263", {"a": [1, 2]}, None]]
+
+
+@pytest.mark.parametrize(
+    ("failure", "expected"),
+    [
+        (RecursionError("maximum recursion depth exceeded"), "nested too deeply"),
+        (OSError("[Errno 2] No such file: '/srv/secret/clarity.duckdb'"), "(OSError)"),
+        (KeyError("/srv/secret"), "(KeyError)"),
+    ],
+)
+def test_an_unexpected_failure_reaches_the_client_as_a_sentence(
+    small_copy, monkeypatch, failure, expected
+):
+    def fail(self, sql):
+        raise failure
+
+    monkeypatch.setattr(PublishedMarts, "query", fail)
+    server = build_server(small_copy)
+    with pytest.raises(ToolError) as failed:
+        anyio.run(server.call_tool, "query", {"sql": "select 1"})
+    text = str(failed.value)
+    assert text.startswith("query failed") and expected in text
+    assert "/srv" not in text and "Traceback" not in text and "\n" not in text

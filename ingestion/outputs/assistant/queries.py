@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from datetime import time as clock_time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from ingestion.outputs.assistant.sql_guard import (
     UnboundQuery,
     check_plan,
     check_select,
+    describe_error,
 )
 
 log = logging.getLogger(__name__)
@@ -127,7 +129,7 @@ class PublishedMarts:
 
     def _safe_message(self, exc: Exception) -> str:
         """DuckDB's message without any file path (the copy's or another one)."""
-        text = str(exc).strip()
+        text = describe_error(str(exc).strip())
         for known, label in ((self.path, "<published copy>"), (self.path.parent, "<data folder>")):
             text = text.replace(str(known), label)
         text = re.sub(r"(?<![\w:/.])/(?:[^\s\"'/]+/)+[^\s\"']*", "<path>", text)
@@ -227,7 +229,10 @@ class PublishedMarts:
                 if fetched
                 else None
             )
-        published = datetime.fromtimestamp(self.path.stat().st_mtime, timezone.utc)
+        try:
+            published = datetime.fromtimestamp(self.path.stat().st_mtime, timezone.utc)
+        except OSError:  # removed since the call read it
+            raise AnswerError(MISSING_COPY) from None
         return {
             "projects": projects,
             "published_at": published.isoformat(timespec="seconds"),
@@ -661,7 +666,7 @@ def _interrupt(con: duckdb.DuckDBPyConnection) -> None:
 
 def plain(value: Any) -> Any:
     """A value as JSON has it: ISO dates and times, floats for decimals, null for NaN."""
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime | date | clock_time):
         return value.isoformat()
     if isinstance(value, Decimal):
         value = float(value)
@@ -677,4 +682,6 @@ def plain(value: Any) -> Any:
         return [plain(item) for item in value]
     if isinstance(value, dict):
         return {str(key): plain(item) for key, item in value.items()}
-    return value
+    if value is None or isinstance(value, str | int):
+        return value
+    return str(value)  # a type JSON has no form for

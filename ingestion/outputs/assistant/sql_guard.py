@@ -33,12 +33,17 @@ such as get_block_size(), which reads pragma_database_size)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection, Iterator
 from functools import cache
+from itertools import accumulate
 
 import duckdb
 
 MAX_SQL_CHARS = 20_000
+# levels of the JSON trees checked here (parse tree and plan); deeper ones would overflow
+# Python's stack while read. A nested call adds about 2 levels, a nested subquery 4.
+MAX_TREE_DEPTH = 600
 ALLOWED_SCHEMAS = frozenset({"marts", "information_schema"})
 # table functions that only generate rows (files, URLs, catalogs and settings stay out)
 ALLOWED_TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest"})
@@ -51,6 +56,10 @@ REFUSED_FUNCTIONS = frozenset({"current_setting", "getenv"})
 # DESCRIBE and SUMMARIZE of a query or a table; SHOW TABLES, SHOW DATABASES ... are refused
 ALLOWED_SHOW_TYPES = frozenset({"DESCRIBE", "SUMMARY"})
 CATALOG_PREFIXES = ("duckdb_", "pg_", "sqlite_", "pragma_")
+SIMPLIFY = (
+    "simplify it: fewer nested calls (a CASE instead of nested coalesce), fewer nested "
+    "subqueries, or fewer CTEs and joins that build on each other"
+)
 
 
 class RefusedQuery(ValueError):
@@ -94,20 +103,36 @@ def check_plan(
     text, database = con.execute(
         "select json_serialize_plan(?::varchar), current_database()", [statement]
     ).fetchone()
-    plan = json.loads(text)
+    plan = _load(text, "bound plan")
     if plan.get("error"):
         kind = str(plan.get("error_type") or "binder").replace("_", " ").title()
-        raise UnboundQuery(f"{kind} Error: {plan.get('error_message', '')}")
+        raise UnboundQuery(describe_error(f"{kind} Error: {plan.get('error_message', '')}"))
     tables = {name.lower() for name in mart_tables}
     for problem in _plan_problems(plan.get("plans") or [], str(database), tables):
         raise RefusedQuery(f"refused: {problem}")
+
+
+def describe_error(message: str) -> str:
+    """DuckDB's error `message` without its advice to change a setting (SET is refused here);
+    past the depth limit, what to do instead."""
+    deep = re.search(r"Max expression depth limit of (\d+) exceeded", message)
+    if deep:
+        return (
+            f"the expression is nested too deeply (DuckDB's limit is {int(deep[1]):,} levels); "
+            f"{SIMPLIFY}"
+        )
+    lines = [line for line in message.splitlines() if not re.match(r'Use "?SET ', line.strip())]
+    return "\n".join(lines).strip()
 
 
 def _single_select(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     try:
         statements = con.extract_statements(sql)
     except duckdb.Error as exc:
-        raise RefusedQuery(f"the SQL does not parse: {_first_line(exc)}") from None
+        reason = describe_error(_first_line(exc))
+        if reason.startswith("the expression is nested too deeply"):
+            raise RefusedQuery(f"refused: {reason}") from None
+        raise RefusedQuery(f"the SQL does not parse: {reason}") from None
     if not statements:
         raise RefusedQuery("refused: no statement found; send one SELECT over the marts schema")
     if len(statements) > 1:
@@ -132,9 +157,9 @@ def _single_select(con: duckdb.DuckDBPyConnection, sql: str) -> str:
 
 def _parse_tree(con: duckdb.DuckDBPyConnection, statement: str) -> dict:
     row = con.execute("select json_serialize_sql(?::varchar)", [statement]).fetchone()
-    tree = json.loads(row[0]) if row else {"error": True}
+    tree = _load(row[0], "parse tree") if row else {"error": True}
     if tree.get("error"):
-        reason = tree.get("error_message") or "unknown form"
+        reason = describe_error(str(tree.get("error_message") or "unknown form"))
         raise RefusedQuery(
             f"refused: this form of SELECT cannot be checked ({reason}); write it as a plain "
             "SELECT ... FROM ..."
@@ -143,6 +168,26 @@ def _parse_tree(con: duckdb.DuckDBPyConnection, statement: str) -> dict:
     if len(statements) != 1:
         raise RefusedQuery("refused: send exactly one SELECT")
     return statements[0]
+
+
+def _load(text: str, tree: str) -> dict:
+    """The JSON `text` of a tree, refused when it nests deeper than MAX_TREE_DEPTH (counted
+    without recursion, before Python's reader recurses into it)."""
+    depth = _json_depth(text)
+    if depth <= MAX_TREE_DEPTH:
+        try:
+            return json.loads(text)
+        except RecursionError:  # called on a deep stack already: the same answer
+            pass
+    raise RefusedQuery(
+        f"refused: the query is nested too deeply to check ({depth:,} levels in its {tree}, "
+        f"at most {MAX_TREE_DEPTH}); {SIMPLIFY}"
+    )
+
+
+def _json_depth(text: str) -> int:
+    brackets = re.sub(r"[^\[\]{}]", "", re.sub(r'"(?:[^"\\]|\\.)*"', "", text))
+    return max(accumulate(1 if char in "[{" else -1 for char in brackets), default=0)
 
 
 @cache
