@@ -1,7 +1,7 @@
 """The `query` tool's gate and limits: one SELECT over the marts goes through, everything else is
 refused with the reason before it runs, on its parse tree and on the plan DuckDB binds; on a small
-published-like file, refused statements leave it byte for byte unchanged, big answers are capped,
-slow ones stopped, and every failure is one sentence."""
+published-like file, refused statements leave it byte for byte unchanged, big answers are capped
+in rows and bytes, slow ones (fetching included) stopped, and every failure is one sentence."""
 
 from __future__ import annotations
 
@@ -10,15 +10,17 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 
 import anyio
 import duckdb
 import pytest
 from mcp.server.mcpserver.exceptions import ToolError
 
-from ingestion.outputs.assistant import docs
+from ingestion.outputs.assistant import docs, queries
 from ingestion.outputs.assistant.queries import (
     CONNECTION_CONFIG,
+    DEFAULT_MAX_BYTES,
     DEFAULT_MAX_ROWS,
     DEFAULT_TIMEOUT_SECONDS,
     AnswerError,
@@ -443,3 +445,85 @@ def test_an_unexpected_failure_reaches_the_client_as_a_sentence(
     text = str(failed.value)
     assert text.startswith("query failed") and expected in text
     assert "/srv" not in text and "Traceback" not in text and "\n" not in text
+
+
+# -- answers capped in bytes, the deadline over fetching and serialising --------------------
+
+
+def test_the_defaults_cap_an_answer_at_a_megabyte():
+    assert DEFAULT_MAX_BYTES == 1_000_000 == Limits().max_bytes
+    assert Limits(500, 10.0, 2_000) == Limits(max_bytes=2_000)
+
+
+def test_a_30_mb_answer_is_cut_at_the_byte_cap_and_says_at_how_many_rows(small_copy):
+    started = time.perf_counter()
+    answer = PublishedMarts(small_copy).query("select repeat('x', 60000) as x from range(500)")
+    assert time.perf_counter() - started < 3
+    assert answer["truncated"] is True and answer["max_bytes"] == 1_000_000
+    rows = answer["row_count"]
+    assert rows == len(answer["rows"]) == 16  # 16 values of 60 kB fit in 1 MB, 17 do not
+    assert f"cut after {rows} rows" in answer["note"] and "1,000,000 bytes" in answer["note"]
+    assert len(json.dumps(answer["rows"]).encode()) <= 1_000_000
+    smaller = PublishedMarts(small_copy, Limits(max_bytes=200_000)).query(
+        "select repeat('x', 60000) as x from range(500)"
+    )
+    assert smaller["row_count"] == 3 and "200,000 bytes" in smaller["note"]
+
+
+def test_one_value_above_the_byte_cap_gives_no_rows_and_says_so(small_copy):
+    answer = PublishedMarts(small_copy).query("select repeat('x', 5000000) as x")
+    assert answer["rows"] == [] and "cut after 0 rows" in answer["note"]
+
+
+def test_the_time_limit_covers_fetching_and_serialising(small_copy):
+    # DuckDB makes these rows in milliseconds; turning 3 million list items into JSON takes
+    # seconds, which the deadline must cover as it covers the query
+    marts = PublishedMarts(small_copy, Limits(100_000, 0.5, 100_000_000))
+    started = time.perf_counter()
+    with pytest.raises(AnswerError, match="time limit of 0.5 s"):
+        marts.query("select range(3000) as items from range(1000)")
+    assert time.perf_counter() - started < 2
+    assert marts.query("select 1")["rows"] == [[1]]
+
+
+@pytest.fixture
+def alerts_copy(tmp_path):
+    """A published-like file with what the alerts tool reads: 200 alerts of one project."""
+    path = tmp_path / "clarity_published.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.dim_projects as select 'p' as project, 'UTC' as timezone, "
+        "date '2026-10-30' as last_activity_date"
+    )
+    con.execute(
+        "create table marts.fct_collection_daily as select 'p' as project, "
+        "date '2026-10-30' as activity_date"
+    )
+    con.execute(
+        "create table marts.fct_alerts as select 'p' as project, "
+        "date '2026-10-30' - range::int as activity_date, 'page' as scope, 'rage_click' as metric, "
+        "'https://example.com/' || range as page_url, 0.2 as observed, 0.1 as expected, "
+        "6.0 as strength, 100 as sessions, 700 as baseline_sessions, repeat('r', 400) as rule "
+        "from range(200)"
+    )
+    con.close()
+    return path
+
+
+def test_every_tool_fetches_within_the_byte_cap(alerts_copy):
+    assert PublishedMarts(alerts_copy).alerts("p", since=date(2026, 1, 1))["alert_count"] == 200
+    with pytest.raises(AnswerError, match=r"would pass 20,000 bytes of JSON \(cut after \d+ rows"):
+        PublishedMarts(alerts_copy, Limits(max_bytes=20_000)).alerts("p", since=date(2026, 1, 1))
+
+
+def test_the_time_limit_covers_the_fetching_of_every_tool(alerts_copy, monkeypatch):
+    slow = queries.plain
+
+    def plain_slowly(value):
+        time.sleep(0.001)
+        return slow(value)
+
+    monkeypatch.setattr(queries, "plain", plain_slowly)  # 200 rows x 11 values: >= 2.2 s
+    with pytest.raises(AnswerError, match="time limit of 0.3 s"):
+        PublishedMarts(alerts_copy, Limits(timeout_seconds=0.3)).alerts("p", date(2026, 1, 1))

@@ -283,8 +283,9 @@ def build_server(db: Path, limits: Limits | None = None) -> MCPServer:
         unqualified, information_schema for the list of tables and columns, range() and
         generate_series() for rows. Anything else is refused with the reason: other
         statements (INSERT, CREATE, ATTACH, COPY, PRAGMA, SET...), several statements, reading
-        files or URLs. Answers columns and rows, capped at the row limit (`truncated` says so)
-        and stopped at the time limit."""
+        files or URLs, CTEs named like DuckDB's catalog. Answers columns and rows, capped at
+        the row limit and at the byte limit (`truncated` and `note` say so and how many rows
+        were kept) and stopped at the time limit."""
         return _answer(marts.query, sql)
 
     for block in docs.assistant_blocks():
