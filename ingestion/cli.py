@@ -338,6 +338,10 @@ def cmd_mcp(args: argparse.Namespace) -> int:
 
     if not 1 <= args.max_rows <= 100_000:
         raise ConfigurationError(f"--max-rows must be between 1 and 100000, got {args.max_rows}")
+    if not 1_000 <= args.max_bytes <= 100_000_000:
+        raise ConfigurationError(
+            f"--max-bytes must be between 1000 and 100000000, got {args.max_bytes}"
+        )
     if not 0 < args.timeout <= 600:
         raise ConfigurationError(f"--timeout must be above 0 and at most 600 s, got {args.timeout}")
     if args.http is not None and not 1 <= args.http <= 65535:
@@ -346,7 +350,12 @@ def cmd_mcp(args: argparse.Namespace) -> int:
 
     warehouse = duckdb_path()
     db = args.db.expanduser().resolve() if args.db else published_path(warehouse)
-    serve(db, warehouse=warehouse, http_port=args.http, limits=Limits(args.max_rows, args.timeout))
+    serve(
+        db,
+        warehouse=warehouse,
+        http_port=args.http,
+        limits=Limits(args.max_rows, args.timeout, args.max_bytes),
+    )
     return EXIT_OK
 
 
@@ -511,7 +520,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max-rows", type=int, default=500, help="rows the query tool returns at most (500)"
     )
-    p.add_argument("--timeout", type=float, default=10.0, help="seconds one tool call may run (10)")
+    p.add_argument(
+        "--max-bytes",
+        type=int,
+        default=1_000_000,
+        help="bytes of JSON rows one answer carries at most (1000000); `query` cuts there",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        help="seconds one tool call may run, fetching the rows included (10)",
+    )
     p.set_defaults(func=cmd_mcp)
 
     p = sub.add_parser(

@@ -348,6 +348,18 @@ def test_arguments_are_validated_with_clear_messages(session):
         ("select * from read_json('http://127.0.0.1:9/x.json')", "read_json() reads files"),
         ("select 1; drop table marts.fct_alerts", "2 statements"),
         ("pragma database_list", "PRAGMA statement"),
+        # a CTE does not see itself: the inner name would be DuckDB's catalog view
+        (
+            "with duckdb_databases as (select * from duckdb_databases) "
+            "select * from duckdb_databases",
+            "the CTE name duckdb_databases",
+        ),
+        (
+            "with pg_settings as (select * from pg_settings) select * from pg_settings",
+            "the CTE name pg_settings",
+        ),
+        ("select get_block_size('clarity_published')", "pragma_database_size"),
+        ("select " + "coalesce(" * 900 + "1" + ")" * 900, "nested too deeply"),
     ],
 )
 def test_query_refuses_anything_but_one_select_and_leaves_the_copy_untouched(
@@ -364,6 +376,26 @@ def test_a_million_rows_come_back_capped(session):
     answer = session.answer("query", sql="select range as n from range(1000000)")
     assert answer["row_count"] == answer["max_rows"] == 500 == len(answer["rows"])
     assert answer["truncated"] is True and "capped" in answer["note"]
+
+
+def test_a_30_mb_answer_is_cut_at_the_default_byte_cap_within_the_time_limit(session):
+    started = time.perf_counter()
+    answer = session.answer("query", sql="select repeat('x', 60000) as x from range(500)")
+    assert time.perf_counter() - started < TIMEOUT
+    assert answer["truncated"] is True and answer["max_bytes"] == 1_000_000
+    assert answer["row_count"] == len(answer["rows"]) == 16
+    assert "cut after 16 rows" in answer["note"]
+
+
+def test_information_schema_lists_the_marts_and_names_no_path(session, published):
+    for view in ("schemata", "tables", "columns", "views"):
+        answer = session.answer("query", sql=f"select * from information_schema.{view}")
+        assert answer["row_count"] > 0
+        assert str(published.parent) not in json.dumps(answer), view
+    tables = session.answer(
+        "query", sql="select table_name from information_schema.tables where table_schema = 'marts'"
+    )
+    assert ["fct_alerts"] in tables["rows"]
 
 
 def test_a_query_past_the_time_limit_is_stopped(session):

@@ -1,10 +1,11 @@
 """The answers of the assistant tools, read from the published copy of the marts. Each call opens
 its own read-only connection (file and network access off, settings locked) and closes it, so a
-copy published meanwhile is what the next call reads, and a timer stops any call that runs past
-the time limit."""
+copy published meanwhile is what the next call reads. One deadline covers the whole call (the
+query, fetching the rows and turning them into JSON) and one byte budget its rows."""
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
@@ -14,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from datetime import time as clock_time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,12 +24,19 @@ from uuid import UUID
 import duckdb
 
 from ingestion.api.contract import SIGNALS
-from ingestion.outputs.assistant.sql_guard import RefusedQuery, check_select
+from ingestion.outputs.assistant.sql_guard import (
+    RefusedQuery,
+    UnboundQuery,
+    check_plan,
+    check_select,
+    describe_error,
+)
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_ROWS = 500
 DEFAULT_TIMEOUT_SECONDS = 10.0
+DEFAULT_MAX_BYTES = 1_000_000  # 1 MB of JSON rows per answer
 MAX_DAYS = 366  # dates per call of site_daily, segment_breakdown, collection_health
 MAX_WEEKS = 104
 MAX_PAGES = 100
@@ -75,7 +84,8 @@ class AnswerError(Exception):
 @dataclass(frozen=True)
 class Limits:
     max_rows: int = DEFAULT_MAX_ROWS  # rows `query` returns at most
-    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS  # wall time of one call
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS  # wall time of one call, fetching included
+    max_bytes: int = DEFAULT_MAX_BYTES  # bytes of the rows of one answer, as UTF-8 JSON
 
 
 class PublishedMarts:
@@ -88,10 +98,12 @@ class PublishedMarts:
     # -- connections -------------------------------------------------------------------------
 
     @contextmanager
-    def _connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only connection that the time limit interrupts; DuckDB errors become
-        AnswerError. (Calls that overlap share one open database; once none is open, the next
-        call opens the file anew and so reads a copy published meanwhile.)"""
+    def _connection(self) -> Iterator[_Call]:
+        """A read-only connection with the call's deadline and byte budget; the time limit
+        interrupts it, and DuckDB errors become AnswerError. (Calls that overlap share one open
+        database; once none is open, the next call opens the file anew and so reads a copy
+        published meanwhile.)"""
+        started = time.monotonic()
         if not self.path.is_file():
             raise AnswerError(MISSING_COPY)
         try:
@@ -103,17 +115,14 @@ class PublishedMarts:
                 "not a DuckDB file): ask again in a moment, or run `clarity publish`"
             ) from None
         limit = self.limits.timeout_seconds
-        timer = threading.Timer(limit, _interrupt, [con])
+        timer = threading.Timer(max(0.0, started + limit - time.monotonic()), _interrupt, [con])
         timer.daemon = True
         timer.start()
         try:
             con.execute("use marts")
-            yield con
+            yield _Call(con, self.limits, started)
         except duckdb.InterruptException:
-            raise AnswerError(
-                f"stopped: the call ran past the time limit of {limit:g} s; ask for less (one "
-                "project, fewer dates, an aggregate or a LIMIT)"
-            ) from None
+            raise AnswerError(_stopped(limit)) from None
         except duckdb.Error as exc:
             raise AnswerError(f"the query failed: {self._safe_message(exc)}") from None
         finally:
@@ -122,34 +131,23 @@ class PublishedMarts:
 
     def _safe_message(self, exc: Exception) -> str:
         """DuckDB's message without any file path (the copy's or another one)."""
-        text = str(exc).strip()
+        text = describe_error(str(exc).strip())
         for known, label in ((self.path, "<published copy>"), (self.path.parent, "<data folder>")):
             text = text.replace(str(known), label)
         text = re.sub(r"(?<![\w:/.])/(?:[^\s\"'/]+/)+[^\s\"']*", "<path>", text)
         lines = text.splitlines()
         return "\n".join(lines[:6])
 
-    @staticmethod
-    def _records(con, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        cursor = con.execute(sql, list(params))
-        columns = [column[0] for column in cursor.description]
-        return [dict(zip(columns, map(plain, row), strict=True)) for row in cursor.fetchall()]
-
-    @staticmethod
-    def _one(con, sql: str, params: Sequence[Any] = ()) -> Any:
-        row = con.execute(sql, list(params)).fetchone()
-        return row[0] if row else None
-
-    def _project(self, con, project: str) -> tuple[str, date | None]:
+    def _project(self, call: _Call, project: str) -> tuple[str, date | None]:
         """The project's time zone and latest date with a daily site value; AnswerError naming
         the known projects when there is no such project."""
-        found = con.execute(
+        found = call.execute(
             "select timezone, last_activity_date from dim_projects where project = ?", [project]
         ).fetchone()
         if found is None:
             known = [
                 row[0]
-                for row in con.execute("select project from dim_projects order by 1").fetchall()
+                for row in call.execute("select project from dim_projects order by 1").fetchall()
             ]
             raise AnswerError(
                 f"unknown project {project!r}; the projects are: "
@@ -157,20 +155,19 @@ class PublishedMarts:
             )
         return found[0], found[1]
 
-    def _last_collection_date(self, con, project: str) -> date | None:
+    def _last_collection_date(self, call: _Call, project: str) -> date | None:
         """The latest date of the project's collection record (fct_collection_daily), None when
         nothing was collected yet; AnswerError for an unknown project."""
-        self._project(con, project)
-        return self._one(
-            con, "select max(activity_date) from fct_collection_daily where project = ?", [project]
+        self._project(call, project)
+        return call.one(
+            "select max(activity_date) from fct_collection_daily where project = ?", [project]
         )
 
     # -- tools -------------------------------------------------------------------------------
 
     def list_projects(self) -> dict[str, Any]:
-        with self._connection() as con:
-            projects = self._records(
-                con,
+        with self._connection() as call:
+            projects = call.records(
                 """
                 with latest_collection as (
                     select
@@ -222,7 +219,10 @@ class PublishedMarts:
                 if fetched
                 else None
             )
-        published = datetime.fromtimestamp(self.path.stat().st_mtime, timezone.utc)
+        try:
+            published = datetime.fromtimestamp(self.path.stat().st_mtime, timezone.utc)
+        except OSError:  # removed since the call read it
+            raise AnswerError(MISSING_COPY) from None
         return {
             "projects": projects,
             "published_at": published.isoformat(timespec="seconds"),
@@ -247,12 +247,11 @@ class PublishedMarts:
             raise AnswerError(
                 f"unknown metric(s) {', '.join(unknown)}; choose from {', '.join(SITE_METRICS)}"
             )
-        with self._connection() as con:
-            zone, last = self._project(con, project)
+        with self._connection() as call:
+            zone, last = self._project(call, project)
             start, end = _period(last, start, end, DEFAULT_DAYS, project)
             columns = ", ".join(f"d.{metric}" for metric in chosen)
-            days = self._records(
-                con,
+            days = call.records(
                 f"""
                 select
                     c.activity_date, d.day_coverage, d.value_source, c.is_missing,
@@ -306,9 +305,9 @@ class PublishedMarts:
     def pages_to_fix(self, project: str, on: date | None = None, limit: int = 10) -> dict[str, Any]:
         if not 1 <= limit <= MAX_PAGES:
             raise AnswerError(f"limit must be between 1 and {MAX_PAGES}, got {limit}")
-        with self._connection() as con:
-            self._project(con, project)
-            first, last = con.execute(
+        with self._connection() as call:
+            self._project(call, project)
+            first, last = call.execute(
                 "select min(activity_date), max(activity_date) from fct_page_frustration_daily "
                 "where project = ?",
                 [project],
@@ -316,8 +315,7 @@ class PublishedMarts:
             if last is None:
                 raise AnswerError(f"no page ranking for {project} yet (no URL data collected)")
             on = on or last
-            pages = self._records(
-                con,
+            pages = call.records(
                 """
                 select
                     frustration_rank_7d as rank, page_url,
@@ -332,8 +330,7 @@ class PublishedMarts:
                 """,
                 [project, on, limit],
             )
-            ranked = self._one(
-                con,
+            ranked = call.one(
                 "select count(*) from fct_page_frustration_daily "
                 "where project = ? and activity_date = ?",
                 [project, on],
@@ -362,17 +359,16 @@ class PublishedMarts:
     def page_trend(self, project: str, page_url: str, weeks: int = 8) -> dict[str, Any]:
         if not 1 <= weeks <= MAX_WEEKS:
             raise AnswerError(f"weeks must be between 1 and {MAX_WEEKS}, got {weeks}")
-        with self._connection() as con:
-            self._project(con, project)
-            known = self._one(
-                con,
+        with self._connection() as call:
+            self._project(call, project)
+            known = call.one(
                 "select count(*) from dim_pages where project = ? and page_url = ?",
                 [project, page_url],
             )
             if not known:
                 candidates = [
                     row[0]
-                    for row in con.execute(
+                    for row in call.execute(
                         "select page_url from dim_pages where project = ? "
                         "and contains(lower(page_url), lower(?)) order by snapshot_count desc, "
                         "page_url limit 5",
@@ -388,8 +384,7 @@ class PublishedMarts:
                     f"no page {page_url!r} in {project} (pages are keyed by the normalised URL: "
                     f"lower-case scheme and host, no query string or trailing slash){hint}"
                 )
-            rows = self._records(
-                con,
+            rows = call.records(
                 """
                 select
                     week_start_date, week_end_date, days_with_data, is_complete_week,
@@ -427,10 +422,9 @@ class PublishedMarts:
             raise AnswerError(
                 f"unknown dimension {dimension!r}; choose from {', '.join(SEGMENT_DIMENSIONS)}"
             )
-        with self._connection() as con:
-            self._project(con, project)
-            last = self._one(
-                con,
+        with self._connection() as call:
+            self._project(call, project)
+            last = call.one(
                 "select max(activity_date) from fct_segment_daily "
                 "where project = ? and dimension = ?",
                 [project, dimension],
@@ -446,8 +440,7 @@ class PublishedMarts:
                 f"sum({key}_sessions) / nullif(sum({key}_base_sessions), 0) as {key}_rate"
                 for key in SIGNAL_KEYS
             )
-            segments = self._records(
-                con,
+            segments = call.records(
                 f"""
                 select
                     dimension_value,
@@ -486,12 +479,11 @@ class PublishedMarts:
         }
 
     def alerts(self, project: str, since: date | None = None) -> dict[str, Any]:
-        with self._connection() as con:
-            last = self._last_collection_date(con, project)
+        with self._connection() as call:
+            last = self._last_collection_date(call, project)
             if since is None:
                 since = (last or date.today()) - timedelta(days=DEFAULT_DAYS - 1)
-            rows = self._records(
-                con,
+            rows = call.records(
                 """
                 select
                     activity_date, scope, metric, page_url, observed, expected, strength,
@@ -525,13 +517,12 @@ class PublishedMarts:
     def collection_health(self, project: str, days: int = 14) -> dict[str, Any]:
         if not 1 <= days <= MAX_DAYS:
             raise AnswerError(f"days must be between 1 and {MAX_DAYS}, got {days}")
-        with self._connection() as con:
-            last = self._last_collection_date(con, project)
+        with self._connection() as call:
+            last = self._last_collection_date(call, project)
             if last is None:
                 raise AnswerError(f"no collection recorded for {project} yet")
             start = last - timedelta(days=days - 1)
-            rows = self._records(
-                con,
+            rows = call.records(
                 """
                 select
                     activity_date, requests, failed_requests, rate_limited_requests,
@@ -583,38 +574,140 @@ class PublishedMarts:
         }
 
     def query(self, sql: str) -> dict[str, Any]:
-        max_rows = self.limits.max_rows
-        with self._connection() as con:
+        limits = self.limits
+        with self._connection() as call:
             tables = [
                 row[0]
-                for row in con.execute(
+                for row in call.execute(
                     "select table_name from information_schema.tables where table_schema = 'marts'"
                 ).fetchall()
             ]
             try:
                 statement = check_select(sql, tables)
+                check_plan(call.con, statement, tables)
             except RefusedQuery as exc:
                 raise AnswerError(str(exc)) from None
+            except UnboundQuery as exc:
+                raise AnswerError(f"the query failed: {self._safe_message(exc)}") from None
             started = time.perf_counter()
-            cursor = con.execute(statement)
-            columns = [column[0] for column in cursor.description]
-            rows = cursor.fetchmany(max_rows + 1)
+            fetched = call.fetch(statement, max_rows=limits.max_rows)
             seconds = time.perf_counter() - started
-        truncated = len(rows) > max_rows
         answer: dict[str, Any] = {
-            "columns": columns,
-            "rows": [[plain(value) for value in row] for row in rows[:max_rows]],
-            "row_count": min(len(rows), max_rows),
-            "truncated": truncated,
-            "max_rows": max_rows,
+            "columns": fetched.columns,
+            "rows": fetched.rows,
+            "row_count": len(fetched.rows),
+            "truncated": fetched.cut is not None,
+            "max_rows": limits.max_rows,
+            "max_bytes": limits.max_bytes,
             "seconds": round(seconds, 3),
         }
-        if truncated:
+        if fetched.cut == "rows":
             answer["note"] = (
-                f"capped: the query returns more than {max_rows} rows and only the first "
-                f"{max_rows} are shown; aggregate, filter or add a LIMIT"
+                f"capped: the query returns more than {limits.max_rows} rows and only the first "
+                f"{limits.max_rows} are shown; aggregate, filter or add a LIMIT"
+            )
+        elif fetched.cut == "bytes":
+            answer["note"] = (
+                f"capped: the rows would pass {limits.max_bytes:,} bytes of JSON, so the answer "
+                f"is cut after {len(fetched.rows)} rows; select fewer or shorter columns (left(), "
+                "length()), aggregate or add a LIMIT"
             )
         return answer
+
+
+@dataclass
+class Fetched:
+    """Rows of one query as JSON has them, and why there are fewer than the query gives."""
+
+    columns: list[str]
+    rows: list[Any]  # lists of values, or records (dicts by column)
+    cut: str | None = None  # "rows" (past max_rows) or "bytes" (past the byte budget)
+
+
+class _Call:
+    """The connection of one tool call, with the call's deadline and its byte budget, which
+    every fetch of the call shares. Rows come in growing batches (one row first), each turned
+    into JSON and counted before the next: a huge answer is cut, not carried."""
+
+    MAX_BATCH = 1024
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, limits: Limits, started: float) -> None:
+        self.con = con
+        self.limits = limits
+        self.deadline = started + limits.timeout_seconds
+        self.bytes_left = limits.max_bytes
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> duckdb.DuckDBPyConnection:
+        return self.con.execute(sql, list(params))
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    def records(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Every row as a record; AnswerError when they would pass the byte budget (a tool's
+        summary over a part of its rows would mislead)."""
+        fetched = self.fetch(sql, params, as_records=True)
+        if fetched.cut:
+            raise AnswerError(
+                f"the answer would pass {self.limits.max_bytes:,} bytes of JSON (cut after "
+                f"{len(fetched.rows)} rows); ask for less: fewer dates, metrics or pages"
+            )
+        return fetched.rows
+
+    def fetch(
+        self,
+        sql: str,
+        params: Sequence[Any] = (),
+        *,
+        max_rows: int | None = None,
+        as_records: bool = False,
+    ) -> Fetched:
+        """The rows of `sql` while they fit `max_rows` and the byte budget; AnswerError at the
+        deadline."""
+        cursor = self.execute(sql, params)
+        columns = [column[0] for column in cursor.description]
+        fetched = Fetched(columns, [])
+        budget = self.bytes_left - _json_size(columns)
+        size, batch = 0, 1
+        while fetched.cut is None:
+            self.check_deadline()
+            wanted = batch if max_rows is None else min(batch, max_rows + 1 - len(fetched.rows))
+            chunk = cursor.fetchmany(wanted)
+            if not chunk:
+                break
+            for row in chunk:
+                if max_rows is not None and len(fetched.rows) == max_rows:
+                    fetched.cut = "rows"
+                    break
+                values = [plain(value) for value in row]
+                item = dict(zip(columns, values, strict=True)) if as_records else values
+                row_size = _json_size(item) + 1  # and the comma
+                if size + row_size > budget:
+                    fetched.cut = "bytes"
+                    break
+                fetched.rows.append(item)
+                size += row_size
+                self.check_deadline()
+            batch = min(batch * 2, self.MAX_BATCH)
+        self.bytes_left -= size
+        return fetched
+
+    def check_deadline(self) -> None:
+        if time.monotonic() > self.deadline:
+            _interrupt(self.con)
+            raise AnswerError(_stopped(self.limits.timeout_seconds))
+
+
+def _json_size(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def _stopped(limit: float) -> str:
+    return (
+        f"stopped: the call ran past the time limit of {limit:g} s; ask for less (one project, "
+        "fewer dates, an aggregate or a LIMIT)"
+    )
 
 
 def _period(
@@ -653,7 +746,7 @@ def _interrupt(con: duckdb.DuckDBPyConnection) -> None:
 
 def plain(value: Any) -> Any:
     """A value as JSON has it: ISO dates and times, floats for decimals, null for NaN."""
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime | date | clock_time):
         return value.isoformat()
     if isinstance(value, Decimal):
         value = float(value)
@@ -669,4 +762,6 @@ def plain(value: Any) -> Any:
         return [plain(item) for item in value]
     if isinstance(value, dict):
         return {str(key): plain(item) for key, item in value.items()}
-    return value
+    if value is None or isinstance(value, str | int):
+        return value
+    return str(value)  # a type JSON has no form for

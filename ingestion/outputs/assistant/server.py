@@ -72,17 +72,36 @@ READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_worl
 
 
 class _Server(MCPServer):
-    """MCPServer whose argument errors read as one clear sentence per argument."""
+    """MCPServer whose argument errors read as one clear sentence per argument, and whose
+    unexpected failures read as a sentence too (the traceback goes to the server's log)."""
 
     async def call_tool(self, name, arguments, context=None):  # type: ignore[override]
         try:
             return await super().call_tool(name, arguments, context)
-        except UnexpectedToolError:
-            raise
+        except UnexpectedToolError as exc:
+            log.error("%s failed unexpectedly", name, exc_info=exc.__cause__)
+            raise ToolError(unexpected_failure(name, exc.__cause__)) from exc
         except ToolError as exc:
             if isinstance(exc.__cause__, ValidationError):
                 raise ToolError(invalid_arguments(name, exc.__cause__)) from exc.__cause__
             raise
+
+
+def unexpected_failure(tool: str, cause: BaseException | None) -> str:
+    """What the client reads when `tool` failed in a way no check foresaw: what to do, and the
+    exception's type (never its text, which may hold a path)."""
+    if isinstance(cause, RecursionError):
+        return (
+            f"{tool} failed: the answer is nested too deeply to turn into JSON; simplify the "
+            "query (fewer nested lists, structs or calls)"
+        )
+    if isinstance(cause, MemoryError):
+        return f"{tool} failed: the server ran out of memory for this answer; ask for less"
+    kind = type(cause).__name__ if cause else "unknown"
+    return (
+        f"{tool} failed inside the server ({kind}); ask again differently, and report it: the "
+        "server's log (stderr) has the details"
+    )
 
 
 def invalid_arguments(tool: str, error: ValidationError) -> str:
@@ -264,8 +283,9 @@ def build_server(db: Path, limits: Limits | None = None) -> MCPServer:
         unqualified, information_schema for the list of tables and columns, range() and
         generate_series() for rows. Anything else is refused with the reason: other
         statements (INSERT, CREATE, ATTACH, COPY, PRAGMA, SET...), several statements, reading
-        files or URLs. Answers columns and rows, capped at the row limit (`truncated` says so)
-        and stopped at the time limit."""
+        files or URLs, CTEs named like DuckDB's catalog. Answers columns and rows, capped at
+        the row limit and at the byte limit (`truncated` and `note` say so and how many rows
+        were kept) and stopped at the time limit."""
         return _answer(marts.query, sql)
 
     for block in docs.assistant_blocks():
