@@ -11,8 +11,10 @@ from ingestion.api.errors import (
     ClarityBadRequestError,
     ClarityForbiddenError,
     ClarityMalformedBodyError,
+    ClarityNotSentError,
     ClarityQuotaError,
     ClarityServerError,
+    ClarityUnexpectedError,
 )
 from tests.conftest import collection_time
 
@@ -151,3 +153,62 @@ def test_dimensions_are_validated_before_spending():
         canonical_dimensions(["Pages"])
     with pytest.raises(ValueError, match="At most 3"):
         canonical_dimensions(["URL", "Device", "OS", "Browser"])
+
+
+def test_each_request_is_on_the_ledger_before_it_is_sent(service):
+    sent: list = []
+
+    def on_send(attempt) -> None:
+        # the server has not seen this request yet: the record comes first
+        sent.append((attempt.request_id, attempt.error_class, spent(service)))
+
+    attempts: list = []
+    client = client_for(service, attempts)
+    client.on_send = on_send
+    client.fetch(1, ())
+    assert sent == [(attempts[0].request_id, "interrupted", 0)]
+    assert attempts[0].error_class is None and attempts[0].completed_at is not None
+    assert spent(service) == 1
+
+
+def test_a_request_whose_record_cannot_be_written_is_not_sent(service):
+    def on_send(attempt) -> None:
+        raise OSError(28, "No space left on device")
+
+    client = client_for(service, [])
+    client.on_send = on_send
+    with pytest.raises(OSError):
+        client.fetch(1, ())
+    assert spent(service) == 0
+
+
+def test_a_body_nested_too_deeply_is_a_malformed_answer_not_a_crash(service):
+    service.inject_fault("status", project=PROJECT, status=200, body=b"[" * 100_000)
+    attempts: list = []
+    with pytest.raises(ClarityMalformedBodyError, match="nests arrays or objects too deeply"):
+        client_for(service, attempts).fetch(1, (), may_retry=False)
+    assert attempts[0].error_class == "malformed_body" and attempts[0].body is not None
+
+
+def test_a_header_that_http_cannot_carry_is_not_sent_and_not_counted(service):
+    token = service.tokens[PROJECT] + "\n"
+    attempts: list = []
+    with pytest.raises(ClarityNotSentError) as raised:
+        client_for(service, attempts, token=token).fetch(1, ())
+    assert token.strip() not in str(raised.value)
+    assert attempts[0].counted_against_quota is False and attempts[0].error_class == "not_sent"
+    assert spent(service) == 0
+
+
+def test_an_unexpected_failure_while_reading_is_recorded_with_project_and_set(service, monkeypatch):
+    import ingestion.api.client as client_module
+
+    def broken(body: bytes):
+        raise TypeError("an unforeseen shape")
+
+    monkeypatch.setattr(client_module, "validate_blocks", broken)
+    attempts: list = []
+    with pytest.raises(ClarityUnexpectedError) as raised:
+        client_for(service, attempts).fetch(1, ("URL",), may_retry=False)
+    assert PROJECT in str(raised.value) and "[URL]" in str(raised.value)
+    assert attempts[0].error_class == "unexpected" and attempts[0].counted_against_quota
