@@ -32,12 +32,17 @@ from ingestion.api.errors import (
     ClarityMalformedBodyError,
     ClarityQuotaError,
     ClarityServerError,
-    redact,
 )
+from ingestion.api.secrets import scrub
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+
+# An error body is quoted in the error's message (which reaches stdout, the `requests` table and
+# notifications): its first characters, after the token and secret URL values are masked.
+_ERROR_SNIPPET_CHARS = 200
+_ERROR_BODY_READ = 65536
 
 
 def utc_now() -> datetime:
@@ -193,7 +198,7 @@ class ClarityClient:
                 "today's quota and is tried again on the next run.",
             )
         completed_at = self.clock()
-        message = redact(str(error), [self._token]) if error else None
+        message = scrub(str(error), [self._token]) if error else None
         attempt = Attempt(
             request_id=uuid.uuid4().hex,
             project=self.project,
@@ -219,7 +224,9 @@ class ClarityClient:
         project = self.project
         if status == 200:
             return None
-        snippet = redact(body[:200].decode("utf-8", "replace").strip(), [self._token])
+        # scrubbed before it is cut, so that a secret across the cut cannot leave a piece
+        text = body[:_ERROR_BODY_READ].decode("utf-8", "replace")
+        snippet = scrub(text, [self._token]).strip()[:_ERROR_SNIPPET_CHARS]
         detail = f" (server said: {snippet!r})" if snippet else ""
         if status == 401:
             return ClarityAuthError(

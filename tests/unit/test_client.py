@@ -151,3 +151,35 @@ def test_dimensions_are_validated_before_spending():
         canonical_dimensions(["Pages"])
     with pytest.raises(ValueError, match="At most 3"):
         canonical_dimensions(["URL", "Device", "OS", "Browser"])
+
+
+def echoing_body(token: str) -> str:
+    """A 500 body that quotes the request back: secrets in a URL and the Authorization header."""
+    return (
+        '{"error": "upstream failed for https://x.test/cb?token=S3CRET&client_secret=S3CRET2", '
+        f'"request": {{"headers": {{"Authorization": "Bearer {token}"}}}}}}'
+    )
+
+
+def test_a_5xx_body_that_echoes_secrets_is_quoted_without_them(service):
+    token = service.tokens[PROJECT]
+    service.inject_fault("status", project=PROJECT, status=500, body=echoing_body(token), times=2)
+    attempts: list = []
+    with pytest.raises(ClarityServerError) as caught:
+        client_for(service, attempts).fetch(1, [])
+    message = str(caught.value)
+    assert "server said" in message and "?token=***&client_secret=***" in message
+    records = [str(attempt.record()) for attempt in attempts]  # what lands in `requests`
+    for text in (message, *records):
+        assert "S3CRET" not in text and token not in text
+
+
+def test_a_token_across_the_snippets_cut_leaves_no_piece_of_it(service):
+    token = service.tokens[PROJECT]
+    body = "x" * 190 + token  # the first 200 characters end inside the token
+    service.inject_fault("status", project=PROJECT, status=400, body=body)
+    attempts: list = []
+    with pytest.raises(ClarityBadRequestError) as caught:
+        client_for(service, attempts).fetch(1, [])
+    for text in (str(caught.value), attempts[0].error_message):
+        assert token[:8] not in text and "x" * 190 + "***" in text
