@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from ingestion.transform.dbt_runner import SCHEDULED_BUILD, run_dbt
-from tests.integration.helpers import query
+from tests.integration.helpers import import_bodies, query
 
 pytestmark = pytest.mark.integration
 
@@ -104,13 +101,6 @@ def hostile_body() -> list[dict]:
     return blocks
 
 
-def write_body(folder: Path, project: str, blocks: list[dict]) -> None:
-    text = json.dumps(blocks)  # Python's json writes NaN, Infinity and big integers as given
-    (folder / f"{project}.json").write_text(text)
-    meta = {"project": project, "dimensions": [], "num_of_days": 1, "fetched_at": FETCHED_AT}
-    (folder / f"{project}.meta.json").write_text(json.dumps({**meta, "origin": "api"}))
-
-
 def build(db: Path, target: Path, *extra: str) -> dict:
     """`dbt build` (as scheduled) must pass; the warning test's result."""
     code, _ = run_dbt([*SCHEDULED_BUILD, *extra], db, target_path=target)
@@ -125,25 +115,17 @@ def build(db: Path, target: Path, *extra: str) -> dict:
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("hostile")
-    bodies = folder / "bodies"
-    bodies.mkdir()
-    write_body(bodies, STEADY, site_body())
-    write_body(bodies, HOSTILE_PROJECT, hostile_body())
-    db = folder / "clarity.duckdb"
-    result = subprocess.run(
-        [sys.executable, "-m", "ingestion.cli", "import", str(bodies)],
-        env={**os.environ, "CLARITY_DUCKDB_PATH": str(db)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    meta = {"dimensions": [], "num_of_days": 1, "fetched_at": FETCHED_AT}
+    db, output = import_bodies(
+        folder,
+        {
+            STEADY: ({**meta, "project": STEADY}, site_body()),
+            HOSTILE_PROJECT: ({**meta, "project": HOSTILE_PROJECT}, hostile_body()),
+        },
     )
-    # loaded; the checkpoint warns of the nonconforming values and fails on the non-count
-    # session counts of frustration rows (that is its job: the rows stay loaded)
-    assert "2 file(s): 2 new, 0 already loaded, 0 error(s)" in result.stdout, (
-        result.stdout + result.stderr
-    )
-    assert "rows_with_nonconforming_values" in result.stdout
+    # loaded; the checkpoint warns of the nonconforming values (and fails on the non-count
+    # session counts of frustration rows: that is its job, the rows stay loaded)
+    assert "rows_with_nonconforming_values" in output
     return db, folder
 
 
