@@ -1,11 +1,35 @@
-"""Secret URL values masked in every form by the loader (ingestion/api/secrets.py), and in the
-forms only messages take."""
+"""Secret URL values masked in every form by the loader (ingestion/api/secrets.py), with the same
+results as the dbt macros on the cases every dbt build checks
+(dbt_project/tests/core/assert_secret_masking_cases.sql), and in the forms only messages take."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from clarity_tools.offline import canonical_url
+from ingestion import PROJECT_ROOT
 from ingestion.api.secrets import mask_secret_params, redact, scrub
+
+DBT_CASES = PROJECT_ROOT / "dbt_project" / "tests" / "core" / "assert_secret_masking_cases.sql"
+
+
+def dbt_cases() -> list[tuple[str, str, str]]:
+    """(raw URL, masked URL, page URL) of the dbt test's `values`."""
+    text = DBT_CASES.read_text()
+    found = re.findall(r"\(\s*'([^']*)',\s*'([^']*)',\s*'([^']*)'\s*\)", text)
+    assert len(found) >= 15, "the cases of the dbt test were not found"
+    return found
+
+
+@pytest.mark.parametrize(("raw", "masked", "page"), dbt_cases())
+def test_the_loader_masks_the_dbt_cases_alike(raw, masked, page):
+    assert mask_secret_params(raw) == masked
+    assert mask_secret_params(masked) == masked  # masking twice changes nothing
+    if "://" in raw:  # the offline service's rule is for absolute URLs
+        assert canonical_url(masked) == page
+
 
 SECRET_NAMES = [
     "token",
