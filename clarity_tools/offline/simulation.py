@@ -38,7 +38,7 @@ WARMUP_DAYS = 3  # simulated before ``start`` so that 3-day windows at the start
 DAY = 86_400
 MAX_PAGES_PER_SESSION = 4
 PAGES_PER_SESSION_P = (0.62, 0.22, 0.11, 0.05)
-TOKEN_SHARE = 0.6  # share of visits to the token page whose URL carries ?token=<random>
+TOKEN_SHARE = 0.6  # share of visits to the token page whose URL carries a secret (_add_token_urls)
 
 
 def _labels(values: list[str | None]) -> list[str | None]:
@@ -304,14 +304,17 @@ def _add_token_urls(
     v_url: np.ndarray,
     v_bot: np.ndarray,
 ) -> None:
-    """Most visits of the token page carry a secret-looking ``?token=<random>`` of their own."""
+    """Most visits of the token page carry a secret of their own: ``?token=<random>``, or (every
+    visit of an odd number) a session id as a Java servlet container writes it, the path
+    parameter ``;jsessionid=<random>``."""
     if not spec.token_page:
         return
     page = site.page_index(spec.token_page)
     hits = np.flatnonzero((v_page == page) & ~v_bot & (rng.random(v_page.size) < TOKEN_SHARE))
     for visit in hits:
-        url = f"{site.nominal[page]}?token={random_token(rng, 16)}"
-        v_url[visit] = site.add_raw_url(url, page)
+        secret = random_token(rng, 16)
+        marker = ";jsessionid=" if visit % 2 else "?token="
+        v_url[visit] = site.add_raw_url(f"{site.nominal[page]}{marker}{secret}", page)
 
 
 def _signal_probabilities(

@@ -5,7 +5,8 @@
 1. scheme and host lower-cased; a default port (``:80`` for http, ``:443`` for https) removed,
    any other port kept (``http://localhost:3000/``); user info dropped;
 2. query string and fragment removed entirely (``?utm_source=...``, ``?gclid=...``,
-   ``?token=...``, ``#top``);
+   ``?token=...``, ``#top``), and path parameters (``/cart;jsessionid=...``: from a ``;`` to
+   the next ``/``);
 3. a final path segment ``index.html`` (exact, lower-case) is removed, keeping its slash;
 4. trailing slashes removed, except that an empty path or the root is ``/``
    (so the root is always ``https://host/``);
@@ -19,9 +20,11 @@ Examples: ``https://SHOP.example.com/cart/?utm_source=x#top`` -> ``https://shop.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_PATH_PARAMETERS = re.compile(r";[^/]*")
 
 
 def canonical_url(raw: str) -> str:
@@ -35,7 +38,9 @@ def canonical_url(raw: str) -> str:
 
 
 def canonical_path(path: str) -> str:
-    """Fold ``index.html`` and trailing slashes of a URL path; ``/`` for the root."""
+    """Drop the path parameters of a URL path, fold ``index.html`` and trailing slashes; ``/`` for
+    the root."""
+    path = _PATH_PARAMETERS.sub("", path)
     if path.endswith("/index.html") or path == "index.html":
         path = path[: -len("index.html")]
     path = path.rstrip("/")

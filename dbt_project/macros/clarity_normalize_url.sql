@@ -1,6 +1,7 @@
 {#- The normalised page URL of the raw URL text `expression` (see docs block
     `clarity_page_url`): scheme and host lower-cased, user info and default ports (:80 for http,
-    :443 for https) removed, fragment removed, query parameters dropped except those listed in
+    :443 for https) removed, fragment removed, path parameters (`;jsessionid=...`, up to the
+    next `/`) removed, query parameters dropped except those listed in
     var('clarity_url_keep_params') (tracking and secret parameters are never kept; kept ones
     are emitted in the order of the var), a final `index.html` and trailing slashes folded, the
     root written `https://host/`. The path is otherwise kept byte for byte (case and
@@ -13,7 +14,7 @@
         'gclid', 'gbraid', 'wbraid', 'dclid', 'fbclid', 'msclkid', 'yclid', 'twclid', 'ttclid',
         'li_fat_id', 'igshid', 'mc_cid', 'mc_eid', '_ga', '_gl', '_hsenc', '_hsmi'
     ] -%}
-    {%- set secret = var('clarity_secret_params', []) | map('lower') | list -%}
+    {%- set secret = '^' ~ clarity_secret_name_pattern('[^=&;#?/%]') ~ '$' -%}
     {%- set keep = [] -%}
     {%- for name in var('clarity_url_keep_params', []) -%}
         {%- if not modules.re.match('^[A-Za-z0-9_.-]+$', name) -%}
@@ -23,7 +24,7 @@
         {%- endif -%}
         {%- set lowered = name | lower -%}
         {%- if not lowered.startswith('utm_') and lowered not in tracking
-            and lowered not in secret -%}
+            and not modules.re.match(secret, lowered) -%}
             {%- do keep.append(name) -%}
         {%- endif -%}
     {%- endfor -%}
@@ -36,13 +37,17 @@
     {%- set host_port = "lower(" ~ clarity_regexp_replace(
         "split_part(" ~ after_scheme ~ ", '/', 1)", '^.*@', ''
     ) ~ ")" -%}
-    {%- set path = clarity_regexp_replace(after_scheme, '^[^/]*', '') -%}
+    {#- path parameters dropped from the path (`/cart;jsessionid=***` is `/cart`) -#}
+    {%- set path = clarity_regexp_replace(
+        clarity_regexp_replace(after_scheme, '^[^/]*', ''), ';[^/]*', '', 'g'
+    ) -%}
+    {%- set bare_path = clarity_regexp_replace(base, ';[^/]*', '', 'g') -%}
 
     {%- set folded_path = "coalesce(nullif(" ~ clarity_regexp_replace(
         clarity_regexp_replace(path, '/index[.]html$', '/'), '/+$', ''
     ) ~ ", ''), '/')" -%}
     {%- set folded_base = "coalesce(nullif(" ~ clarity_regexp_replace(
-        clarity_regexp_replace(base, '/index[.]html$', '/'), '/+$', ''
+        clarity_regexp_replace(bare_path, '/index[.]html$', '/'), '/+$', ''
     ) ~ ", ''), '/')" -%}
 
     {#- kept parameters: `&name=value` for each kept name present (last occurrence wins) -#}

@@ -36,12 +36,17 @@ from ingestion.api.errors import (
     ClarityQuotaError,
     ClarityServerError,
     ClarityUnexpectedError,
-    redact,
 )
+from ingestion.api.secrets import scrub
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+
+# An error body is quoted in the error's message (which reaches stdout, the `requests` table and
+# notifications): its first characters, after the token and secret URL values are masked.
+_ERROR_SNIPPET_CHARS = 200
+_ERROR_BODY_READ = 65536
 
 
 def utc_now() -> datetime:
@@ -238,7 +243,7 @@ class ClarityClient:
         attempt.completed_at = self.clock()
         attempt.status = status
         attempt.error_class = error.error_class if error else None
-        attempt.error_message = redact(str(error), [self._token]) if error else None
+        attempt.error_message = scrub(str(error), [self._token]) if error else None
         attempt.counted_against_quota = counted
         attempt.response_bytes = len(body)
         attempt.body = body if (error is None or isinstance(error, _KEEPS_BODY)) else None
@@ -250,7 +255,9 @@ class ClarityClient:
         project = self.project
         if status == 200:
             return None
-        snippet = redact(body[:200].decode("utf-8", "replace").strip(), [self._token])
+        # scrubbed before it is cut, so that a secret across the cut cannot leave a piece
+        text = body[:_ERROR_BODY_READ].decode("utf-8", "replace")
+        snippet = scrub(text, [self._token]).strip()[:_ERROR_SNIPPET_CHARS]
         detail = f" (server said: {snippet!r})" if snippet else ""
         if status == 401:
             return ClarityAuthError(

@@ -1,9 +1,7 @@
 """Typed errors of the Clarity API client; each message says what to do next and never holds a
-token (`redact`)."""
+token or a secret URL parameter (ingestion/api/secrets.py: `scrub`)."""
 
 from __future__ import annotations
-
-import re
 
 
 class ClarityError(Exception):
@@ -75,36 +73,3 @@ class ClarityUnexpectedError(ClarityError):
 # The error class of a request record written before the request is sent and never completed:
 # the run was killed or crashed while it was in flight. It counts against the quota.
 INTERRUPTED = "interrupted"
-
-
-def redact(text: str, secrets: list[str] | tuple[str, ...]) -> str:
-    """Replace every occurrence of each secret in `text` with `***`."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
-
-
-# Query parameters whose values are secrets wherever a URL appears in a message (the same names
-# the dbt project masks: var clarity_secret_params).
-SECRET_PARAMS = (
-    "token",
-    "code",
-    "key",
-    "apikey",
-    "api_key",
-    "password",
-    "pwd",
-    "secret",
-    "session",
-    "sessionid",
-    "auth",
-    "access_token",
-    "sig",
-)
-_SECRET_VALUE = re.compile(r"([?&#](?:" + "|".join(SECRET_PARAMS) + r")=)[^&#\s]*", re.IGNORECASE)
-
-
-def mask_secret_params(text: str) -> str:
-    """`text` with the value of every secret-looking URL parameter replaced by `***`."""
-    return _SECRET_VALUE.sub(r"\1***", text)

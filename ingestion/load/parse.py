@@ -7,6 +7,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from math import isfinite
 from typing import Any
 
 import pyarrow as pa
@@ -85,28 +86,47 @@ SNAPSHOTS_SCHEMA = pa.schema(
 )
 
 
+INT64_MAX = 2**63 - 1
+
+
+def _is_plain_count(text: str) -> bool:
+    """Whether `text` is a count as the wire sends it: ASCII digits only (no sign, blank,
+    exponent or padding), at most INT64_MAX. Staging's clarity_count_to_int takes the same
+    strings and makes every other one null."""
+    return text.isascii() and text.isdigit() and (len(text) < 19 or int(text) <= INT64_MAX)
+
+
 def _as_count(value: Any) -> tuple[str | None, bool]:
-    """(column value, conforms). Counts are strings on the wire; an integer is kept as its text."""
-    if value is None or isinstance(value, str):
-        return value, True
+    """(column value, conforms). Counts are strings on the wire and the column keeps the string
+    as received, a plain count or not ("-5", "1e3", " 12 ", 23 digits); a JSON integer is kept
+    as its text. Anything but a plain count string is also kept aside."""
+    if value is None:
+        return None, True
+    if isinstance(value, str):
+        return value, _is_plain_count(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value), False
     return None, False
 
 
 def _as_number(value: Any) -> tuple[float | None, bool]:
+    """(column value, conforms). A JSON number as a double; a number that is not finite (NaN,
+    Infinity, a literal like 1e400 that JSON decoding made infinite) or an integer too large for
+    a double is null. A string that reads as a finite number is taken, but kept aside."""
     if value is None:
         return None, True
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         try:
-            return float(value), True
+            number = float(value)
         except OverflowError:  # an integer too large for a double
             return None, False
+        return (number, True) if isfinite(number) else (None, False)
     if isinstance(value, str):
         try:
-            return float(value), False
+            number = float(value)
         except ValueError:
             return None, False
+        return (number, False) if isfinite(number) else (None, False)
     return None, False
 
 
@@ -120,10 +140,38 @@ _CONVERT = {"count": _as_count, "number": _as_number, "text": _as_text}
 
 
 def _json_text(value: Any) -> str:
+    """The JSON text of a decoded value, as an unknown key's column keeps it (NaN and Infinity as
+    those tokens, which Python's json reads back)."""
     try:
         return json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
         return repr(value)
+
+
+_NON_FINITE_NAMES = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+
+
+def _json_safe(value: Any) -> Any:
+    """`value` with every non-finite float replaced by its token's name as a string ("NaN",
+    "Infinity", "-Infinity"), so that it can be written as strict JSON."""
+    if isinstance(value, float) and not isfinite(value):
+        return _NON_FINITE_NAMES[repr(value)]
+    if isinstance(value, list):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    return value
+
+
+def nonconforming_text(aside: dict[str, Any]) -> str:
+    """The `nonconforming_values` of a row: strict JSON (RFC 8259) of {wire key: value as
+    received}. A value JSON has no literal for is a string: NaN, Infinity and -Infinity as
+    "NaN", "Infinity" and "-Infinity" (a literal such as 1e400, which decodes to an infinity,
+    too); integers of any size are kept exactly."""
+    try:
+        return json.dumps(aside, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        return json.dumps(_json_safe(aside), ensure_ascii=False, allow_nan=False)
 
 
 def unknown_column(key: str) -> str:
@@ -168,13 +216,26 @@ def _key_targets(keys: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
 
 
 def _convert_column(values: list, kind: str, key: str, aside: dict[int, dict[str, Any]]) -> list:
-    """Convert one key's values; values of an unexpected type also go to `aside` (by row)."""
-    if kind in ("count", "text") and all(v is None or v.__class__ is str for v in values):
+    """Convert one key's values; values of an unexpected type or out of their domain (a count
+    that is not a plain count string, a number that is not finite) also go to `aside` (by row).
+
+    The fast paths take a column whose values all conform; any other column goes value by value
+    through the same converters."""
+    if kind == "text" and all(v is None or v.__class__ is str for v in values):
         return values  # the common case: strings as on the wire
+    if kind == "count" and all(
+        v is None or (v.__class__ is str and _is_plain_count(v)) for v in values
+    ):
+        return values
     if kind == "number" and all(
         v is None or v.__class__ is float or v.__class__ is int for v in values
     ):
-        return [None if v is None else float(v) for v in values]
+        try:
+            numbers = [None if v is None else float(v) for v in values]
+        except OverflowError:  # an integer too large for a double: the slow path says which
+            numbers = None
+        if numbers is not None and all(n is None or isfinite(n) for n in numbers):
+            return numbers
     convert = _CONVERT["text" if kind == "unknown" else kind]
     converted = []
     for index, value in enumerate(values):
@@ -260,7 +321,9 @@ def parse_blocks(
         metric_names.extend([block["metricName"]] * size)
         block_indexes.extend([block_index] * size)
         row_indexes.extend(range(size))
-        nonconforming.extend(_json_text(aside[i]) if i in aside else None for i in range(size))
+        nonconforming.extend(
+            nonconforming_text(aside[i]) if i in aside else None for i in range(size)
+        )
         parsed.n_rows += size
     n = parsed.n_rows
     columns.update(

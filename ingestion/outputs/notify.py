@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 
-from ingestion.api.errors import mask_secret_params, redact
+from ingestion.api.secrets import scrub
 from ingestion.api.token import token_expiry
 from ingestion.collect.fetch import ProjectOutcome
 from ingestion.warehouse.destination import Warehouse
@@ -277,7 +277,7 @@ class Notifier:
 
     def clean(self, text: str) -> str:
         """No token, no secret URL parameter: whatever a message quotes."""
-        return mask_secret_params(redact(text, self.secrets))
+        return scrub(text, self.secrets)
 
     def send(self, messages: Sequence[Message], now: datetime | None = None) -> SendReport:
         now = now or datetime.now(UTC)

@@ -312,7 +312,10 @@ def _metric_row_expectations(gx: Any) -> list[Any]:
             column="rows_with_nonconforming_values",
             value_set=[0],
             severity="warning",
-            meta={"unit": "bodies", "hint": "a known key arrived with an unexpected JSON type"},
+            meta={
+                "unit": "bodies",
+                "hint": "a known key arrived with an unexpected type or out of its domain",
+            },
         ),
     ]
 

@@ -52,6 +52,30 @@ def table_counts(path: Path) -> dict[str, int]:
     }
 
 
+def import_bodies(folder: Path, bodies: dict[str, tuple[dict, list]]) -> tuple[Path, str]:
+    """Write each body (`name -> (meta, blocks)`: the sidecar's fields, the JSON array; Python's
+    json writes NaN, Infinity and integers of any size as given) with its `.meta.json` into
+    `folder`/bodies, and load them with `clarity import` into `folder`/clarity.duckdb, as a
+    person re-imports archived responses. The warehouse and the command's output."""
+    source = folder / "bodies"
+    source.mkdir(parents=True, exist_ok=True)
+    for name, (meta, blocks) in bodies.items():
+        (source / f"{name}.json").write_text(json.dumps(blocks))
+        (source / f"{name}.meta.json").write_text(json.dumps({"origin": "api", **meta}))
+    db = folder / "clarity.duckdb"
+    result = subprocess.run(
+        [sys.executable, "-m", "ingestion.cli", "import", str(source)],
+        env={**os.environ, "CLARITY_DUCKDB_PATH": str(db)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    loaded = f"{len(bodies)} file(s): {len(bodies)} new, 0 already loaded, 0 error(s)"
+    assert loaded in result.stdout, result.stdout + result.stderr
+    return db, result.stdout
+
+
 def run_cli(
     service,
     folder: Path,

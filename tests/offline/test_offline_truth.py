@@ -191,10 +191,11 @@ def test_raw_urls_carry_every_variant_kind_and_fold_to_their_page(
         "localhost:3000",
     ):
         assert any(marker in url for url in all_urls), marker
-    token_urls = [url for url in all_urls if "?token=" in url]
-    assert token_urls and {canonical_url(u) for u in token_urls} == {
-        "https://docs.contoso.example/account/confirm"
-    }
+    for marker in ("?token=", ";jsessionid="):
+        secret_urls = [url for url in all_urls if marker in url]
+        assert secret_urls and {canonical_url(u) for u in secret_urls} == {
+            "https://docs.contoso.example/account/confirm"
+        }, marker
 
 
 @pytest.mark.parametrize(
@@ -216,6 +217,11 @@ def test_raw_urls_carry_every_variant_kind_and_fold_to_their_page(
             "https://blog.example.net/posts/caf%C3%A9-culture#faq",
             "https://blog.example.net/posts/caf%C3%A9-culture",
         ),
+        (
+            "https://shop.example.com/cart/;jsessionid=A1B2?lang=en",
+            "https://shop.example.com/cart",
+        ),
+        ("https://user:pw@shop.example.com/a;v=1/b", "https://shop.example.com/a/b"),
     ],
 )
 def test_canonical_url_rule(raw: str, canonical: str) -> None:

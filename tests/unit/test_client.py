@@ -212,3 +212,35 @@ def test_an_unexpected_failure_while_reading_is_recorded_with_project_and_set(se
         client_for(service, attempts).fetch(1, ("URL",), may_retry=False)
     assert PROJECT in str(raised.value) and "[URL]" in str(raised.value)
     assert attempts[0].error_class == "unexpected" and attempts[0].counted_against_quota
+
+
+def echoing_body(token: str) -> str:
+    """A 500 body that quotes the request back: secrets in a URL and the Authorization header."""
+    return (
+        '{"error": "upstream failed for https://x.test/cb?token=S3CRET&client_secret=S3CRET2", '
+        f'"request": {{"headers": {{"Authorization": "Bearer {token}"}}}}}}'
+    )
+
+
+def test_a_5xx_body_that_echoes_secrets_is_quoted_without_them(service):
+    token = service.tokens[PROJECT]
+    service.inject_fault("status", project=PROJECT, status=500, body=echoing_body(token), times=2)
+    attempts: list = []
+    with pytest.raises(ClarityServerError) as caught:
+        client_for(service, attempts).fetch(1, [])
+    message = str(caught.value)
+    assert "server said" in message and "?token=***&client_secret=***" in message
+    records = [str(attempt.record()) for attempt in attempts]  # what lands in `requests`
+    for text in (message, *records):
+        assert "S3CRET" not in text and token not in text
+
+
+def test_a_token_across_the_snippets_cut_leaves_no_piece_of_it(service):
+    token = service.tokens[PROJECT]
+    body = "x" * 190 + token  # the first 200 characters end inside the token
+    service.inject_fault("status", project=PROJECT, status=400, body=body)
+    attempts: list = []
+    with pytest.raises(ClarityBadRequestError) as caught:
+        client_for(service, attempts).fetch(1, [])
+    for text in (str(caught.value), attempts[0].error_message):
+        assert token[:8] not in text and "x" * 190 + "***" in text

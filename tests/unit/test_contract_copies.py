@@ -1,6 +1,8 @@
-"""The six frustration signals and the metric blocks are defined once in Python
-(ingestion/api/contract.py). The dbt project cannot import Python, and the offline service stands
-for the external API, so each keeps its own list: these tests prove every copy agrees."""
+"""Definitions that live once in Python and are copied where Python cannot be imported: the six
+frustration signals and the metric blocks (ingestion/api/contract.py), the kinds of raw values
+(ingestion/load/parse.py), the names of secret URL parameters (ingestion/api/secrets.py). The
+dbt project cannot import Python, and the offline service stands for the external API, so each
+keeps its own list: these tests prove every copy agrees."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ import re
 
 from clarity_tools.offline import catalog
 from ingestion import PROJECT_ROOT
-from ingestion.api import contract
+from ingestion.api import contract, secrets
+from ingestion.load import parse
 
 DBT = PROJECT_ROOT / "dbt_project"
 
@@ -43,3 +46,37 @@ def test_the_dbt_pivot_reads_the_contracts_dimensioned_blocks():
     pivot = (DBT / "models" / "intermediate" / "int_snapshot_metrics_pivoted.sql").read_text()
     other = [b for b in contract.DIMENSIONED_BLOCKS if b not in contract.FRUSTRATION_BLOCKS]
     assert repr(other) in pivot
+
+
+def _macro_value_columns() -> dict[str, list[str]]:
+    text = (DBT / "macros" / "clarity_metric_value_columns.sql").read_text()
+    return {
+        kind: re.findall(r"'(\w+)'", body)
+        for kind, body in re.findall(r"'(count|number)': \[([^\]]*)\]", text)
+    }
+
+
+def test_the_dbt_value_columns_are_the_loaders_counts_and_numbers():
+    kinds = {"count": [], "number": []}
+    for column, kind in parse.KNOWN_KEYS.values():
+        if kind in kinds:
+            kinds[kind].append(column)
+    assert _macro_value_columns() == kinds
+
+
+def _macro_secret_params() -> dict[str, list[str]]:
+    text = (DBT / "macros" / "clarity_mask_secret_params.sql").read_text()
+    return {
+        kind: re.findall(r"'(\w+)'", body)
+        for kind, body in re.findall(r"'(words|endings)': \[([^\]]*)\]", text)
+    }
+
+
+def test_the_dbt_secret_names_are_the_loaders():
+    assert _macro_secret_params() == {
+        "words": list(secrets.SECRET_NAME_WORDS),
+        "endings": list(secrets.SECRET_NAME_ENDINGS),
+    }
+    # the project does not set the var: the macro's default, the loader's list, applies
+    project = (DBT / "dbt_project.yml").read_text()
+    assert not re.search(r"^\s*clarity_secret_params:", project, re.MULTILINE)

@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 import jwt
 import pytest
 
+from ingestion.api.client import ClarityClient
+from ingestion.api.errors import ClarityServerError
 from ingestion.collect.fetch import ProjectOutcome
 from ingestion.collect.plan import ProjectPlan
 from ingestion.outputs.notify import Message, Notifier, ingest_messages, token_messages
@@ -92,3 +94,27 @@ def test_a_failing_channel_is_logged_and_the_message_kept_for_next_time(tmp_path
 def test_no_channels_sends_nothing_and_keeps_no_state(tmp_path):
     report = Notifier([], tmp_path / "state.json").send([Message("k", "t", "b")], NOW)
     assert report.sent == [] and not (tmp_path / "state.json").exists()
+
+
+def test_a_failed_request_whose_body_echoed_secrets_is_told_without_them(offline, tmp_path):
+    """The client's error, as the ingest outcome quotes it, in a notification: clean already
+    (so is the `requests` row), and the notifier masks again whatever it sends."""
+    project = "contoso-docs"
+    token = offline.tokens[project]
+    echo = (
+        f'{{"url": "https://x.test/?token=S3CRET&client_secret=S3CRET2", "auth": "Bearer {token}"}}'
+    )
+    offline.inject_fault("status", project=project, status=500, body=echo, times=2)
+    client = ClarityClient(project, token, base_url=offline.base_url, timeout=5, retry_delay=0)
+    with pytest.raises(ClarityServerError) as caught:
+        client.fetch(1, [])
+    plan = ProjectPlan(project, NOW.date(), 10, 0, 0)
+    outcome = ProjectOutcome(plan, errors=[f"[] numOfDays=1: {caught.value}"])
+    messages = ingest_messages({project: outcome}, NOW.date())
+    unmasked = Message("k-raw", "Raw", f"{echo} https://u:S3CRET3@h.test/a;jsessionid=S3CRET4")
+    with Receiver() as receiver:
+        # no secrets given: the message must not need the notifier's redaction of the token
+        Notifier([receiver.url], tmp_path / "state.json").send([*messages, unmasked], NOW)
+    text = json.dumps(receiver.bodies)
+    assert len(receiver.bodies) == 2 and "server said" in text
+    assert "S3CRET" not in text and token not in text

@@ -229,3 +229,113 @@ def test_columns_stay_aligned_across_blocks_with_different_keys():
     assert [r["fresh"] for r in rows] == [None, None, "yes", None, None]
     assert [r["row_index"] for r in rows] == [0, 0, 0, 1, 0]
     assert [r["block_index"] for r in rows] == [0, 1, 2, 2, 0]
+
+
+def _strict_json(text: str):
+    """Parse `text` as strict JSON: NaN and Infinity are not JSON literals."""
+
+    def refuse(token):
+        raise ValueError(f"{token} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_a_huge_integer_in_a_number_field_is_null_and_kept_exactly_on_the_fast_path():
+    huge = 10**400  # 1 and 400 zeros: no double holds it
+    block = {
+        "metricName": "ScrollDepth",
+        "information": [{"averageScrollDepth": 55.5}, {"averageScrollDepth": huge}],
+    }
+    body = b'[{"metricName": "ScrollDepth", "information": [{"averageScrollDepth": 55.5}, '
+    body += b'{"averageScrollDepth": 1' + b"0" * 400 + b"}]}]"
+    parsed = parse_blocks(meta(), validate_blocks(body), body, ingest_run_id="run")
+    assert parsed.rows == parse([block]).rows
+    good, bad = parsed.rows
+    assert good["average_scroll_depth"] == 55.5 and good["nonconforming_values"] is None
+    assert bad["average_scroll_depth"] is None
+    assert _strict_json(bad["nonconforming_values"]) == {"averageScrollDepth": huge}
+    assert metric_rows_table([parsed]).num_rows == 2
+
+
+@pytest.mark.parametrize(
+    ("token", "name"),
+    [("NaN", "NaN"), ("Infinity", "Infinity"), ("-Infinity", "-Infinity"), ("1e400", "Infinity")],
+)
+def test_non_finite_numbers_are_null_and_kept_as_strict_json_strings(token, name):
+    row = '{"sessionsCount": "10", "sessionsWithMetricPercentage": VALUE, "pagesViews": "1"}'
+    rows = [row.replace("VALUE", token), row.replace("VALUE", "12.5")]
+    body = f'[{{"metricName": "RageClickCount", "information": [{", ".join(rows)}]}}]'.encode()
+    parsed = parse_blocks(meta(), validate_blocks(body), body, ingest_run_id="run")
+    hostile, fine = parsed.rows
+    assert hostile["sessions_with_metric_percentage"] is None
+    assert _strict_json(hostile["nonconforming_values"]) == {"sessionsWithMetricPercentage": name}
+    assert hostile["sessions_count"] == "10" and hostile["pages_views"] == "1"
+    assert fine["sessions_with_metric_percentage"] == 12.5 and fine["nonconforming_values"] is None
+
+
+def test_numbers_sent_as_non_finite_strings_are_null_too():
+    block = {
+        "metricName": "Traffic",
+        "information": [
+            {"pagesPerSessionPercentage": "NaN"},
+            {"pagesPerSessionPercentage": "-inf"},
+            {"pagesPerSessionPercentage": "2.5"},
+        ],
+    }
+    rows = parse([block]).rows
+    assert [r["pages_per_session_percentage"] for r in rows] == [None, None, 2.5]
+    assert [_strict_json(r["nonconforming_values"]) for r in rows] == [
+        {"pagesPerSessionPercentage": "NaN"},
+        {"pagesPerSessionPercentage": "-inf"},
+        {"pagesPerSessionPercentage": "2.5"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "column"),
+    [
+        (2**64, str(2**64)),  # a JSON integer: kept as its text
+        ("1" * 23, "1" * 23),  # digits, but above 2^63 - 1
+        (str(2**63), str(2**63)),  # one above the largest int64
+        ("-5", "-5"),
+        ("1e3", "1e3"),
+        (" 12 ", " 12 "),  # padding is not how the wire sends a count
+        ("", ""),
+        ("١٢", "١٢"),  # Arabic-Indic digits: str.isdigit, but not a count
+    ],
+)
+def test_counts_that_are_not_plain_int64_strings_are_kept_as_received_and_set_aside(value, column):
+    block = {
+        "metricName": "DeadClickCount",
+        "information": [
+            {"sessionsCount": value, "subTotal": "4"},
+            {"sessionsCount": "7", "subTotal": "4"},
+        ],
+    }
+    hostile, fine = parse([block]).rows
+    assert hostile["sessions_count"] == column  # the raw column: the text as received
+    assert _strict_json(hostile["nonconforming_values"]) == {"sessionsCount": value}
+    assert hostile["sub_total"] == "4"
+    assert fine["sessions_count"] == "7" and fine["nonconforming_values"] is None
+
+
+def test_the_largest_int64_count_and_leading_zeros_conform():
+    block = {
+        "metricName": "Traffic",
+        "information": [{"totalSessionCount": str(2**63 - 1)}, {"totalSessionCount": "007"}],
+    }
+    rows = parse([block]).rows
+    assert [r["total_session_count"] for r in rows] == [str(2**63 - 1), "007"]
+    assert [r["nonconforming_values"] for r in rows] == [None, None]
+
+
+def test_nested_non_finite_values_set_aside_are_strict_json():
+    block = {
+        "metricName": "DeadClickCount",
+        "information": [{"sessionsCount": [float("nan"), {"x": float("-inf")}]}],
+    }
+    row = parse([block]).rows[0]
+    assert row["sessions_count"] is None
+    assert _strict_json(row["nonconforming_values"]) == {
+        "sessionsCount": ["NaN", {"x": "-Infinity"}]
+    }

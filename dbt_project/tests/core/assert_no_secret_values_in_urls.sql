@@ -1,7 +1,9 @@
--- No URL column of staging, intermediate or marts holds the value of a secret-looking query
--- parameter: masking (macro clarity_mask_secret_params) would change any such value. The raw
--- rows and the pivot are checked over recent snapshots on an incremental build, over all history
--- on a full refresh (macro clarity_recent_condition).
+-- No URL column of staging, intermediate or marts, and no stored error message, holds the value
+-- of a secret-looking parameter in any form (query, fragment, path parameter, percent-encoded,
+-- HTML-escaped) or user info: masking (macro clarity_mask_secret_params) would change any such
+-- value. Normalised page URLs hold no path parameter either. The raw rows and the pivot are
+-- checked over recent snapshots on an incremental build, over all history on a full refresh
+-- (macro clarity_recent_condition).
 with
 
 -- the raw rows are read once for both of their URL columns
@@ -41,6 +43,12 @@ urls as (
         'dim_pages.page_url' as found_in,
         page_url as url
     from {{ ref('dim_pages') }}
+    union all
+    select
+        'stg_clarity__requests.error_message' as found_in,
+        error_message as url
+    from {{ ref('stg_clarity__requests') }}
+    where error_message is not null
 
 )
 
@@ -48,4 +56,6 @@ select
     found_in,
     url
 from urls
-where url <> {{ clarity_mask_secret_params('url') }}
+where
+    url <> {{ clarity_mask_secret_params('url') }}
+    or (found_in = 'dim_pages.page_url' and position(';' in split_part(url, '?', 1)) > 0)

@@ -36,16 +36,17 @@ renamed as (
             clarity_column_or_null(raw, 'name', dbt.type_string())
         ) }} as item_name,
 
-        -- frustration blocks
+        -- frustration blocks (counts that are not plain int64 digit strings and numbers
+        -- that are not finite are null: assert_raw_metric_values_are_usable counts them)
         {{ clarity_count_to_int(
             clarity_column_or_null(raw, 'sessions_count', dbt.type_string())
         ) }} as sessions_count,
-        {{ clarity_column_or_null(
+        {{ clarity_finite_or_null(clarity_column_or_null(
             raw, 'sessions_with_metric_percentage', clarity_type_double()
-        ) }} as sessions_with_metric_pct,
-        {{ clarity_column_or_null(
+        )) }} as sessions_with_metric_pct,
+        {{ clarity_finite_or_null(clarity_column_or_null(
             raw, 'sessions_without_metric_percentage', clarity_type_double()
-        ) }} as sessions_without_metric_pct,
+        )) }} as sessions_without_metric_pct,
         {{ clarity_count_to_int(
             clarity_column_or_null(raw, 'pages_views', dbt.type_string())
         ) }} as pages_views,
@@ -54,8 +55,9 @@ renamed as (
         ) }} as sub_total,
 
         -- scroll depth
-        {{ clarity_column_or_null(raw, 'average_scroll_depth', clarity_type_double()) }}
-            as average_scroll_depth,
+        {{ clarity_finite_or_null(
+            clarity_column_or_null(raw, 'average_scroll_depth', clarity_type_double())
+        ) }} as average_scroll_depth,
 
         -- traffic
         {{ clarity_count_to_int(
@@ -72,8 +74,9 @@ renamed as (
                 clarity_column_or_null(raw, 'distant_user_count', dbt.type_string())
             ) }}
         ) as distinct_user_count,
-        {{ clarity_column_or_null(raw, 'pages_per_session_percentage', clarity_type_double()) }}
-            as pages_per_session,
+        {{ clarity_finite_or_null(
+            clarity_column_or_null(raw, 'pages_per_session_percentage', clarity_type_double())
+        ) }} as pages_per_session,
 
         -- engagement time (seconds)
         {{ clarity_count_to_int(

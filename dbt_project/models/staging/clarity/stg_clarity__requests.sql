@@ -32,7 +32,10 @@ renamed as (
         -- outcome
         {{ clarity_column_or_null(raw, 'status', dbt.type_int()) }} as http_status,
         {{ clarity_column_or_null(raw, 'error_class', dbt.type_string()) }} as error_class,
-        {{ clarity_column_or_null(raw, 'error_message', dbt.type_string()) }} as error_message,
+        -- the loader masks secrets before it stores a message; rows of an older loader may not
+        {{ clarity_mask_secret_params(
+            clarity_column_or_null(raw, 'error_message', dbt.type_string())
+        ) }} as error_message,
         coalesce(
             {{ clarity_column_or_null(raw, 'counted_against_quota', dbt.type_boolean()) }}, true
         ) as is_counted_against_quota,
