@@ -162,6 +162,9 @@ def _notify(config: IngestConfig, job: JobReport, now: datetime, *, alerts: bool
 
     zones = {p.name: p.zone for p in config.projects}
     messages = notify.ingest_messages(job.ingest.outcomes, now.date())
+    messages += notify.load_messages(
+        job.ingest.load_errors, job.ingest.load.quarantined, now.date()
+    )
     messages += notify.stuck_set_messages(config.warehouse, now, zones)
     messages += notify.token_messages({p.name: p.token for p in config.projects}, now)
     if alerts and config.marts_duckdb_path is not None:

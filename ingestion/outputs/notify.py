@@ -90,7 +90,7 @@ def ingest_messages(outcomes: Mapping[str, ProjectOutcome], day: date) -> list[M
                 )
             )
         # the error that stopped the project has its message above; any others are failures
-        failures = outcome.errors[:-1] if stopped else outcome.errors
+        failures = outcome.errors[:-1] if stopped in _TOLD_APART else outcome.errors
         if failures:
             lines = "\n".join(f"- {error}" for error in failures[:5])
             more = f"\n(and {len(failures) - 5} more)" if len(failures) > 5 else ""
@@ -102,6 +102,40 @@ def ingest_messages(outcomes: Mapping[str, ProjectOutcome], day: date) -> list[M
                     "quota.",
                 )
             )
+    return messages
+
+
+# stop reasons with a message of their own (any other stop is told among the failures)
+_TOLD_APART = ("auth", "forbidden", "quota")
+
+
+def load_messages(
+    load_errors: Sequence[str], quarantined: Sequence[str], day: date
+) -> list[Message]:
+    """A load that failed (a full disk: what was landed waits for the next run) and the landed
+    files set aside in quarantine by this run (one message of each per UTC day)."""
+    messages = []
+    if load_errors:
+        messages.append(
+            Message(
+                f"load:failed:{day}",
+                "Clarity: loading into the warehouse failed (nothing is lost)",
+                f"{load_errors[0]}\nCollection goes on; the marts are not rebuilt until a load "
+                "completes.",
+                "failure",
+            )
+        )
+    if quarantined:
+        lines = "\n".join(f"- {entry}" for entry in quarantined[:5])
+        more = f"\n(and {len(quarantined) - 5} more)" if len(quarantined) > 5 else ""
+        messages.append(
+            Message(
+                f"load:quarantine:{day}",
+                f"Clarity: {len(quarantined)} landed file(s) set aside in quarantine",
+                f"{lines}{more}\nThey were not loaded; everything else was. `clarity quarantine` "
+                "lists them with why; `clarity quarantine --retry` loads what now passes.",
+            )
+        )
     return messages
 
 

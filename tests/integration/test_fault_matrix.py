@@ -198,7 +198,6 @@ def scenario(tmp_path_factory) -> Scenario:
             project=BLOG,
             dimensions=("OS",),
             status=500,
-            times=2,
             body=f"upstream said: Bearer {service.tokens[BLOG]} at /x?token={ECHOED_SECRET}&a=1",
         )
         cli("day 3 run after the kill", "run", *at(day3 + timedelta(minutes=2)))

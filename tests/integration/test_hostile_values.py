@@ -234,7 +234,7 @@ def test_the_build_passes_and_staging_nulls_exactly_the_hostile_values(warehouse
     assert site[STEADY]["sessions"] == 80 and site[STEADY]["dead_click_sessions"] == 10
 
 
-def test_a_nan_an_older_loader_stored_in_raw_is_null_and_counted(warehouse):
+def test_a_nan_or_out_of_range_percentage_in_raw_is_null_and_counted(warehouse):
     db, folder = warehouse
     con = duckdb.connect(str(db))
     try:  # as a loader without the guards stored it: in the double column, nothing set aside
@@ -242,12 +242,18 @@ def test_a_nan_an_older_loader_stored_in_raw_is_null_and_counted(warehouse):
             "update clarity_raw.metric_rows set sessions_with_metric_percentage = 'NaN'::double "
             f"where project = '{STEADY}' and metric_name = 'ScriptErrorCount'"
         )
+        # and a finite percentage outside 0..100: null in staging too, never a failed range test
+        con.execute(
+            "update clarity_raw.metric_rows set sessions_without_metric_percentage = 150 "
+            f"where project = '{STEADY}' and metric_name = 'ErrorClickCount'"
+        )
     finally:
         con.close()
     # the pivot never reads a loaded snapshot again: rebuild from raw, as after such a loader
     warned = build(db, folder / "dbt-2", "--full-refresh")
-    assert warned["status"] == "warn" and warned["failures"] == len(NULLED) + 1
+    assert warned["status"] == "warn" and warned["failures"] == len(NULLED) + 2
     staged = _staged(db, STEADY)["ScriptErrorCount"]
     assert staged["sessions_with_metric_pct"] is None and staged["nonconforming_values"] is None
+    assert _staged(db, STEADY)["ErrorClickCount"]["sessions_without_metric_pct"] is None
     site = _rows(db, f"select * from marts.fct_site_daily where project = '{STEADY}'")[0]
     assert site["script_error_sessions"] in (None, 0) and site["rage_click_sessions"] == 6

@@ -14,7 +14,13 @@ from ingestion.api.client import ClarityClient
 from ingestion.api.errors import ClarityServerError
 from ingestion.collect.fetch import ProjectOutcome
 from ingestion.collect.plan import ProjectPlan
-from ingestion.outputs.notify import Message, Notifier, ingest_messages, token_messages
+from ingestion.outputs.notify import (
+    Message,
+    Notifier,
+    ingest_messages,
+    load_messages,
+    token_messages,
+)
 from tests.webhook import Receiver, closed_port_url
 
 NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
@@ -60,6 +66,24 @@ def test_ingest_outcomes_that_need_a_person():
         "ingest:quota:failed:2026-11-30",  # the 500 before the 429
     ]
     assert "Settings -> Data Export" in messages[0].body
+
+
+def test_a_stop_without_a_message_of_its_own_is_told_among_the_failures():
+    plan = ProjectPlan("p", date(2026, 11, 30), 10, 0, 0)
+    full = "Cannot write to /data/landing/pending (No space left on device): free some space"
+    outcomes = {"p": ProjectOutcome(plan, errors=[full], stopped_because="landing_not_writable")}
+    [message] = ingest_messages(outcomes, NOW.date())
+    assert message.key == "ingest:p:failed:2026-11-30" and full in message.body
+
+
+def test_a_failed_load_and_files_set_aside_are_told_once_a_day():
+    messages = load_messages(
+        ["Loading ... failed: the disk is full"], ["x.json: not JSON"], NOW.date()
+    )
+    assert [m.key for m in messages] == ["load:failed:2026-11-30", "load:quarantine:2026-11-30"]
+    assert "the disk is full" in messages[0].body and messages[0].severity == "failure"
+    assert "x.json: not JSON" in messages[1].body and "clarity quarantine" in messages[1].body
+    assert load_messages([], [], NOW.date()) == []
 
 
 def test_each_message_is_sent_once_without_secrets(tmp_path, caplog):

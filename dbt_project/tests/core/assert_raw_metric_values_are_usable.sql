@@ -3,7 +3,7 @@
 -- when the loader set a value aside (nonconforming_values: a count that is not a plain int64
 -- digit string, a number that is not finite or overflows a double, a value of an unexpected
 -- type), or when a raw count or number is present that staging makes null (a NaN an older loader
--- or another tool stored in a double column). `nulled_columns` names the raw columns staging
+-- or another tool stored in a double column, a percentage outside 0..100). `nulled_columns` names the raw columns staging
 -- made null. Recent snapshots only on an incremental build (macro clarity_recent_condition).
 {{ config(severity='warn') }}
 {%- set raw_table = clarity_raw_source('metric_rows') -%}
@@ -50,8 +50,10 @@ checked as (
         end
         {%- endfor %}
         {%- for column in kinds['number'] %}
+        {%- set bounds = kinds['bounds'].get(column, [none, none]) %}
         || case
-            when {{ column }} is not null and {{ clarity_finite_or_null(column) }} is null
+            when {{ column }} is not null
+                and {{ clarity_finite_or_null(column, bounds[0], bounds[1]) }} is null
                 then ' {{ column }}'
             else ''
         end

@@ -43,10 +43,10 @@ renamed as (
         ) }} as sessions_count,
         {{ clarity_finite_or_null(clarity_column_or_null(
             raw, 'sessions_with_metric_percentage', clarity_type_double()
-        )) }} as sessions_with_metric_pct,
+        ), 0, 100) }} as sessions_with_metric_pct,
         {{ clarity_finite_or_null(clarity_column_or_null(
             raw, 'sessions_without_metric_percentage', clarity_type_double()
-        )) }} as sessions_without_metric_pct,
+        ), 0, 100) }} as sessions_without_metric_pct,
         {{ clarity_count_to_int(
             clarity_column_or_null(raw, 'pages_views', dbt.type_string())
         ) }} as pages_views,
