@@ -1,0 +1,507 @@
+"""The questions every output asks of the marts (schema `marts`), each written once: which marts
+are built, the projects and their dates, the site's days, the pages to fix, the segments, the
+alerts and the collection record. The report, the highlights, the notifications, the MCP server
+and `clarity run` ask here and only present the answers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import duckdb
+
+from ingestion.api.contract import SIGNALS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DEFAULT_DAYS = 28  # the period of the report, and of the MCP's daily series and alerts
+SEGMENT_DAYS = 7  # segments: the latest week
+TOP_PAGES = 5  # the pages to fix the report and the highlights show
+RANKING_WINDOWS = (7, 28)  # days fct_page_frustration_daily ranks the pages over
+
+SIGNAL_KEYS = tuple(signal.key for signal in SIGNALS)
+# the measures of fct_site_daily a caller may choose
+SITE_METRICS = (
+    "sessions",
+    "bot_sessions",
+    "distinct_users",
+    "page_views",
+    "pages_per_session",
+    "avg_scroll_depth",
+    "avg_total_time_seconds",
+    "avg_active_time_seconds",
+    "frustration_score",
+    *(f"{key}_rate" for key in SIGNAL_KEYS),
+    *(f"{key}_sessions" for key in SIGNAL_KEYS),
+)
+DEFAULT_SITE_METRICS = ("sessions", "frustration_score")
+SEGMENT_DIMENSIONS = ("Device", "Browser", "OS", "Country", "Channel", "Campaign", "Source+Medium")
+# the marts the outputs read: `clarity run` builds them when one is missing
+OUTPUT_MARTS = (
+    "dim_projects",
+    "dim_pages",
+    "fct_site_daily",
+    "fct_collection_daily",
+    "fct_page_frustration_daily",
+    "fct_page_trends_weekly",
+    "fct_segment_daily",
+    "fct_alerts",
+)
+# the daily marts whose dates `dates` gives
+_DATED = {
+    "site": "fct_site_daily",
+    "collection": "fct_collection_daily",
+    "pages": "fct_page_frustration_daily",
+    "segments": "fct_segment_daily",
+}
+
+Rows = TypeVar("Rows")
+
+
+class NoMartsError(RuntimeError):
+    """The warehouse has no (complete) marts to read."""
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str
+    timezone: str
+    last_activity_date: date | None  # its latest date with a daily site value
+
+
+@contextmanager
+def connect(
+    duckdb_path: str | Path, require: Sequence[str] = ()
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the warehouse at `duckdb_path`, closed on leaving; NoMartsError
+    when the file or one of the `require`d marts is not there."""
+    path = Path(duckdb_path)
+    if not path.exists():
+        raise NoMartsError(f"{path} does not exist: run ingestion and dbt build first")
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        missing = records(con).missing(require)
+        if missing:
+            raise NoMartsError(f"{path} lacks marts {', '.join(missing)}: run `dbt build` first")
+        yield con
+    finally:
+        con.close()
+
+
+def missing_marts(duckdb_path: str | Path, required: Sequence[str] = OUTPUT_MARTS) -> list[str]:
+    """Which of the `required` marts the warehouse at `duckdb_path` lacks (all of them when the
+    file does not exist)."""
+    if not Path(duckdb_path).exists():
+        return list(required)
+    with connect(duckdb_path) as con:
+        return records(con).missing(required)
+
+
+def records(con: duckdb.DuckDBPyConnection) -> MartsReader[list[dict[str, Any]]]:
+    """The marts of `con`, row sets as records (dicts by column, Python values)."""
+    return MartsReader(con, _records(con))
+
+
+def frames(con: duckdb.DuckDBPyConnection) -> MartsReader[pd.DataFrame]:
+    """The marts of `con`, row sets as DataFrames (pandas is imported by the first one)."""
+    return MartsReader(con, lambda sql, params: con.execute(sql, params).df())
+
+
+def _records(con: duckdb.DuckDBPyConnection) -> Callable[[str, list[Any]], list[dict[str, Any]]]:
+    def fetch(sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        cursor = con.execute(sql, params)
+        columns = [column[0] for column in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+    return fetch
+
+
+class MartsReader(Generic[Rows]):
+    """The named queries over the marts of one DuckDB connection, read-only. Row sets come back
+    through `fetch(sql, params)`: records, DataFrames, or the MCP's rows under its deadline and
+    byte budget; single values and lookups come back as Python values."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, fetch: Callable[[str, list[Any]], Rows]):
+        self.con = con
+        self.fetch = fetch
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.con.execute(sql, list(params)).fetchone()
+        return row[0] if row else None
+
+    # -- are the marts built -----------------------------------------------------------------
+
+    def tables(self) -> list[str]:
+        """The tables and views of schema marts."""
+        rows = self.con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' "
+            "order by table_name"
+        ).fetchall()
+        return [name for (name,) in rows]
+
+    def missing(self, required: Sequence[str] = OUTPUT_MARTS) -> list[str]:
+        """Which of the `required` marts are not built, in the order given."""
+        if not required:
+            return []
+        found = set(self.tables())
+        return [mart for mart in required if mart not in found]
+
+    # -- projects and their dates ------------------------------------------------------------
+
+    def project(self, name: str) -> Project | None:
+        row = self.con.execute(
+            "select project, timezone, last_activity_date "
+            "from marts.dim_projects where project = ?",
+            [name],
+        ).fetchone()
+        return Project(*row) if row else None
+
+    def project_names(self) -> list[str]:
+        rows = self.con.execute("select project from marts.dim_projects order by 1").fetchall()
+        return [name for (name,) in rows]
+
+    def projects_with_data(self) -> list[Project]:
+        """The projects with at least one daily site value, by name."""
+        rows = self.con.execute(
+            "select project, timezone, last_activity_date "
+            "from marts.dim_projects where last_activity_date is not null order by project"
+        ).fetchall()
+        return [Project(*row) for row in rows]
+
+    def busiest_project(self) -> str | None:
+        """The project with the most sessions over all its days."""
+        return self._one(
+            "select project from marts.fct_site_daily group by project "
+            "order by sum(sessions) desc, project limit 1"
+        )
+
+    def dates(
+        self, project: str, of: str, dimension: str | None = None
+    ) -> tuple[date | None, date | None]:
+        """The first and latest date of `project` in a daily mart: `of` is site, collection,
+        pages (the page rankings) or segments (of one `dimension`, or any)."""
+        table = _DATED[of]
+        sql = f"select min(activity_date), max(activity_date) from marts.{table} where project = ?"
+        params: list[Any] = [project]
+        if dimension is not None:
+            sql += " and dimension = ?"
+            params.append(dimension)
+        first, last = self.con.execute(sql, params).fetchone()
+        return first, last
+
+    def projects(self) -> Rows:
+        """One row per project: its time zone, the span of its daily site values, days and pages
+        known, snapshots and requests stored, when it was last asked and fetched, its latest
+        collection with requests (date, requests, failures) and its missing days in its latest
+        DEFAULT_DAYS dates (days still awaiting collection are not missing)."""
+        return self.fetch(
+            f"""
+            with latest_collection as (
+                select
+                    project, activity_date, requests, failed_requests,
+                    row_number() over (
+                        partition by project order by activity_date desc
+                    ) as row_num
+                from marts.fct_collection_daily
+                where requests > 0
+            ),
+
+            last_dates as (
+                select project, max(activity_date) as last_date
+                from marts.fct_collection_daily
+                group by project
+            ),
+
+            missing as (
+                select
+                    c.project,
+                    count(*) filter (
+                        where c.is_missing and c.missing_reason <> 'awaiting_collection'
+                    ) as missing_days
+                from marts.fct_collection_daily as c
+                inner join last_dates as l on c.project = l.project
+                where c.activity_date > l.last_date - {DEFAULT_DAYS}
+                group by c.project
+            )
+
+            select
+                p.project, p.timezone, p.first_activity_date, p.last_activity_date,
+                p.site_day_count, p.page_count, p.snapshot_count, p.request_count,
+                p.last_requested_at, p.last_fetched_at,
+                lc.activity_date as last_collection_date,
+                lc.requests as last_collection_requests,
+                lc.failed_requests as last_collection_failed_requests,
+                coalesce(m.missing_days, 0) as missing_days_{DEFAULT_DAYS}d
+            from marts.dim_projects as p
+            left join latest_collection as lc on p.project = lc.project and lc.row_num = 1
+            left join missing as m on p.project = m.project
+            order by p.project
+            """,
+            [],
+        )
+
+    # -- the site ----------------------------------------------------------------------------
+
+    def site_daily(
+        self,
+        project: str,
+        start: date,
+        end: date,
+        metrics: Sequence[str] = DEFAULT_SITE_METRICS,
+    ) -> Rows:
+        """One row per date of the collection record from `start` to `end`: its day coverage,
+        value source, whether it is missing and why, and the chosen `metrics` of the site
+        (null on a missing date)."""
+        unknown = [metric for metric in metrics if metric not in SITE_METRICS]
+        if unknown:
+            raise ValueError(f"not measures of fct_site_daily: {', '.join(unknown)}")
+        columns = "".join(f", d.{metric}" for metric in metrics)
+        return self.fetch(
+            f"""
+            select
+                c.activity_date, d.day_coverage, d.value_source, c.is_missing,
+                c.missing_reason{columns}
+            from marts.fct_collection_daily as c
+            left join marts.fct_site_daily as d
+                on c.project = d.project and c.activity_date = d.activity_date
+            where c.project = ? and c.activity_date between ? and ?
+            order by c.activity_date
+            """,
+            [project, start, end],
+        )
+
+    # -- the pages ---------------------------------------------------------------------------
+
+    def pages_to_fix(
+        self, project: str, on: date | None = None, limit: int = TOP_PAGES, window: int = 7
+    ) -> Rows:
+        """The `limit` pages ranked first by excess frustrated sessions over the `window` days
+        (7 or 28) ending on `on` (default: the latest ranked date): rank, page and the
+        measures of both windows."""
+        if window not in RANKING_WINDOWS:
+            raise ValueError(f"window must be one of {RANKING_WINDOWS}, got {window}")
+        return self.fetch(
+            f"""
+            select
+                frustration_rank_{window}d as rank, page_url,
+                excess_frustrated_sessions_7d, shrunk_score_7d, score_7d, site_score_7d,
+                sessions_7d, days_with_data_7d,
+                frustration_rank_28d, excess_frustrated_sessions_28d, shrunk_score_28d,
+                sessions_28d
+            from marts.fct_page_frustration_daily
+            where project = ? and activity_date = coalesce(cast(? as date), (
+                select max(activity_date) from marts.fct_page_frustration_daily where project = ?
+            ))
+            order by frustration_rank_{window}d, page_url
+            limit ?
+            """,
+            [project, on, project, limit],
+        )
+
+    def pages_ranked(self, project: str, on: date) -> int:
+        """How many pages the ranking of `on` has."""
+        return self._one(
+            "select count(*) from marts.fct_page_frustration_daily "
+            "where project = ? and activity_date = ?",
+            [project, on],
+        )
+
+    def page_scores(self, project: str, pages: Sequence[str], start: date, end: date) -> Rows:
+        """The 7-day shrunk score of each of `pages` on each date from `start` to `end`."""
+        return self.fetch(
+            """
+            select page_url, activity_date, shrunk_score_7d
+            from marts.fct_page_frustration_daily
+            where project = ? and activity_date between ? and ? and page_url in (
+                select unnest(?)
+            )
+            order by page_url, activity_date
+            """,
+            [project, start, end, list(pages)],
+        )
+
+    def page_known(self, project: str, page_url: str) -> bool:
+        return bool(
+            self._one(
+                "select count(*) from marts.dim_pages where project = ? and page_url = ?",
+                [project, page_url],
+            )
+        )
+
+    def similar_pages(self, project: str, text: str, limit: int = 5) -> list[str]:
+        """Page URLs of `project` that contain `text` (any case), the most fetched first."""
+        rows = self.con.execute(
+            "select page_url from marts.dim_pages where project = ? "
+            "and contains(lower(page_url), lower(?)) order by snapshot_count desc, page_url "
+            "limit ?",
+            [project, text, limit],
+        ).fetchall()
+        return [url for (url,) in rows]
+
+    def page_weeks(self, project: str, page_url: str, weeks: int) -> Rows:
+        """The page's latest `weeks` ISO weeks, oldest first: sessions, score, the previous
+        week's and the changes."""
+        return self.fetch(
+            """
+            with latest as (
+                select
+                    week_start_date, week_end_date, days_with_data, is_complete_week,
+                    sessions, score, previous_week_sessions, previous_week_score,
+                    sessions_change, sessions_change_relative, score_change,
+                    score_change_relative
+                from marts.fct_page_trends_weekly
+                where project = ? and page_url = ?
+                order by week_start_date desc
+                limit ?
+            )
+
+            select * from latest order by week_start_date
+            """,
+            [project, page_url, weeks],
+        )
+
+    # -- the segments ------------------------------------------------------------------------
+
+    def segments(
+        self,
+        project: str,
+        dimensions: Sequence[str],
+        start: date,
+        end: date,
+        limit: int | None = None,
+    ) -> Rows:
+        """One row per segment value and signal from `start` to `end`, the largest segments of
+        each dimension first (at most `limit` of them): the period's sessions, days with data,
+        share of the dimension's sessions, and the signal's sessions, base and rate recombined
+        from the daily counts (sum of sessions with it over the sum its block counted)."""
+        sums = ",\n".join(
+            f"sum({key}_sessions) as {key}_sessions, "
+            f"sum({key}_base_sessions) as {key}_base_sessions"
+            for key in SIGNAL_KEYS
+        )
+        signals = ", ".join(f"({order}, '{key}')" for order, key in enumerate(SIGNAL_KEYS))
+
+        def picked(suffix: str) -> str:
+            whens = " ".join(f"when '{key}' then segments.{key}{suffix}" for key in SIGNAL_KEYS)
+            return f"case signals.signal {whens} end"
+
+        params: list[Any] = [project, list(dimensions), start, end]
+        ranked = ""
+        if limit is not None:
+            ranked = "where segments.segment_rank <= ?"
+            params.append(limit)
+        return self.fetch(
+            f"""
+            with segments as (
+                select
+                    dimension,
+                    dimension_value,
+                    count(distinct activity_date) as days_with_data,
+                    sum(sessions) as sessions,
+                    sum(sessions) / nullif(
+                        sum(sum(sessions)) over (partition by dimension), 0
+                    ) as share_of_sessions,
+                    row_number() over (
+                        partition by dimension
+                        order by sum(sessions) desc nulls last, dimension_value
+                    ) as segment_rank,
+                    {sums}
+                from marts.fct_segment_daily
+                where project = ? and dimension in (select unnest(?))
+                    and activity_date between ? and ?
+                group by dimension, dimension_value
+            ),
+
+            signals as (
+                select signal_order, signal
+                from (values {signals}) as listed (signal_order, signal)
+            ),
+
+            long_rows as (
+                select
+                    segments.dimension,
+                    segments.dimension_value,
+                    segments.segment_rank,
+                    segments.days_with_data,
+                    segments.sessions,
+                    segments.share_of_sessions,
+                    signals.signal_order,
+                    signals.signal,
+                    {picked("_sessions")} as signal_sessions,
+                    {picked("_base_sessions")} as base_sessions
+                from segments
+                cross join signals
+                {ranked}
+            )
+
+            select
+                dimension, dimension_value, days_with_data, sessions, share_of_sessions, signal,
+                signal_sessions, base_sessions,
+                signal_sessions / nullif(base_sessions, 0) as rate
+            from long_rows
+            order by dimension, segment_rank, signal_order
+            """,
+            params,
+        )
+
+    # -- the alerts --------------------------------------------------------------------------
+
+    def alerts(
+        self,
+        project: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        *,
+        newest_first: bool = False,
+        limit: int | None = None,
+    ) -> Rows:
+        """The alerts of `project` (default: every project) dated from `since` to `until`
+        (each open when None), by date (the newest first if asked), project, scope, page (the
+        site's first), metric."""
+        where, params = [], []
+        for condition, value in (
+            ("project = ?", project),
+            ("activity_date >= ?", since),
+            ("activity_date <= ?", until),
+        ):
+            if value is not None:
+                where.append(condition)
+                params.append(value)
+        sql = f"""
+            select
+                alert_id, project, activity_date, scope, metric, page_url, observed, expected,
+                strength, sessions, baseline_sessions, rule
+            from marts.fct_alerts
+            {"where " + " and ".join(where) if where else ""}
+            order by activity_date {"desc" if newest_first else "asc"}, project, scope,
+                page_url nulls first, metric, alert_id
+            """
+        if limit is not None:
+            sql += "limit ?"
+            params.append(limit)
+        return self.fetch(sql, params)
+
+    # -- collection --------------------------------------------------------------------------
+
+    def collection_health(self, project: str, start: date, end: date) -> Rows:
+        """One row per date of the collection record from `start` to `end`: requests by
+        outcome, quota used, snapshots fetched, whether the date got a daily value (if not,
+        why), its source and day coverage."""
+        return self.fetch(
+            """
+            select
+                activity_date, requests, failed_requests, rate_limited_requests,
+                client_error_requests, server_error_requests, no_response_requests,
+                quota_used, snapshots_fetched, is_missing, missing_reason,
+                site_value_source, day_coverage
+            from marts.fct_collection_daily
+            where project = ? and activity_date between ? and ?
+            order by activity_date
+            """,
+            [project, start, end],
+        )
