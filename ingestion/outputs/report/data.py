@@ -1,6 +1,6 @@
-"""The numbers of the report, per project, read from the marts of a DuckDB warehouse (read-only):
-the daily series, the pages to fix first and their trends, the signals by device and browser of
-the latest week, alerts and collection health over the period, and a short summary."""
+"""The numbers of the report, per project, as the charts want them: the daily series, the pages
+to fix first and their trends, the signals by device and browser of the latest week, alerts and
+collection health over the period (each asked of outputs/marts.py), and a short summary."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ingestion.api.contract import SIGNALS
+from ingestion.outputs import marts
+from ingestion.outputs.marts import SEGMENT_DAYS, TOP_PAGES, MartsReader, NoMartsError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-TOP_PAGES = 5
+__all__ = ["NoMartsError", "ProjectReport", "Summary", "read_reports"]
+
 LOW_COVERAGE = 0.9  # a daily value whose 24 hours cover less of the date is marked
 REQUIRED_MARTS = (
     "fct_site_daily",
@@ -24,10 +26,13 @@ REQUIRED_MARTS = (
     "fct_alerts",
     "dim_projects",
 )
-
-
-class NoMartsError(RuntimeError):
-    """The warehouse has no (complete) marts to report on."""
+HEATMAP_DIMENSIONS = ("Device", "Browser")  # the segments the heatmaps show
+ALERT_COLUMNS = [
+    "activity_date", "scope", "metric", "page_url", "observed", "expected", "strength", "rule"
+]  # fmt: skip
+COLLECTION_COLUMNS = [
+    "activity_date", "requests", "failed_requests", "quota_used", "is_missing", "missing_reason"
+]  # fmt: skip
 
 
 @dataclass
@@ -64,117 +69,40 @@ class ProjectReport:
 
 def read_reports(duckdb_path: Path, days: int, project: str | None = None) -> list[ProjectReport]:
     """One ProjectReport per project (or only `project`), each over its latest `days` dates."""
-    import duckdb  # noqa: PLC0415
-
-    if not Path(duckdb_path).exists():
-        raise NoMartsError(f"{duckdb_path} does not exist: run ingestion and dbt build first")
-    con = duckdb.connect(str(duckdb_path), read_only=True)
-    try:
-        found = {
-            row[0]
-            for row in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts'"
-            ).fetchall()
-        }
-        missing = [mart for mart in REQUIRED_MARTS if mart not in found]
-        if missing:
-            raise NoMartsError(
-                f"{duckdb_path} lacks marts {', '.join(missing)}: run `dbt build` first"
-            )
-        projects = con.execute(
-            "select p.project, p.timezone, max(d.activity_date) from marts.dim_projects as p "
-            "inner join marts.fct_site_daily as d using (project) group by all order by 1"
-        ).fetchall()
+    with marts.connect(duckdb_path, require=REQUIRED_MARTS) as con:
+        reader = marts.frames(con)
+        projects = reader.projects_with_data()
         if project is not None:
-            projects = [row for row in projects if row[0] == project]
+            projects = [found for found in projects if found.name == project]
             if not projects:
                 raise NoMartsError(f"no daily values for project {project!r} in {duckdb_path}")
-        return [_project(con, name, zone, end, days) for name, zone, end in projects]
-    finally:
-        con.close()
+        return [
+            _project(reader, found.name, found.timezone, found.last_activity_date, days)
+            for found in projects
+        ]
 
 
-def _df(con, sql: str, params: list) -> pd.DataFrame:
-    return con.execute(sql, params).df()
-
-
-def _project(con, project: str, timezone: str, end: date, days: int) -> ProjectReport:
+def _project(
+    reader: MartsReader[pd.DataFrame], project: str, timezone: str, end: date, days: int
+) -> ProjectReport:
     start = end - timedelta(days=days - 1)
-    window = [project, start, end]
-    daily = _df(
-        con,
-        """
-        select c.activity_date, d.sessions, d.frustration_score, d.day_coverage, d.value_source,
-            c.is_missing, c.missing_reason
-        from marts.fct_collection_daily as c
-        left join marts.fct_site_daily as d using (project, activity_date)
-        where c.project = ? and c.activity_date between ? and ?
-        order by c.activity_date
-        """,
-        window,
+    daily = reader.site_daily(project, start, end, ["sessions", "frustration_score"])
+    pages = reader.pages_to_fix(project, limit=TOP_PAGES).rename(
+        columns={
+            "excess_frustrated_sessions_7d": "excess",
+            "shrunk_score_7d": "score",
+            "site_score_7d": "site_score",
+            "sessions_7d": "sessions",
+        }
+    )[["rank", "page_url", "excess", "score", "site_score", "sessions"]]
+    page_trends = reader.page_scores(project, list(pages["page_url"]), start, end).rename(
+        columns={"shrunk_score_7d": "score"}
     )
-    pages = _df(
-        con,
-        """
-        select frustration_rank_7d as rank, page_url, excess_frustrated_sessions_7d as excess,
-            shrunk_score_7d as score, site_score_7d as site_score, sessions_7d as sessions
-        from marts.fct_page_frustration_daily
-        where project = ? and activity_date = (
-            select max(activity_date) from marts.fct_page_frustration_daily where project = ?
-        ) and frustration_rank_7d <= ?
-        order by frustration_rank_7d
-        """,
-        [project, project, TOP_PAGES],
-    )
-    page_trends = _df(
-        con,
-        """
-        select page_url, activity_date, shrunk_score_7d as score
-        from marts.fct_page_frustration_daily
-        where project = ? and activity_date between ? and ? and page_url in (
-            select unnest(?)
-        )
-        order by page_url, activity_date
-        """,
-        [*window, list(pages["page_url"])],
-    )
-    week_start = end - timedelta(days=6)
-    signal_sums = ", ".join(
-        f"sum({s.key}_sessions) as {s.key}_sessions, sum({s.key}_base_sessions) as {s.key}_base"
-        for s in SIGNALS
-    )
-    segments_wide = _df(
-        con,
-        f"""
-        select dimension, dimension_value, sum(sessions) as sessions, {signal_sums}
-        from marts.fct_segment_daily
-        where project = ? and dimension in ('Device', 'Browser') and activity_date between ? and ?
-        group by dimension, dimension_value
-        order by dimension, sessions desc
-        """,
-        [project, week_start, end],
-    )
-    alerts = _df(
-        con,
-        """
-        select activity_date, scope, metric, coalesce(page_url, '(site)') as page_url, observed,
-            expected, strength, rule
-        from marts.fct_alerts
-        where project = ? and activity_date between ? and ?
-        order by activity_date, scope, page_url, metric
-        """,
-        window,
-    )
-    collection = _df(
-        con,
-        """
-        select activity_date, requests, failed_requests, quota_used, is_missing, missing_reason
-        from marts.fct_collection_daily
-        where project = ? and activity_date between ? and ?
-        order by activity_date
-        """,
-        window,
-    )
+    week_start = end - timedelta(days=SEGMENT_DAYS - 1)
+    segments = reader.segments(project, HEATMAP_DIMENSIONS, week_start, end)
+    alerts = reader.alerts(project, start, end)
+    alerts["page_url"] = alerts["page_url"].fillna("(site)")
+    collection = reader.collection_health(project, start, end)
     report = ProjectReport(
         project=project,
         timezone=timezone,
@@ -183,39 +111,28 @@ def _project(con, project: str, timezone: str, end: date, days: int) -> ProjectR
         daily=daily,
         pages=pages,
         page_trends=page_trends,
-        segments=_signal_rates(segments_wide),
-        alerts=alerts,
-        collection=collection,
+        segments=_signal_rates(segments),
+        alerts=alerts[ALERT_COLUMNS],
+        collection=collection[COLLECTION_COLUMNS],
     )
     report.summary = _summary(report)
     return report
 
 
-def _signal_rates(wide: pd.DataFrame) -> pd.DataFrame:
-    """One row per segment and signal: the week's recombined rate (sum of sessions with the
-    signal over the sum of the sessions its block counted)."""
-    import pandas as pd  # noqa: PLC0415
-
-    rows = []
-    for record in wide.to_dict("records"):
-        for signal in SIGNALS:
-            base = record[f"{signal.key}_base"] or 0
-            rows.append(
-                {
-                    "dimension": record["dimension"],
-                    "value": record["dimension_value"],
-                    "signal": signal.key.replace("_", " "),
-                    "rate": (record[f"{signal.key}_sessions"] / base) if base else None,
-                    "sessions": int(record["sessions"] or 0),
-                }
-            )
-    return pd.DataFrame(rows, columns=["dimension", "value", "signal", "rate", "sessions"])
+def _signal_rates(segments: pd.DataFrame) -> pd.DataFrame:
+    """One row per segment and signal as the heatmaps draw it: the week's recombined rate and
+    the segment's sessions."""
+    return segments.assign(
+        value=segments["dimension_value"],
+        signal=segments["signal"].str.replace("_", " "),
+        sessions=segments["sessions"].fillna(0).astype("int64"),
+    )[["dimension", "value", "signal", "rate", "sessions"]]
 
 
 def _weekly(daily: pd.DataFrame, first: date, last: date) -> tuple[int, float | None, int]:
     """Sessions, the sessions-weighted frustration score and the days with data of a week (the
     score is linear in the rates, so weighting the days by sessions recombines the counts)."""
-    import pandas as pd  # noqa: PLC0415
+    import pandas as pd
 
     dates = daily["activity_date"]
     week = daily[(dates >= pd.Timestamp(first)) & (dates <= pd.Timestamp(last))]
@@ -233,7 +150,7 @@ def _summary(report: ProjectReport) -> Summary:
     end = report.end
     this_week = _weekly(report.daily, end - timedelta(days=6), end)
     previous = _weekly(report.daily, end - timedelta(days=13), end - timedelta(days=7))
-    import pandas as pd  # noqa: PLC0415
+    import pandas as pd
 
     recent = report.alerts[
         (report.alerts["activity_date"] >= pd.Timestamp(end - timedelta(days=6)))

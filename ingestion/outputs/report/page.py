@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ingestion.outputs.marts import DEFAULT_DAYS
 from ingestion.outputs.report import charts
 from ingestion.outputs.report.data import ProjectReport, Summary, read_reports
 
@@ -45,7 +46,7 @@ def write_report(
     duckdb_path: Path,
     out: Path,
     *,
-    days: int = 28,
+    days: int = DEFAULT_DAYS,
     project: str | None = None,
     fmt: str = "html",
 ) -> ReportResult:
