@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
+from typing import Any
 
 from ingestion.api.secrets import scrub
 from ingestion.api.token import token_expiry
@@ -209,64 +210,38 @@ def token_messages(tokens: Mapping[str, str], now: datetime) -> list[Message]:
 
 
 def alert_messages(duckdb_path: Path, today: date) -> list[Message]:
-    """Each alert of the marts (fct_alerts) about the last ALERT_RECENT_DAYS days."""
-    import duckdb  # noqa: PLC0415
+    """Each alert of the marts (fct_alerts) about the last ALERT_RECENT_DAYS days (none when
+    the warehouse or its alerts are not built yet)."""
+    from ingestion.outputs import marts
 
-    if not Path(duckdb_path).exists():
-        return []
-    con = duckdb.connect(str(duckdb_path), read_only=True)
     try:
-        exists = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'marts' and table_name = 'fct_alerts'"
-        ).fetchall()[0][0]
-        if not exists:
-            return []
-        rows = con.execute(
-            "select alert_id, project, scope, metric, coalesce(page_url, ''), activity_date, "
-            "observed, expected, strength, sessions, baseline_sessions, rule "
-            "from marts.fct_alerts where activity_date >= ? order by activity_date, alert_id",
-            [today - timedelta(days=ALERT_RECENT_DAYS)],
-        ).fetchall()
-    finally:
-        con.close()
-    messages = []
-    for (
-        alert_id,
-        project,
-        scope,
-        metric,
-        page,
-        day,
-        observed,
-        expected,
-        strength,
-        n,
-        n0,
-        rule,
-    ) in rows:
-        if scope == "collection":
-            messages.append(
-                Message(
-                    f"alert:{alert_id}",
-                    f"Clarity: {project} has no daily value for {day}",
-                    f"Collection alert for project {project} on {day}: {rule} (day coverage "
-                    f"{observed:.2f}, needed {expected:.2f}; {strength:.0f} missing day(s) in a "
-                    "row). See marts.fct_collection_daily.",
-                )
-            )
-            continue
-        where = page or "the whole site"
-        messages.append(
-            Message(
-                f"alert:{alert_id}",
-                f"Clarity: {metric.replace('_', ' ')} up on {project} ({day})",
-                f"{metric.replace('_', ' ')} on {where}: {observed:.1%} of {n:,} sessions on "
-                f"{day}, against {expected:.1%} of {n0:,} in the baseline (z = {strength:.1f}; "
-                f"{rule}).",
-            )
+        with marts.connect(duckdb_path, require=("fct_alerts",)) as con:
+            alerts = marts.records(con).alerts(since=today - timedelta(days=ALERT_RECENT_DAYS))
+    except marts.NoMartsError:
+        return []
+    return [_alert_message(alert) for alert in alerts]
+
+
+def _alert_message(alert: Mapping[str, Any]) -> Message:
+    project, day, rule = alert["project"], alert["activity_date"], alert["rule"]
+    observed, expected, strength = alert["observed"], alert["expected"], alert["strength"]
+    if alert["scope"] == "collection":
+        return Message(
+            f"alert:{alert['alert_id']}",
+            f"Clarity: {project} has no daily value for {day}",
+            f"Collection alert for project {project} on {day}: {rule} (day coverage "
+            f"{observed:.2f}, needed {expected:.2f}; {strength:.0f} missing day(s) in a "
+            "row). See marts.fct_collection_daily.",
         )
-    return messages
+    metric = alert["metric"].replace("_", " ")
+    where = alert["page_url"] or "the whole site"
+    return Message(
+        f"alert:{alert['alert_id']}",
+        f"Clarity: {metric} up on {project} ({day})",
+        f"{metric} on {where}: {observed:.1%} of {alert['sessions']:,} sessions on {day}, "
+        f"against {expected:.1%} of {alert['baseline_sessions']:,} in the baseline "
+        f"(z = {strength:.1f}; {rule}).",
+    )
 
 
 # -- sending -------------------------------------------------------------------------------------
@@ -318,7 +293,7 @@ class Notifier:
         report = SendReport()
         if not self.urls:
             return report
-        import apprise  # noqa: PLC0415
+        import apprise
 
         # Apprise's own log lines may quote a notification URL whole (secrets included): this
         # module logs failures itself, with the URL's secrets hidden
