@@ -501,7 +501,7 @@ def alerts_copy(tmp_path):
         "date '2026-10-30' as activity_date"
     )
     con.execute(
-        "create table marts.fct_alerts as select 'p' as project, "
+        "create table marts.fct_alerts as select md5(range::varchar) as alert_id, 'p' as project, "
         "date '2026-10-30' - range::int as activity_date, 'page' as scope, 'rage_click' as metric, "
         "'https://example.com/' || range as page_url, 0.2 as observed, 0.1 as expected, "
         "6.0 as strength, 100 as sessions, 700 as baseline_sessions, repeat('r', 400) as rule "
@@ -524,6 +524,6 @@ def test_the_time_limit_covers_the_fetching_of_every_tool(alerts_copy, monkeypat
         time.sleep(0.001)
         return slow(value)
 
-    monkeypatch.setattr(queries, "plain", plain_slowly)  # 200 rows x 11 values: >= 2.2 s
+    monkeypatch.setattr(queries, "plain", plain_slowly)  # 200 rows x 12 values: >= 2.4 s
     with pytest.raises(AnswerError, match="time limit of 0.3 s"):
         PublishedMarts(alerts_copy, Limits(timeout_seconds=0.3)).alerts("p", date(2026, 1, 1))

@@ -1,7 +1,8 @@
-"""The answers of the assistant tools, read from the published copy of the marts. Each call opens
-its own read-only connection (file and network access off, settings locked) and closes it, so a
-copy published meanwhile is what the next call reads. One deadline covers the whole call (the
-query, fetching the rows and turning them into JSON) and one byte budget its rows."""
+"""The answers of the assistant tools, from the published copy of the marts: each tool checks its
+arguments, asks the named queries of outputs/marts.py and shapes the JSON, with notes. Each call
+opens its own read-only connection (file and network access off, settings locked) and closes it,
+so a copy published meanwhile is what the next call reads. One deadline covers the whole call (the
+queries, fetching the rows and turning them into JSON) and one byte budget its rows."""
 
 from __future__ import annotations
 
@@ -23,13 +24,20 @@ from uuid import UUID
 
 import duckdb
 
-from ingestion.api.contract import SIGNALS
 from ingestion.outputs.assistant.sql_guard import (
     RefusedQuery,
     UnboundQuery,
     check_plan,
     check_select,
     describe_error,
+)
+from ingestion.outputs.marts import (
+    DEFAULT_DAYS,
+    DEFAULT_SITE_METRICS,
+    SEGMENT_DAYS,
+    SEGMENT_DIMENSIONS,
+    SITE_METRICS,
+    MartsReader,
 )
 
 log = logging.getLogger(__name__)
@@ -41,25 +49,11 @@ MAX_DAYS = 366  # dates per call of site_daily, segment_breakdown, collection_he
 MAX_WEEKS = 104
 MAX_PAGES = 100
 MAX_SEGMENT_VALUES = 100
-DEFAULT_DAYS = 28
-DEFAULT_SEGMENT_DAYS = 7
-
-SIGNAL_KEYS = tuple(signal.key for signal in SIGNALS)
-SITE_METRICS = (
-    "sessions",
-    "bot_sessions",
-    "distinct_users",
-    "page_views",
-    "pages_per_session",
-    "avg_scroll_depth",
-    "avg_total_time_seconds",
-    "avg_active_time_seconds",
-    "frustration_score",
-    *(f"{key}_rate" for key in SIGNAL_KEYS),
-    *(f"{key}_sessions" for key in SIGNAL_KEYS),
-)
-DEFAULT_SITE_METRICS = ("sessions", "frustration_score")
-SEGMENT_DIMENSIONS = ("Device", "Browser", "OS", "Country", "Channel", "Campaign", "Source+Medium")
+# what the alerts tool tells of an alert, in this order
+ALERT_FIELDS = (
+    "activity_date", "scope", "metric", "page_url", "observed", "expected", "strength",
+    "sessions", "baseline_sessions", "rule",
+)  # fmt: skip
 
 # Set when the database opens and locked there: a query cannot read files or URLs, attach,
 # copy, load extensions, scan Python variables, or change any of this with SET.
@@ -141,76 +135,26 @@ class PublishedMarts:
     def _project(self, call: _Call, project: str) -> tuple[str, date | None]:
         """The project's time zone and latest date with a daily site value; AnswerError naming
         the known projects when there is no such project."""
-        found = call.execute(
-            "select timezone, last_activity_date from dim_projects where project = ?", [project]
-        ).fetchone()
+        found = call.marts.project(project)
         if found is None:
-            known = [
-                row[0]
-                for row in call.execute("select project from dim_projects order by 1").fetchall()
-            ]
+            known = call.marts.project_names()
             raise AnswerError(
                 f"unknown project {project!r}; the projects are: "
                 + (", ".join(known) if known else "none yet (nothing collected)")
             )
-        return found[0], found[1]
+        return found.timezone, found.last_activity_date
 
     def _last_collection_date(self, call: _Call, project: str) -> date | None:
         """The latest date of the project's collection record (fct_collection_daily), None when
         nothing was collected yet; AnswerError for an unknown project."""
         self._project(call, project)
-        return call.one(
-            "select max(activity_date) from fct_collection_daily where project = ?", [project]
-        )
+        return call.marts.dates(project, "collection")[1]
 
     # -- tools -------------------------------------------------------------------------------
 
     def list_projects(self) -> dict[str, Any]:
         with self._connection() as call:
-            projects = call.records(
-                """
-                with latest_collection as (
-                    select
-                        project, activity_date, requests, failed_requests,
-                        row_number() over (
-                            partition by project order by activity_date desc
-                        ) as row_num
-                    from fct_collection_daily
-                    where requests > 0
-                ),
-
-                last_dates as (
-                    select project, max(activity_date) as last_date
-                    from fct_collection_daily
-                    group by project
-                ),
-
-                missing as (
-                    select
-                        c.project,
-                        count(*) filter (
-                            where c.is_missing and c.missing_reason <> 'awaiting_collection'
-                        ) as missing_days_28d
-                    from fct_collection_daily as c
-                    inner join last_dates as l on c.project = l.project
-                    where c.activity_date > l.last_date - 28
-                    group by c.project
-                )
-
-                select
-                    p.project, p.timezone, p.first_activity_date, p.last_activity_date,
-                    p.site_day_count, p.page_count, p.snapshot_count, p.request_count,
-                    p.last_requested_at, p.last_fetched_at,
-                    lc.activity_date as last_collection_date,
-                    lc.requests as last_collection_requests,
-                    lc.failed_requests as last_collection_failed_requests,
-                    coalesce(m.missing_days_28d, 0) as missing_days_28d
-                from dim_projects as p
-                left join latest_collection as lc on p.project = lc.project and lc.row_num = 1
-                left join missing as m on p.project = m.project
-                order by p.project
-                """,
-            )
+            projects = call.marts.projects()
         now = datetime.now(timezone.utc)
         for project in projects:
             fetched = project["last_fetched_at"]
@@ -250,20 +194,7 @@ class PublishedMarts:
         with self._connection() as call:
             zone, last = self._project(call, project)
             start, end = _period(last, start, end, DEFAULT_DAYS, project)
-            columns = ", ".join(f"d.{metric}" for metric in chosen)
-            days = call.records(
-                f"""
-                select
-                    c.activity_date, d.day_coverage, d.value_source, c.is_missing,
-                    c.missing_reason, {columns}
-                from fct_collection_daily as c
-                left join fct_site_daily as d
-                    on c.project = d.project and c.activity_date = d.activity_date
-                where c.project = ? and c.activity_date between ? and ?
-                order by c.activity_date
-                """,
-                [project, start, end],
-            )
+            days = call.marts.site_daily(project, start, end, chosen)
         with_value = [day for day in days if not day["is_missing"]]
         summary: dict[str, Any] = {
             "dates": len(days),
@@ -307,34 +238,12 @@ class PublishedMarts:
             raise AnswerError(f"limit must be between 1 and {MAX_PAGES}, got {limit}")
         with self._connection() as call:
             self._project(call, project)
-            first, last = call.execute(
-                "select min(activity_date), max(activity_date) from fct_page_frustration_daily "
-                "where project = ?",
-                [project],
-            ).fetchone()
+            first, last = call.marts.dates(project, "pages")
             if last is None:
                 raise AnswerError(f"no page ranking for {project} yet (no URL data collected)")
             on = on or last
-            pages = call.records(
-                """
-                select
-                    frustration_rank_7d as rank, page_url,
-                    excess_frustrated_sessions_7d, shrunk_score_7d, score_7d, site_score_7d,
-                    sessions_7d, days_with_data_7d,
-                    frustration_rank_28d, excess_frustrated_sessions_28d, shrunk_score_28d,
-                    sessions_28d
-                from fct_page_frustration_daily
-                where project = ? and activity_date = ?
-                order by frustration_rank_7d, page_url
-                limit ?
-                """,
-                [project, on, limit],
-            )
-            ranked = call.one(
-                "select count(*) from fct_page_frustration_daily "
-                "where project = ? and activity_date = ?",
-                [project, on],
-            )
+            pages = call.marts.pages_to_fix(project, on, limit)
+            ranked = call.marts.pages_ranked(project, on)
         if not pages:
             raise AnswerError(
                 f"no page ranking for {project} on {on.isoformat()}; rankings exist from "
@@ -361,20 +270,10 @@ class PublishedMarts:
             raise AnswerError(f"weeks must be between 1 and {MAX_WEEKS}, got {weeks}")
         with self._connection() as call:
             self._project(call, project)
-            known = call.one(
-                "select count(*) from dim_pages where project = ? and page_url = ?",
-                [project, page_url],
-            )
-            if not known:
-                candidates = [
-                    row[0]
-                    for row in call.execute(
-                        "select page_url from dim_pages where project = ? "
-                        "and contains(lower(page_url), lower(?)) order by snapshot_count desc, "
-                        "page_url limit 5",
-                        [project, page_url.strip().rstrip("/") or page_url],
-                    ).fetchall()
-                ]
+            if not call.marts.page_known(project, page_url):
+                candidates = call.marts.similar_pages(
+                    project, page_url.strip().rstrip("/") or page_url
+                )
                 hint = (
                     f"; did you mean: {', '.join(candidates)}"
                     if candidates
@@ -384,24 +283,11 @@ class PublishedMarts:
                     f"no page {page_url!r} in {project} (pages are keyed by the normalised URL: "
                     f"lower-case scheme and host, no query string or trailing slash){hint}"
                 )
-            rows = call.records(
-                """
-                select
-                    week_start_date, week_end_date, days_with_data, is_complete_week,
-                    sessions, score, previous_week_sessions, previous_week_score,
-                    sessions_change, sessions_change_relative, score_change,
-                    score_change_relative
-                from fct_page_trends_weekly
-                where project = ? and page_url = ?
-                order by week_start_date desc
-                limit ?
-                """,
-                [project, page_url, weeks],
-            )
+            weeks_found = call.marts.page_weeks(project, page_url, weeks)
         return {
             "project": project,
             "page_url": page_url,
-            "weeks": list(reversed(rows)),
+            "weeks": weeks_found,
             "notes": (
                 "ISO weeks (Monday to Sunday). score is the page's frustration score (0..100) "
                 "of the week, recombined from its days; score_change is in points, "
@@ -424,38 +310,17 @@ class PublishedMarts:
             )
         with self._connection() as call:
             self._project(call, project)
-            last = call.one(
-                "select max(activity_date) from fct_segment_daily "
-                "where project = ? and dimension = ?",
-                [project, dimension],
-            )
+            last = call.marts.dates(project, "segments", dimension)[1]
             if last is None:
                 raise AnswerError(
                     f"no {dimension} breakdown collected for {project} (that dimension set is "
                     "not among the configured dimension_sets, or not fetched yet)"
                 )
-            start, end = _period(last, start, end, DEFAULT_SEGMENT_DAYS, project)
-            signals = ",\n".join(
-                f"sum({key}_sessions) as {key}_sessions, "
-                f"sum({key}_sessions) / nullif(sum({key}_base_sessions), 0) as {key}_rate"
-                for key in SIGNAL_KEYS
+            start, end = _period(last, start, end, SEGMENT_DAYS, project)
+            rows = call.marts.segments(
+                project, [dimension], start, end, limit=MAX_SEGMENT_VALUES + 1
             )
-            segments = call.records(
-                f"""
-                select
-                    dimension_value,
-                    count(distinct activity_date) as days_with_data,
-                    sum(sessions) as sessions,
-                    sum(sessions) / nullif(sum(sum(sessions)) over (), 0) as share_of_sessions,
-                    {signals}
-                from fct_segment_daily
-                where project = ? and dimension = ? and activity_date between ? and ?
-                group by dimension_value
-                order by sessions desc nulls last, dimension_value
-                limit ?
-                """,
-                [project, dimension, start, end, MAX_SEGMENT_VALUES + 1],
-            )
+        segments = _by_segment(rows)
         truncated = len(segments) > MAX_SEGMENT_VALUES
         return {
             "project": project,
@@ -483,18 +348,10 @@ class PublishedMarts:
             last = self._last_collection_date(call, project)
             if since is None:
                 since = (last or date.today()) - timedelta(days=DEFAULT_DAYS - 1)
-            rows = call.records(
-                """
-                select
-                    activity_date, scope, metric, page_url, observed, expected, strength,
-                    sessions, baseline_sessions, rule
-                from fct_alerts
-                where project = ? and activity_date >= ?
-                order by activity_date desc, scope, page_url nulls first, metric
-                limit ?
-                """,
-                [project, since, self.limits.max_rows + 1],
+            found = call.marts.alerts(
+                project, since, newest_first=True, limit=self.limits.max_rows + 1
             )
+        rows = [{key: alert[key] for key in ALERT_FIELDS} for alert in found]
         truncated = len(rows) > self.limits.max_rows
         return {
             "project": project,
@@ -522,19 +379,7 @@ class PublishedMarts:
             if last is None:
                 raise AnswerError(f"no collection recorded for {project} yet")
             start = last - timedelta(days=days - 1)
-            rows = call.records(
-                """
-                select
-                    activity_date, requests, failed_requests, rate_limited_requests,
-                    client_error_requests, server_error_requests, no_response_requests,
-                    quota_used, snapshots_fetched, is_missing, missing_reason,
-                    site_value_source, day_coverage
-                from fct_collection_daily
-                where project = ? and activity_date between ? and ?
-                order by activity_date
-                """,
-                [project, start, last],
-            )
+            rows = call.marts.collection_health(project, start, last)
         totals = {
             key: sum(row[key] or 0 for row in rows)
             for key in (
@@ -576,12 +421,7 @@ class PublishedMarts:
     def query(self, sql: str) -> dict[str, Any]:
         limits = self.limits
         with self._connection() as call:
-            tables = [
-                row[0]
-                for row in call.execute(
-                    "select table_name from information_schema.tables where table_schema = 'marts'"
-                ).fetchall()
-            ]
+            tables = call.marts.tables()
             try:
                 statement = check_select(sql, tables)
                 check_plan(call.con, statement, tables)
@@ -636,13 +476,11 @@ class _Call:
         self.limits = limits
         self.deadline = started + limits.timeout_seconds
         self.bytes_left = limits.max_bytes
+        # the named queries, their row sets fetched within this call's limits
+        self.marts = MartsReader(con, self.records)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> duckdb.DuckDBPyConnection:
         return self.con.execute(sql, list(params))
-
-    def one(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        row = self.execute(sql, params).fetchone()
-        return row[0] if row else None
 
     def records(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Every row as a record; AnswerError when they would pass the byte budget (a tool's
@@ -697,6 +535,25 @@ class _Call:
         if time.monotonic() > self.deadline:
             _interrupt(self.con)
             raise AnswerError(_stopped(self.limits.timeout_seconds))
+
+
+def _by_segment(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The long rows of one dimension (one per segment value and signal) as one record per
+    segment value: its sessions, share and days, then each signal's sessions and rate."""
+    segments: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        segment = segments.setdefault(
+            row["dimension_value"],
+            {
+                "dimension_value": row["dimension_value"],
+                "days_with_data": row["days_with_data"],
+                "sessions": row["sessions"],
+                "share_of_sessions": row["share_of_sessions"],
+            },
+        )
+        segment[f"{row['signal']}_sessions"] = row["signal_sessions"]
+        segment[f"{row['signal']}_rate"] = row["rate"]
+    return list(segments.values())
 
 
 def _json_size(value: Any) -> int:

@@ -27,17 +27,14 @@ from ingestion.errors import ConfigurationError
 from ingestion.outputs.assistant import docs
 from ingestion.outputs.assistant.queries import (
     CONNECTION_CONFIG,
-    DEFAULT_DAYS,
-    DEFAULT_SEGMENT_DAYS,
     MAX_DAYS,
     MAX_PAGES,
     MAX_WEEKS,
-    SEGMENT_DIMENSIONS,
-    SITE_METRICS,
     AnswerError,
     Limits,
     PublishedMarts,
 )
+from ingestion.outputs.marts import DEFAULT_DAYS, SEGMENT_DAYS, SEGMENT_DIMENSIONS, SITE_METRICS
 
 log = logging.getLogger(__name__)
 
@@ -221,8 +218,7 @@ def build_server(db: Path, limits: Limits | None = None) -> MCPServer:
         start: Annotated[
             dt.date | None,
             Field(
-                description=f"First date, YYYY-MM-DD (default: {DEFAULT_SEGMENT_DAYS - 1} days "
-                "before end)."
+                description=f"First date, YYYY-MM-DD (default: {SEGMENT_DAYS - 1} days before end)."
             ),
         ] = None,
         end: Annotated[
