@@ -102,21 +102,13 @@ def _run(config: IngestConfig, clock: Callable[[], datetime], checks: bool, days
 
 
 def _marts_exist(config: IngestConfig) -> bool:
+    """Whether every mart the outputs read is built."""
     path = config.marts_duckdb_path
     if path is None:
         return True  # a server warehouse: build only when something was loaded
-    if not path.exists():
-        return False
-    import duckdb  # noqa: PLC0415
+    from ingestion.outputs.marts import missing_marts
 
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        found = con.execute(
-            "select count(*) from information_schema.tables where table_schema = 'marts'"
-        ).fetchall()[0][0]
-    finally:
-        con.close()
-    return found > 0
+    return not missing_marts(path)
 
 
 def _build(config: IngestConfig, job: JobReport) -> bool:
