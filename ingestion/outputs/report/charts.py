@@ -17,7 +17,7 @@ PALETTE = {"site": "#d95f02", "page": "#7570b3", "collection": "#666666"}
 
 
 def _alt():
-    import altair as alt  # noqa: PLC0415 - only the report needs it
+    import altair as alt  # only the report needs it
 
     return alt
 
@@ -234,7 +234,7 @@ SECTIONS = (
 def to_svg(chart: alt.TopLevelMixin, prefix: str) -> str:
     """The chart as SVG markup for inlining; its ids (gradients, clip paths) get `prefix`, as
     every chart's SVG numbers them from 0 and ids must be unique in one HTML document."""
-    import vl_convert as vlc  # noqa: PLC0415
+    import vl_convert as vlc
 
     svg = vlc.vegalite_to_svg(chart.to_json())
     ids = set(re.findall(r'\bid="([^"]+)"', svg))
@@ -245,6 +245,6 @@ def to_svg(chart: alt.TopLevelMixin, prefix: str) -> str:
 
 
 def to_png(chart: alt.TopLevelMixin) -> bytes:
-    import vl_convert as vlc  # noqa: PLC0415
+    import vl_convert as vlc
 
     return vlc.vegalite_to_png(chart.to_json(), scale=2)
