@@ -223,7 +223,9 @@ def build_both(
 def benchmark(folder: Path) -> dict:
     """The parity data set collected into a bucket under `folder`, then the scheduled build on
     DuckDB and on Spark from its Parquet files: the figures of both and Spark's breakdown."""
-    from clarity_tools import parity_data  # noqa: PLC0415
+    # the parity data set is test data (tests/parity_data.py, not in the wheel): the benchmark
+    # runs from a checkout of the repository, as ./scripts/bench does
+    from tests import parity_data
 
     started = time.perf_counter()
     raw = parity_data.collect_parquet(folder / "data")
