@@ -232,7 +232,7 @@ def run(
     per_day: int | None = None,
     sections: tuple[str, ...] | None = None,
 ) -> BenchResult:
-    from clarity_tools import bench_scale  # noqa: PLC0415
+    from clarity_tools import bench_scale
 
     sections = tuple(sections or PRESET_SECTIONS[preset])
     p, d, s, n = PRESETS[preset]
@@ -302,7 +302,7 @@ def run(
 
     # 5. dbt on Spark (session) next to DuckDB, on the parity data set
     if "spark" in sections:
-        from clarity_tools import spark_build  # noqa: PLC0415
+        from clarity_tools import spark_build
 
         result.spark = spark_build.benchmark(work / "spark")
     return result
@@ -508,7 +508,7 @@ def markdown(result: BenchResult, preset: str) -> str:
             + ".",
         ]
     if result.spark:
-        from clarity_tools import spark_build  # noqa: PLC0415
+        from clarity_tools import spark_build
 
         lines += ["", *spark_build.markdown(result.spark)]
     lines.append("")

@@ -274,7 +274,7 @@ def bucket_url() -> str:
     """The filesystem destination's bucket, from dlt's own config (`[destination.filesystem]
     bucket_url` in .dlt/config.toml, or env DESTINATION__FILESYSTEM__BUCKET_URL)."""
     use_project_settings_dir()
-    import dlt  # noqa: PLC0415
+    import dlt
 
     url = dlt.config.get("destination.filesystem.bucket_url")
     if not url:
@@ -325,7 +325,7 @@ def _origin(key: str, traces: list) -> str:
 
 def _file_of(trace: Any) -> str:
     """The path of the toml file a value came from (dlt's trace names only the file)."""
-    import dlt  # noqa: PLC0415
+    import dlt
 
     for provider in dlt.config.config_providers:
         if provider.name == trace.provider_name and isinstance(provider, SettingsTomlProvider):
@@ -420,7 +420,7 @@ def _unknown_in_env(environ: Mapping[str, str]) -> list[str]:
 def _check_known_keys() -> None:
     """Stop on any key of [sources.clarity] (in a toml file of dlt's or the environment) that
     no setting reads."""
-    import dlt  # noqa: PLC0415
+    import dlt
 
     problems = [
         problem
@@ -526,7 +526,7 @@ def valid_base_url(url: str, key: str, origin: str | None = None) -> str:
 
 def _project_names(settings: Any, traces: list) -> tuple[list[Any], str]:
     """The names of the projects to collect, and where they were listed (for messages)."""
-    import dlt  # noqa: PLC0415
+    import dlt
 
     if settings.project_names is not None:
         key = ".".join((*SECTION, "project_names"))

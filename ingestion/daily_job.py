@@ -81,7 +81,7 @@ def _run(config: IngestConfig, clock: Callable[[], datetime], checks: bool, days
         _notify(config, job, clock(), alerts=False)
         return job
     if checks and load.load_ids:
-        from ingestion.quality.checkpoint import run_raw_checkpoint  # noqa: PLC0415
+        from ingestion.quality.checkpoint import run_raw_checkpoint
 
         quality = run_raw_checkpoint(config.warehouse, load.load_ids)
         job.add(
@@ -120,7 +120,7 @@ def _marts_exist(config: IngestConfig) -> bool:
 
 
 def _build(config: IngestConfig, job: JobReport) -> bool:
-    from ingestion.transform.dbt_runner import SCHEDULED_BUILD, run_dbt  # noqa: PLC0415
+    from ingestion.transform.dbt_runner import SCHEDULED_BUILD, run_dbt
 
     args = list(SCHEDULED_BUILD)
     if config.warehouse.kind == "postgres":
@@ -141,9 +141,9 @@ def _build(config: IngestConfig, job: JobReport) -> bool:
 
 
 def _publish_and_report(config: IngestConfig, job: JobReport, days: int) -> None:
-    from ingestion.outputs.publish import publish  # noqa: PLC0415
-    from ingestion.outputs.report import write_report  # noqa: PLC0415
-    from ingestion.outputs.report.data import NoMartsError  # noqa: PLC0415
+    from ingestion.outputs.publish import publish
+    from ingestion.outputs.report import write_report
+    from ingestion.outputs.report.data import NoMartsError
 
     try:
         copy = publish(config.marts_duckdb_path)
@@ -158,7 +158,7 @@ def _publish_and_report(config: IngestConfig, job: JobReport, days: int) -> None
 
 
 def _notify(config: IngestConfig, job: JobReport, now: datetime, *, alerts: bool) -> None:
-    from ingestion.outputs import notify  # noqa: PLC0415
+    from ingestion.outputs import notify
 
     zones = {p.name: p.zone for p in config.projects}
     messages = notify.ingest_messages(job.ingest.outcomes, now.date())

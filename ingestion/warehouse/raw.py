@@ -78,8 +78,8 @@ def raw_reader(warehouse: Warehouse) -> Iterator[RawReader | None]:
     if not warehouse.exists:
         yield None
         return
-    import dlt  # noqa: PLC0415
-    from dlt.destinations.exceptions import DestinationConnectionError  # noqa: PLC0415
+    import dlt
+    from dlt.destinations.exceptions import DestinationConnectionError
 
     stored_schema = None
     if warehouse.kind == "filesystem":
