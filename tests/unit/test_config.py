@@ -29,6 +29,7 @@ from ingestion.config import (
     token_env_var,
 )
 from ingestion.errors import ConfigurationError
+from tests.child import CLARITY, child_env
 
 INTEGER_KEYS = {"daily_budget", "reserve", "initial_num_days", "recover_sets"}
 
@@ -70,17 +71,13 @@ def settings(monkeypatch, tmp_path):
 
 
 def _cli(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    """`clarity <args>` in a subprocess run in `folder`, with only `env` set (and the code of
-    this working copy)."""
+    """`clarity <args>` in a subprocess run in the project `folder`, with only `env` set (and the
+    code of this working copy)."""
+    base = {"PATH": "/usr/bin:/bin", "CLARITY_DUCKDB_PATH": str(folder / "w.duckdb")}
     return subprocess.run(
-        [sys.executable, "-m", "ingestion.cli", *args],
+        [sys.executable, *CLARITY, *args],
         cwd=folder,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "PYTHONPATH": str(PROJECT_ROOT),
-            "CLARITY_DUCKDB_PATH": str(folder / "w.duckdb"),
-            **env,
-        },
+        env=child_env(folder, env, base=base),
         capture_output=True,
         text=True,
         timeout=120,

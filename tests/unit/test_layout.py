@@ -5,12 +5,11 @@ them."""
 from __future__ import annotations
 
 import ast
-import subprocess
-import sys
 
 import pytest
 
 from ingestion import PROJECT_ROOT
+from tests.child import run_python
 
 # bottom to top; a module may import from its own stage and the ones before it
 STAGES = [
@@ -89,13 +88,9 @@ def test_slow_libraries_stay_off_commands_that_do_not_need_them(tmp_path, argv, 
         "    pass\n"
         f"print('LOADED', [name for name in {absent!r} if name in sys.modules])\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin", "CLARITY_DUCKDB_PATH": str(tmp_path / "w.duckdb")},
-        capture_output=True,
-        text=True,
+    result = run_python(
+        ["-c", probe],
+        base_env={"PATH": "/usr/bin:/bin", "CLARITY_DUCKDB_PATH": str(tmp_path / "w.duckdb")},
         timeout=120,
-        check=False,
     )
     assert "LOADED []" in result.stdout, result.stdout + result.stderr
