@@ -108,7 +108,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     now = args.now or datetime.now(timezone.utc)
     if config.policy.paused:
         print(
-            f"collection is paused: daily_budget is {config.policy.budget}"
+            f"collection is paused: daily_budget is {config.policy.daily_budget}"
             f" (reserve {config.policy.reserve}); nothing is asked until it is raised"
         )
     plans = make_plans(config, now, force=args.force, projects=args.project or None)

@@ -1,4 +1,5 @@
-"""The pipeline's configuration, typed, with one home per default (this module).
+"""The pipeline's configuration, typed, with one home per setting: a field of a configspec
+(`ClaritySettings`, `ProjectSettings`) holds its type, default, range and documentation.
 
 Settings come from dlt's providers: `.dlt/config.toml` (committed), the git-ignored
 `.dlt/secrets.toml` (tokens) and environment variables (`SOURCES__CLARITY__DAILY_BUDGET`,
@@ -12,13 +13,14 @@ duplicate project names, a token with a space or line break in it and a base URL
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dlt.common.configuration import configspec, resolve_configuration
@@ -73,83 +75,108 @@ MEMORY_LIMIT_ENV = "CLARITY_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "1GB"
 
 
-DEFAULTS: dict[str, Any] = {
-    "base_url": API_BASE_URL,
-    "daily_budget": DAILY_QUOTA,
-    "reserve": 0,
-    "request_timeout": 60.0,
-    "gap_slack_hours": 3.0,
-    "initial_num_days": 3,
-    "recover_sets": 2,
-    "max_parallel_projects": 8,
-    "timezone": "UTC",
-}
-# The allowed values of each numeric key (checked after dlt resolved and coerced the types).
-RANGES: dict[str, tuple[float, float]] = {
-    "daily_budget": (0, DAILY_QUOTA),
-    "reserve": (0, DAILY_QUOTA),  # and at most daily_budget
-    "request_timeout": (1, 600),
-    "gap_slack_hours": (0, 23),
-    "initial_num_days": (min(VALID_NUM_DAYS), max(VALID_NUM_DAYS)),
-    "recover_sets": (0, len(DEFAULT_DIMENSION_SETS)),  # and at most the sets configured
-    "max_parallel_projects": (1, 64),
-}
+@dataclass(frozen=True)
+class Range:
+    """The values a numeric setting allows, both ends included, written beside the field
+    (`Annotated[int, Range(0, 10)]`). `at_most` names what bounds it from above instead of
+    `high` once every setting is read: `daily_budget` (that setting's value) or
+    `dimension_sets` (the number of sets configured); `high` is then the bound of the
+    defaults."""
+
+    low: float
+    high: float
+    at_most: str | None = None
 
 
 @configspec
 class ClaritySettings(BaseConfiguration):
-    """`[sources.clarity]`: what to ask, how much of the quota to spend, where the API is."""
+    """`[sources.clarity]`: what to ask, how much of the quota to spend, where the API is. Each
+    field is the setting: its type, its default, its range, and its documentation (the README's
+    configuration table says the same, tests/unit/test_config.py checks it)."""
 
-    base_url: str = DEFAULTS["base_url"]
-    daily_budget: int = DEFAULTS["daily_budget"]
-    reserve: int = DEFAULTS["reserve"]
-    request_timeout: float = DEFAULTS["request_timeout"]
-    gap_slack_hours: float = DEFAULTS["gap_slack_hours"]
-    initial_num_days: int = DEFAULTS["initial_num_days"]
-    recover_sets: int = DEFAULTS["recover_sets"]
-    # projects asked at the same time (each project's own requests stay one after another)
-    max_parallel_projects: int = DEFAULTS["max_parallel_projects"]
-    dimension_sets: list | None = None  # None: DEFAULT_DIMENSION_SETS
-    project_names: list | None = None  # None: the projects listed in secrets.toml
-    # Apprise URLs (secrets.toml, or env CLARITY_NOTIFY_URLS): where notifications go
+    base_url: str = API_BASE_URL
+    """the API (or the offline service)"""
+    daily_budget: Annotated[int, Range(0, DAILY_QUOTA)] = DAILY_QUOTA
+    """requests per project per UTC day this pipeline may spend; **0 pauses collection**
+    (`clarity plan` says so)"""
+    reserve: Annotated[int, Range(0, DAILY_QUOTA, at_most="daily_budget")] = 0
+    """requests per day kept back for manual calls"""
+    request_timeout: Annotated[float, Range(1, 600)] = 60.0
+    """seconds per HTTP request"""
+    gap_slack_hours: Annotated[float, Range(0, 23)] = 3.0
+    """a gap under N x 24 h + slack still asks numOfDays = N"""
+    initial_num_days: Annotated[int, Range(min(VALID_NUM_DAYS), max(VALID_NUM_DAYS))] = 3
+    """numOfDays for a set never fetched before"""
+    recover_sets: Annotated[
+        int, Range(0, len(DEFAULT_DIMENSION_SETS), at_most="dimension_sets")
+    ] = 2
+    """after a gap (an outage, a stopped cron, a first run) the first N sets are asked with
+    nested 1-, 2- and 3-day windows back to back, whose differences are the exact days of the
+    gap; the other sets get one window"""
+    max_parallel_projects: Annotated[int, Range(1, 64)] = 8
+    """projects asked at the same time (each project's own requests stay one after another:
+    its quota and its 429 stop are its own)"""
+    dimension_sets: list | None = None
+    """asked in this order until the budget is spent; `dimension_sets = []` is an error (to
+    pause collection set `daily_budget = 0`; for the defaults leave the key out)"""
+    project_names: list | None = None
+    """which projects to collect (a name with a `.` is quoted in a table header:
+    `[sources.clarity.projects."shop.example"]`)"""
     notify_urls: list | None = None
-    # where `clarity run` writes the report (None: <data folder>/reports)
+    """where notifications go (`secrets.toml`; or env `CLARITY_NOTIFY_URLS`, comma-separated or
+    a JSON list)"""
     report_dir: str | None = None
+    """where `clarity run` writes the report"""
 
 
 @configspec
 class ProjectSettings(BaseConfiguration):
-    """`[sources.clarity.projects.<name>]`: the project's token (secrets.toml) and the time zone
-    of its days (an IANA name; dates in every daily mart are dates there)."""
+    """`[sources.clarity.projects.<name>]`: one project's settings."""
 
     token: str | None = None
-    timezone: str = DEFAULTS["timezone"]
+    """per project, in `[sources.clarity.projects.<name>]` of `secrets.toml` (or
+    `SOURCES__CLARITY__PROJECTS__<NAME>__TOKEN`); a token with a space, a line break (as `echo`
+    leaves) or a control character stops with its position, never its text"""
+    timezone: str = "UTC"
+    """per project, in `[sources.clarity.projects.<name>]`: the day boundary of its daily marts
+    and of "already fetched today" (the quota stays on UTC days)"""
 
 
+def setting_ranges(spec: type[BaseConfiguration] = ClaritySettings) -> dict[str, Range]:
+    """The Range written beside each numeric field of `spec`."""
+    return {
+        name: meta
+        for name, hint in spec.get_resolvable_fields().items()
+        for meta in getattr(hint, "__metadata__", ())
+        if isinstance(meta, Range)
+    }
+
+
+# The allowed values of each numeric key (read from the fields: checked after dlt resolved and
+# coerced the types).
+RANGES: dict[str, Range] = setting_ranges()
 # The keys of each table: a key that is not one of them stops every command (a typo must not be
 # ignored: `daly_budget = 0` would collect as usual). `projects` holds one table per project.
 SETTINGS_KEYS: tuple[str, ...] = (*ClaritySettings.get_resolvable_fields(), "projects")
 PROJECT_KEYS: tuple[str, ...] = tuple(ProjectSettings.get_resolvable_fields())
 
 
+def plan_policy(settings: ClaritySettings, **overrides: Any) -> PlanPolicy:
+    """The planner's policy: the settings of the same names (`overrides` replace single ones)."""
+    values = {f.name: getattr(settings, f.name) for f in dataclasses.fields(PlanPolicy)}
+    return PlanPolicy(**{**values, **overrides})
+
+
 def default_policy(**overrides: Any) -> PlanPolicy:
-    """The planner's policy with this module's defaults (tests override single values)."""
-    values = {
-        "budget": DEFAULTS["daily_budget"],
-        "reserve": DEFAULTS["reserve"],
-        "gap_slack_hours": DEFAULTS["gap_slack_hours"],
-        "initial_num_days": DEFAULTS["initial_num_days"],
-        "recover_sets": DEFAULTS["recover_sets"],
-    }
-    values.update(overrides)
-    return PlanPolicy(**values)
+    """The planner's policy of the default settings (tests override single values)."""
+    return plan_policy(ClaritySettings(), **overrides)
 
 
 @dataclass
 class ProjectConfig:
     name: str
     token: str = field(repr=False)
-    timezone: str = DEFAULTS["timezone"]
+    timezone: str = ProjectSettings.timezone
 
     @property
     def zone(self) -> ZoneInfo:
@@ -163,11 +190,11 @@ class IngestConfig:
     projects: list[ProjectConfig]
     warehouse: Warehouse
     data_dir: Path
-    base_url: str = DEFAULTS["base_url"]
+    base_url: str = ClaritySettings.base_url
     dimension_sets: tuple[tuple[str, ...], ...] = DEFAULT_DIMENSION_SETS
     policy: PlanPolicy = field(default_factory=default_policy)
-    request_timeout: float = DEFAULTS["request_timeout"]
-    max_parallel_projects: int = DEFAULTS["max_parallel_projects"]
+    request_timeout: float = ClaritySettings.request_timeout
+    max_parallel_projects: int = ClaritySettings.max_parallel_projects
     origin: str = "api"
     retry_delay: float = 2.0
     notify_urls: list[str] = field(default_factory=list, repr=False)
@@ -446,7 +473,7 @@ def _resolve(spec, sections: tuple[str, ...]) -> tuple[Any, list]:
             exc.hint, str(exc.hint)
         )
         allowed = RANGES.get(key)
-        detail = f" from {allowed[0]:g} to {allowed[1]:g}" if allowed else ""
+        detail = f" from {allowed.low:g} to {allowed.high:g}" if allowed else ""
         raise ConfigurationError(
             f"{'.'.join((*sections, key))} = {exc.field_value!r} (from "
             f"{_origin(key, log.all_traces)}) must be {expected}{detail}."
@@ -454,22 +481,22 @@ def _resolve(spec, sections: tuple[str, ...]) -> tuple[Any, list]:
     return resolved, list(log.all_traces)
 
 
-# Keys whose upper bound is another setting.
-_BOUNDED_BY = {"reserve": "the daily_budget", "recover_sets": "the sets configured"}
+# What a Range's `at_most` names, in messages.
+_AT_MOST = {"daily_budget": "the daily_budget", "dimension_sets": "the sets configured"}
 
 
 def _check_ranges(settings: Any, traces: list, sets: int) -> None:
-    for key, (low, high) in RANGES.items():
+    limits = {"daily_budget": settings.daily_budget, "dimension_sets": sets}
+    for key, allowed in RANGES.items():
         value = getattr(settings, key)
-        if key == "reserve":
-            high = settings.daily_budget
-        if key == "recover_sets":
-            high = sets
+        low, high = allowed.low, allowed.high
+        if allowed.at_most:  # the bound the other setting sets
+            high = limits[allowed.at_most]
         if isinstance(value, bool) or not low <= value <= high:
             raise ConfigurationError(
                 f"{'.'.join((*SECTION, key))} = {value!r} (from {_origin(key, traces)}) is out "
                 f"of range: allowed {low:g} to {high:g}"
-                + (f" ({_BOUNDED_BY[key]})." if key in _BOUNDED_BY else ".")
+                + (f" ({_AT_MOST[allowed.at_most]})." if allowed.at_most else ".")
             )
 
 
@@ -626,13 +653,7 @@ def load_config(*, require_tokens: bool = True) -> IngestConfig:
         data_dir=data_dir(warehouse.duckdb_path),
         base_url=base_url,
         dimension_sets=sets,
-        policy=PlanPolicy(
-            budget=settings.daily_budget,
-            reserve=settings.reserve,
-            gap_slack_hours=settings.gap_slack_hours,
-            initial_num_days=settings.initial_num_days,
-            recover_sets=settings.recover_sets,
-        ),
+        policy=plan_policy(settings),
         request_timeout=settings.request_timeout,
         marts_file=duckdb_path() if warehouse.kind == "filesystem" else None,
         max_parallel_projects=settings.max_parallel_projects,
