@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ingestion import PROJECT_ROOT
 from ingestion.api.snapshot import SnapshotMeta
-from ingestion.config import DEFAULT_DIMENSION_SETS, duckdb_memory_limit
+from ingestion.config import DEFAULT_DIMENSION_SETS, Environment
 
 log = logging.getLogger(__name__)
 
@@ -438,7 +438,7 @@ def markdown(result: BenchResult, preset: str) -> str:
         f"Data: {result.projects} projects x {result.days} days (+1 incremental day) x "
         f"{result.snapshots_per_day} snapshots a day = {result.files} response files, "
         f"{result.metric_rows:,} metric rows; short history {result.short_days} days. "
-        f"DuckDB memory_limit (loader and dbt): {duckdb_memory_limit() or 'default'}.",
+        f"DuckDB memory_limit (loader and dbt): {Environment.read().memory_limit or 'default'}.",
         "",
         "| step | wall s | peak MiB | rows/s |",
         "|---|---:|---:|---:|",

@@ -33,10 +33,17 @@ def _fixed_clock(now: datetime | None):
     return (lambda: now) if now else utc_now
 
 
+def _environment(args: argparse.Namespace):
+    """The CLARITY_* environment, with the warehouse file of --duckdb."""
+    from ingestion.config import Environment
+
+    return Environment.read(args.duckdb)
+
+
 def _config(args: argparse.Namespace, *, require_tokens: bool = True):
     from ingestion.config import load_config, valid_base_url
 
-    config = load_config(require_tokens=require_tokens)
+    config = load_config(require_tokens=require_tokens, environment=_environment(args))
     if getattr(args, "base_url", None) is not None:
         config.base_url = valid_base_url(args.base_url, "--base-url")
     return config
@@ -181,13 +188,13 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from ingestion.api.contract import DAILY_QUOTA
     from ingestion.collect.landing import Landing
-    from ingestion.config import data_dir, warehouse_from_env
     from ingestion.warehouse.raw import project_statuses
 
     now = args.now or datetime.now(timezone.utc)
-    warehouse = warehouse_from_env()
+    environment = _environment(args)
+    warehouse = environment.warehouse()
     statuses = project_statuses(warehouse, now)
-    projects = _configured_projects()
+    projects = _configured_projects(environment)
     zones = {p.name: p.zone for p in projects}
     fetches = _recent_fetches(warehouse, now) if statuses else {}
     print(f"warehouse: {warehouse.label}")
@@ -206,7 +213,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print("tokens (read from each token's JWT `exp`, no call spent):")
         for project in projects:
             print(f"  {project.name}: {_expiry_text(project.token, now)}")
-    landing = Landing(data_dir(warehouse.duckdb_path))
+    landing = Landing(environment.data_dir)
     pending, bad = landing.scan_pending(now)
     if pending:
         print(
@@ -235,9 +242,8 @@ def _print_quarantine(landing) -> None:
 
 def cmd_quarantine(args: argparse.Namespace) -> int:
     from ingestion.collect.landing import Landing
-    from ingestion.config import data_dir, duckdb_path
 
-    landing = Landing(data_dir(duckdb_path()))
+    landing = Landing(_environment(args).data_dir)
     if not args.retry:
         if not landing.quarantined():
             print(f"quarantine ({landing.quarantine}) is empty")
@@ -275,24 +281,24 @@ def _expiry_text(token: str, now: datetime) -> str:
     return f"expires {expires:%Y-%m-%d %H:%M} UTC (in {days:.0f} days)"
 
 
-def _configured_projects() -> list:
+def _configured_projects(environment) -> list:
     """The configured projects (none when the configuration cannot be read)."""
     from ingestion.config import load_config
 
     try:
-        return load_config(require_tokens=False).projects
+        return load_config(require_tokens=False, environment=environment).projects
     except ConfigurationError as exc:
         log.warning("configuration unreadable (%s): showing UTC days and no tokens", exc)
         return []
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from ingestion.config import data_dir, duckdb_path
     from ingestion.outputs.report import write_report
     from ingestion.outputs.report.data import NoMartsError
 
-    source = duckdb_path()
-    out = args.out or data_dir(source) / "reports" / f"clarity-report.{args.format}"
+    environment = _environment(args)
+    source = environment.duckdb_path
+    out = args.out or environment.data_dir / "reports" / f"clarity-report.{args.format}"
     try:
         result = write_report(source, out, days=args.days, project=args.project, fmt=args.format)
     except NoMartsError as exc:
@@ -319,11 +325,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from ingestion.config import duckdb_path
-    from ingestion.outputs.publish import publish
+    from ingestion.outputs.publish import publish, published_path
 
+    environment = _environment(args)
     schemas = tuple(args.schema or ["marts"])
-    result = publish(duckdb_path(), args.to, schemas)
+    target = args.to or environment.published_path or published_path(environment.duckdb_path)
+    result = publish(environment.duckdb_path, target, schemas)
     print(
         f"published {result.tables} tables ({result.rows} rows) to {result.path} "
         f"in {result.seconds:.1f} s; open it read-only from BI tools"
@@ -332,7 +339,6 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_mcp(args: argparse.Namespace) -> int:
-    from ingestion.config import duckdb_path
     from ingestion.outputs.assistant.queries import Limits
     from ingestion.outputs.publish import published_path
 
@@ -348,8 +354,13 @@ def cmd_mcp(args: argparse.Namespace) -> int:
         raise ConfigurationError(f"--http must be a port from 1 to 65535, got {args.http}")
     from ingestion.outputs.assistant.server import serve  # the MCP SDK: only for this command
 
-    warehouse = duckdb_path()
-    db = args.db.expanduser().resolve() if args.db else published_path(warehouse)
+    environment = _environment(args)
+    warehouse = environment.duckdb_path
+    db = (
+        args.db.expanduser().resolve()
+        if args.db
+        else environment.published_path or published_path(warehouse)
+    )
     serve(
         db,
         warehouse=warehouse,
@@ -590,8 +601,6 @@ def main(argv: list[str] | None = None) -> int:
     # dlt logs each failed attempt of a load job with its traceback; what failed, and what to
     # do, is said once by our own messages (`-v` shows dlt's log)
     os.environ.setdefault("RUNTIME__LOG_LEVEL", "INFO" if args.verbose else "CRITICAL")
-    if args.duckdb:
-        os.environ["CLARITY_DUCKDB_PATH"] = str(args.duckdb.resolve())
     try:
         return args.func(args)
     except (ConfigurationError, ValueError) as exc:

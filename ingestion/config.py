@@ -42,7 +42,7 @@ from ingestion.api.contract import (
 )
 from ingestion.collect.plan import PlanPolicy
 from ingestion.errors import ConfigurationError
-from ingestion.outputs.notify import notify_urls_from_env, parse_urls
+from ingestion.outputs.notify import parse_urls
 from ingestion.warehouse.destination import DESTINATION_KINDS, PostgresSettings, Warehouse
 
 SECTION = ("sources", "clarity")
@@ -62,18 +62,22 @@ DEFAULT_DIMENSION_SETS: tuple[tuple[str, ...], ...] = (
     ("Source", "Medium"),
     ("Campaign",),
 )
-# Where the warehouse lives: environment variables shared with the dbt profile (profiles.yml
-# repeats these two defaults: a profile cannot read Python; tests/unit/test_config.py checks them).
+# Where the warehouse lives: environment variables (read by Environment below), the first ones
+# shared with the dbt profile (profiles.yml repeats these two defaults: a profile cannot read
+# Python; tests/unit/test_config.py checks them).
 DUCKDB_PATH_ENV = "CLARITY_DUCKDB_PATH"
 DEFAULT_DUCKDB_PATH = "data/clarity.duckdb"  # relative to the project root
 DATA_DIR_ENV = "CLARITY_DATA_DIR"
 DESTINATION_ENV = "CLARITY_DESTINATION"
+POSTGRES_ENV_PREFIX = "CLARITY_PG_"
 # DuckDB's buffer manager takes up to 80% of RAM by default and keeps what it read or wrote
 # cached; a cap makes large loads and builds spill to a temp folder instead. Any DuckDB size
 # string ("1GB", "512MB"); "" = DuckDB's own default.
 MEMORY_LIMIT_ENV = "CLARITY_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "1GB"
-
+NOTIFY_URLS_ENV = "CLARITY_NOTIFY_URLS"
+RAW_PARQUET_ENV = "CLARITY_RAW_PARQUET"
+PUBLISHED_PATH_ENV = "CLARITY_PUBLISHED_PATH"
 
 @dataclass(frozen=True)
 class Range:
@@ -201,6 +205,10 @@ class IngestConfig:
     report_dir: Path | None = None
     # with the filesystem destination: the DuckDB file of the marts (see marts_duckdb_path)
     marts_file: Path | None = None
+    # where dbt reads the raw Parquet of a bucket, when not the bucket's own URL
+    raw_parquet: str | None = None
+    # the published copy of the marts (None: beside the marts file)
+    published_path: Path | None = None
 
     def project(self, name: str) -> ProjectConfig:
         for project in self.projects:
@@ -235,66 +243,107 @@ class IngestConfig:
         return self.report_dir or self.data_dir / "reports"
 
 
-# -- where the warehouse lives (environment) ---------------------------------------------------
-def duckdb_path() -> Path:
-    """The warehouse file shared by `clarity` and the dbt profile (env CLARITY_DUCKDB_PATH)."""
-    configured = os.environ.get(DUCKDB_PATH_ENV)
-    path = Path(configured) if configured else PROJECT_ROOT / DEFAULT_DUCKDB_PATH
-    return path.expanduser().resolve()
+# -- where the warehouse lives: the CLARITY_* environment variables, read here only -----------
+@dataclass(frozen=True)
+class Environment:
+    """The CLARITY_* environment variables, read by `Environment.read` and nowhere else in the
+    package (dbt's profile reads the warehouse's own ones itself: profiles/profiles.yml; the dbt
+    runner hands it the DuckDB file and the Parquet folder as values)."""
 
+    # the warehouse file: --duckdb, else CLARITY_DUCKDB_PATH, else data/clarity.duckdb
+    duckdb_path: Path
+    # landed bodies and dlt's working folder: CLARITY_DATA_DIR, else beside the DuckDB file
+    data_dir: Path
+    # the raw layer's destination: CLARITY_DESTINATION (duckdb, postgres or filesystem)
+    destination: str = "duckdb"
+    # CLARITY_DUCKDB_MEMORY_LIMIT for the loader and dbt (None: DuckDB's default)
+    memory_limit: str | None = DEFAULT_MEMORY_LIMIT
+    # CLARITY_PG_HOST, _PORT, _USER, _PASSWORD, _DATABASE (checked for the postgres destination)
+    postgres: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # CLARITY_NOTIFY_URLS: Apprise URLs, a JSON list or separated by commas or whitespace
+    notify_urls: str = field(default="", repr=False)
+    # CLARITY_RAW_PARQUET: where dbt reads the Parquet of a bucket (default: the bucket's own)
+    raw_parquet: str | None = None
+    # CLARITY_PUBLISHED_PATH: the read-only copy `clarity publish` writes and `clarity mcp` reads
+    published_path: Path | None = None
 
-def data_dir(warehouse_file: Path | None = None) -> Path:
-    """Where landed response bodies and dlt's working folder live (env CLARITY_DATA_DIR;
-    default: beside the DuckDB file)."""
-    configured = os.environ.get(DATA_DIR_ENV)
-    if configured:
-        return Path(configured).expanduser().resolve()
-    return (warehouse_file or duckdb_path()).parent
+    @classmethod
+    def read(
+        cls, duckdb: Path | None = None, environ: Mapping[str, str] = os.environ
+    ) -> Environment:
+        """The environment of this process; `duckdb` (the command line's --duckdb) before
+        CLARITY_DUCKDB_PATH."""
 
+        def path(value: str | Path) -> Path:
+            return Path(value).expanduser().resolve()
 
-def duckdb_memory_limit() -> str | None:
-    """The DuckDB memory_limit for the loader and dbt (env CLARITY_DUCKDB_MEMORY_LIMIT)."""
-    configured = os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT)
-    return configured.strip() or None
-
-
-def postgres_settings() -> PostgresSettings:
-    """CLARITY_PG_* (the dbt profile's `postgres` target reads the same variables)."""
-    missing = [v for v in ("CLARITY_PG_USER", "CLARITY_PG_DATABASE") if not os.environ.get(v)]
-    if missing:
-        raise ConfigurationError(
-            f"{DESTINATION_ENV}=postgres needs {', '.join(missing)} (and CLARITY_PG_HOST, "
-            "CLARITY_PG_PORT, CLARITY_PG_PASSWORD as needed) in the environment."
+        warehouse_file = path(
+            duckdb or environ.get(DUCKDB_PATH_ENV) or PROJECT_ROOT / DEFAULT_DUCKDB_PATH
         )
-    port = os.environ.get("CLARITY_PG_PORT", "5432")
-    if not port.isdigit():
-        raise ConfigurationError(f"CLARITY_PG_PORT must be a port number, got {port!r}")
-    return PostgresSettings(
-        host=os.environ.get("CLARITY_PG_HOST", "127.0.0.1"),
-        port=int(port),
-        user=os.environ["CLARITY_PG_USER"],
-        password=os.environ.get("CLARITY_PG_PASSWORD", ""),
-        database=os.environ["CLARITY_PG_DATABASE"],
-    )
+        kind = environ.get(DESTINATION_ENV, "duckdb").strip().lower() or "duckdb"
+        return cls(
+            duckdb_path=warehouse_file,
+            data_dir=path(environ[DATA_DIR_ENV])
+            if environ.get(DATA_DIR_ENV)
+            else warehouse_file.parent,
+            destination=kind,
+            memory_limit=environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT).strip() or None,
+            postgres={k: v for k, v in environ.items() if k.startswith(POSTGRES_ENV_PREFIX)},
+            notify_urls=environ.get(NOTIFY_URLS_ENV, ""),
+            raw_parquet=environ.get(RAW_PARQUET_ENV) or None,
+            published_path=path(environ[PUBLISHED_PATH_ENV])
+            if environ.get(PUBLISHED_PATH_ENV)
+            else None,
+        )
+
+    def warehouse(self) -> Warehouse:
+        """The raw layer's destination (a ConfigurationError says what is missing)."""
+        if self.destination not in DESTINATION_KINDS:
+            raise ConfigurationError(
+                f"{DESTINATION_ENV} must be one of {', '.join(DESTINATION_KINDS)}, "
+                f"got {self.destination!r}"
+            )
+        if self.destination == "postgres":
+            return Warehouse("postgres", postgres=self._postgres_settings())
+        if self.destination == "filesystem":
+            return Warehouse("filesystem", bucket_url=bucket_url())
+        return Warehouse("duckdb", duckdb_path=self.duckdb_path, memory_limit=self.memory_limit)
+
+    def _postgres_settings(self) -> PostgresSettings:
+        """CLARITY_PG_* (the dbt profile's `postgres` target reads the same variables)."""
+        pg = self.postgres
+        missing = [v for v in ("CLARITY_PG_USER", "CLARITY_PG_DATABASE") if not pg.get(v)]
+        if missing:
+            raise ConfigurationError(
+                f"{DESTINATION_ENV}=postgres needs {', '.join(missing)} (and CLARITY_PG_HOST, "
+                "CLARITY_PG_PORT, CLARITY_PG_PASSWORD as needed) in the environment."
+            )
+        port = pg.get("CLARITY_PG_PORT", "5432")
+        if not port.isdigit():
+            raise ConfigurationError(f"CLARITY_PG_PORT must be a port number, got {port!r}")
+        return PostgresSettings(
+            host=pg.get("CLARITY_PG_HOST", "127.0.0.1"),
+            port=int(port),
+            user=pg["CLARITY_PG_USER"],
+            password=pg.get("CLARITY_PG_PASSWORD", ""),
+            database=pg["CLARITY_PG_DATABASE"],
+        )
+
+    def notify_url_list(self) -> list[str]:
+        """CLARITY_NOTIFY_URLS as a list (a ConfigurationError if its JSON is broken)."""
+        try:
+            return parse_urls(self.notify_urls)
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"{NOTIFY_URLS_ENV} is not a JSON list of URLs ({exc}): write a JSON list, or "
+                "URLs separated by commas or spaces."
+            ) from None
 
 
 def duckdb_warehouse(path: Path) -> Warehouse:
     """A DuckDB warehouse at `path`, with the memory limit of the environment."""
-    return Warehouse("duckdb", duckdb_path=Path(path).resolve(), memory_limit=duckdb_memory_limit())
-
-
-def warehouse_from_env(duckdb_file: Path | None = None) -> Warehouse:
-    """The raw layer's destination: env CLARITY_DESTINATION (duckdb by default)."""
-    kind = os.environ.get(DESTINATION_ENV, "duckdb").strip().lower() or "duckdb"
-    if kind not in DESTINATION_KINDS:
-        raise ConfigurationError(
-            f"{DESTINATION_ENV} must be one of {', '.join(DESTINATION_KINDS)}, got {kind!r}"
-        )
-    if kind == "postgres":
-        return Warehouse(kind, postgres=postgres_settings())
-    if kind == "filesystem":
-        return Warehouse(kind, bucket_url=bucket_url())
-    return duckdb_warehouse(duckdb_file or duckdb_path())
+    memory_limit = Environment.read().memory_limit
+    return Warehouse("duckdb", duckdb_path=Path(path).resolve(), memory_limit=memory_limit)
 
 
 def bucket_url() -> str:
@@ -615,9 +664,12 @@ def _project(name: str, require_tokens: bool) -> ProjectConfig:
     return ProjectConfig(name=name, token=token or "", timezone=timezone)
 
 
-def load_config(*, require_tokens: bool = True) -> IngestConfig:
+def load_config(
+    *, require_tokens: bool = True, environment: Environment | None = None
+) -> IngestConfig:
     """The configuration from dlt's providers (toml files and environment variables) and the
-    CLARITY_* environment variables."""
+    CLARITY_* environment variables (`environment`, read from this process's by default)."""
+    environment = environment or Environment.read()
     use_project_settings_dir()
     _check_known_keys()
     settings, traces = _resolve(ClaritySettings, SECTION)
@@ -645,19 +697,21 @@ def load_config(*, require_tokens: bool = True) -> IngestConfig:
             "and add one [sources.clarity.projects.<name>] table with a token per project "
             "(or run ./scripts/demo to use the offline service)."
         )
-    warehouse = warehouse_from_env()
-    urls = notify_urls_from_env() or parse_urls(settings.notify_urls)
+    warehouse = environment.warehouse()
+    urls = environment.notify_url_list() or parse_urls(settings.notify_urls)
     return IngestConfig(
         projects=projects,
         warehouse=warehouse,
-        data_dir=data_dir(warehouse.duckdb_path),
+        data_dir=environment.data_dir,
         base_url=base_url,
         dimension_sets=sets,
         policy=plan_policy(settings),
         request_timeout=settings.request_timeout,
-        marts_file=duckdb_path() if warehouse.kind == "filesystem" else None,
+        marts_file=environment.duckdb_path if warehouse.kind == "filesystem" else None,
         max_parallel_projects=settings.max_parallel_projects,
         notify_urls=urls,
+        raw_parquet=environment.raw_parquet,
+        published_path=environment.published_path,
         report_dir=Path(settings.report_dir).expanduser().resolve()
         if settings.report_dir
         else None,

@@ -7,7 +7,6 @@ what is due). The exit code is the worst step's."""
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -129,7 +128,7 @@ def _build(config: IngestConfig, job: JobReport) -> bool:
     # CLARITY_RAW_PARQUET elsewhere, e.g. the same bucket through another URL)
     raw_parquet = None
     if config.warehouse.kind == "filesystem":
-        raw_parquet = os.environ.get("CLARITY_RAW_PARQUET") or config.warehouse.parquet_location()
+        raw_parquet = config.raw_parquet or config.warehouse.parquet_location()
     code, seconds = run_dbt(args, config.marts_duckdb_path, raw_parquet=raw_parquet)
     job.add(
         "dbt build",
@@ -141,12 +140,13 @@ def _build(config: IngestConfig, job: JobReport) -> bool:
 
 
 def _publish_and_report(config: IngestConfig, job: JobReport, days: int) -> None:
-    from ingestion.outputs.publish import publish
+    from ingestion.outputs.publish import publish, published_path
     from ingestion.outputs.report import write_report
     from ingestion.outputs.report.data import NoMartsError
 
     try:
-        copy = publish(config.marts_duckdb_path)
+        target = config.published_path or published_path(config.marts_duckdb_path)
+        copy = publish(config.marts_duckdb_path, target)
         job.add("publish", EXIT_OK, f"{copy.tables} tables to {copy.path}")
     except RuntimeError as exc:
         job.add("publish", EXIT_FAILED, str(exc))

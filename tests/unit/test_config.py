@@ -27,6 +27,7 @@ from ingestion.config import (
     DEFAULT_MEMORY_LIMIT,
     RANGES,
     ClaritySettings,
+    Environment,
     ProjectSettings,
     env_var,
     load_config,
@@ -514,3 +515,44 @@ def test_a_typo_in_the_environment_stops_clarity_plan_with_one_line(settings):
     assert "(from env SOURCES__CLARITY__DALY_BUDGET)" in result.stderr
     assert "did you mean SOURCES__CLARITY__DAILY_BUDGET?" in result.stderr
     assert result.stdout == ""
+
+
+# -- the CLARITY_* environment, read in one place ------------------------------------------------
+def test_the_environment_is_read_once_with_the_command_lines_warehouse_first(tmp_path):
+    environ = {
+        "CLARITY_DUCKDB_PATH": str(tmp_path / "env.duckdb"),
+        "CLARITY_DESTINATION": " DuckDB ",
+        "CLARITY_DUCKDB_MEMORY_LIMIT": "",
+        "CLARITY_NOTIFY_URLS": '["json://localhost"]',
+        "CLARITY_RAW_PARQUET": "s3://bucket/clarity_raw",
+        "CLARITY_PUBLISHED_PATH": str(tmp_path / "copy.duckdb"),
+        "CLARITY_PG_USER": "reader",
+    }
+    read = Environment.read(environ=environ)
+    assert read.duckdb_path == tmp_path / "env.duckdb" and read.data_dir == tmp_path
+    assert read.destination == "duckdb" and read.memory_limit is None
+    assert read.notify_url_list() == ["json://localhost"]
+    assert read.raw_parquet == "s3://bucket/clarity_raw"
+    assert read.published_path == tmp_path / "copy.duckdb"
+    assert read.postgres == {"CLARITY_PG_USER": "reader"}
+    given = Environment.read(tmp_path / "cli" / "w.duckdb", environ=environ)
+    assert given.duckdb_path == tmp_path / "cli" / "w.duckdb"
+    assert given.data_dir == tmp_path / "cli"
+    moved = Environment.read(environ={**environ, "CLARITY_DATA_DIR": str(tmp_path / "data")})
+    assert moved.data_dir == tmp_path / "data"
+    default = Environment.read(environ={})
+    assert default.duckdb_path == PROJECT_ROOT / DEFAULT_DUCKDB_PATH
+    assert default.memory_limit == DEFAULT_MEMORY_LIMIT
+
+
+def test_broken_notify_urls_in_the_environment_stop_with_the_variable_named(monkeypatch):
+    monkeypatch.setenv("CLARITY_NOTIFY_URLS", '["json://localhost"')
+    assert "CLARITY_NOTIFY_URLS is not a JSON list of URLs" in _refused()
+
+
+def test_the_duckdb_option_is_passed_on_as_a_value(tmp_path, capsys):
+    warehouse = tmp_path / "given" / "w.duckdb"
+    assert cli.main(["--duckdb", str(warehouse), "status"]) == 0
+    out = capsys.readouterr().out
+    assert f"warehouse: {warehouse}" in out
+    assert "CLARITY_DUCKDB_PATH" not in os.environ  # the option writes no variable

@@ -5,6 +5,7 @@ them."""
 from __future__ import annotations
 
 import ast
+import re
 
 import pytest
 
@@ -94,3 +95,18 @@ def test_slow_libraries_stay_off_commands_that_do_not_need_them(tmp_path, argv, 
         timeout=120,
     )
     assert "LOADED []" in result.stdout, result.stdout + result.stderr
+
+
+# Modules of ingestion/outputs/ still read a CLARITY_* variable themselves (being rewritten on
+# another branch to take the value from ingestion/config.py's Environment).
+ENVIRONMENT_READ_PENDING = {"ingestion/outputs/publish.py", "ingestion/outputs/notify.py"}
+
+
+def test_clarity_environment_variables_are_read_in_config_only():
+    read = re.compile(r"""(?:environ(?:\.get)?\(?\[?|getenv\()\s*["']CLARITY_""")
+    readers = {
+        str(path.relative_to(PROJECT_ROOT))
+        for path in PACKAGE.rglob("*.py")
+        if read.search(path.read_text())
+    }
+    assert readers <= ENVIRONMENT_READ_PENDING, readers
