@@ -14,16 +14,11 @@ from datetime import datetime
 from ingestion.api.client import utc_now
 from ingestion.collect.lock import data_folder_lock
 from ingestion.config import IngestConfig
+from ingestion.exit_codes import ExitCode
 from ingestion.ingest import IngestReport, ingest
 
 log = logging.getLogger(__name__)
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_PARTIAL = 3
-# worst last: a partial success (some requests failed) is better than a failed step
-_SEVERITY = [EXIT_OK, EXIT_PARTIAL, EXIT_FAILED, EXIT_USAGE]
 REPORT_NAME = "clarity-report.html"
 
 
@@ -40,8 +35,8 @@ class JobReport:
     ingest: IngestReport | None = None
 
     @property
-    def status(self) -> int:
-        return max((s.status for s in self.steps), key=_SEVERITY.index, default=EXIT_OK)
+    def status(self) -> ExitCode:
+        return ExitCode.worst(s.status for s in self.steps)
 
     def add(self, name: str, status: int, detail: str) -> None:
         self.steps.append(Step(name, status, detail))
@@ -67,7 +62,7 @@ def _run(config: IngestConfig, clock: Callable[[], datetime], checks: bool, days
     failed = sum(len(o.errors) for o in report.outcomes.values())
     job.add(
         "ingest",
-        EXIT_PARTIAL if report.had_errors else EXIT_OK,
+        ExitCode.PARTIAL if report.had_errors else ExitCode.OK,
         f"{sum(o.fetched for o in report.outcomes.values())} response(s) fetched, "
         f"{failed} failed; {load.snapshots_loaded} snapshot(s), {load.rows_loaded} metric "
         "row(s) loaded"
@@ -75,8 +70,8 @@ def _run(config: IngestConfig, clock: Callable[[], datetime], checks: bool, days
     )
     if report.load_errors:
         # the marts are not built on a load that stopped part way: the next run completes it
-        job.add("load", EXIT_FAILED, report.load_errors[0])
-        job.add("dbt build", EXIT_FAILED, "skipped: the load did not complete")
+        job.add("load", ExitCode.FAILED, report.load_errors[0])
+        job.add("dbt build", ExitCode.FAILED, "skipped: the load did not complete")
         _notify(config, job, clock(), alerts=False)
         return job
     if checks and load.load_ids:
@@ -85,7 +80,7 @@ def _run(config: IngestConfig, clock: Callable[[], datetime], checks: bool, days
         quality = run_raw_checkpoint(config.warehouse, load.load_ids)
         job.add(
             "checkpoint",
-            EXIT_OK if quality.success else EXIT_FAILED,
+            ExitCode.OK if quality.success else ExitCode.FAILED,
             "passed" if quality.success else "FAILED: " + "; ".join(quality.failed_expectations),
         )
     built = True
@@ -94,7 +89,7 @@ def _run(config: IngestConfig, clock: Callable[[], datetime], checks: bool, days
         if built and config.marts_duckdb_path is not None:
             _publish_and_report(config, job, days)
     else:
-        job.add("dbt build", EXIT_OK, "skipped: nothing new was loaded")
+        job.add("dbt build", ExitCode.OK, "skipped: nothing new was loaded")
     # the marts' alerts are news only when the marts are current
     _notify(config, job, clock(), alerts=built)
     return job
@@ -132,7 +127,7 @@ def _build(config: IngestConfig, job: JobReport) -> bool:
     code, seconds = run_dbt(args, config.marts_duckdb_path, raw_parquet=raw_parquet)
     job.add(
         "dbt build",
-        EXIT_OK if code == 0 else EXIT_FAILED,
+        ExitCode.OK if code == 0 else ExitCode.FAILED,
         f"{'done' if code == 0 else f'FAILED (exit {code}): see dbt_project/logs'} "
         f"in {seconds:.1f} s",
     )
@@ -147,14 +142,14 @@ def _publish_and_report(config: IngestConfig, job: JobReport, days: int) -> None
     try:
         target = config.published_path or published_path(config.marts_duckdb_path)
         copy = publish(config.marts_duckdb_path, target)
-        job.add("publish", EXIT_OK, f"{copy.tables} tables to {copy.path}")
+        job.add("publish", ExitCode.OK, f"{copy.tables} tables to {copy.path}")
     except RuntimeError as exc:
-        job.add("publish", EXIT_FAILED, str(exc))
+        job.add("publish", ExitCode.FAILED, str(exc))
     try:
         result = write_report(config.marts_duckdb_path, config.reports / REPORT_NAME, days=days)
-        job.add("report", EXIT_OK, f"{result.path} ({result.bytes / 1024:.0f} KiB)")
+        job.add("report", ExitCode.OK, f"{result.path} ({result.bytes / 1024:.0f} KiB)")
     except NoMartsError as exc:
-        job.add("report", EXIT_FAILED, str(exc))
+        job.add("report", ExitCode.FAILED, str(exc))
 
 
 def _notify(config: IngestConfig, job: JobReport, now: datetime, *, alerts: bool) -> None:
@@ -175,10 +170,10 @@ def _notify(config: IngestConfig, job: JobReport, now: datetime, *, alerts: bool
         secrets=[p.token for p in config.projects],
     )
     if not config.notify_urls:
-        job.add("notify", EXIT_OK, f"{len(messages)} message(s) due; no notify_urls configured")
+        job.add("notify", ExitCode.OK, f"{len(messages)} message(s) due; no notify_urls configured")
         return
     sent = notifier.send(messages, now)
     detail = f"{len(sent.sent)} sent, {sent.already_sent} sent before"
     if sent.failed_channels:
         detail += f"; {sent.failed_channels} channel(s) failed (logged; the job goes on)"
-    job.add("notify", EXIT_OK, detail)
+    job.add("notify", ExitCode.OK, detail)

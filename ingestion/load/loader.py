@@ -15,6 +15,7 @@ from dlt.common.destination.exceptions import DestinationTerminalException
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from ingestion.collect.landing import BadLanding, Landing, PendingSnapshot
+from ingestion.errors import RunFailedError
 from ingestion.load.source import clarity_source
 from ingestion.warehouse import raw
 from ingestion.warehouse.destination import PIPELINE_NAME, RAW_DATASET, Warehouse
@@ -76,7 +77,7 @@ class LoadReport:
         )
 
 
-class LoadFailedError(RuntimeError):
+class LoadFailedError(RunFailedError):
     """dlt could not load what was landed; the landed files are kept for the next run."""
 
 
