@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ingestion import PROJECT_ROOT
 from ingestion.api.snapshot import SnapshotMeta
-from ingestion.config import DEFAULT_DIMENSION_SETS, duckdb_memory_limit
+from ingestion.config import DEFAULT_DIMENSION_SETS, Environment
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +232,7 @@ def run(
     per_day: int | None = None,
     sections: tuple[str, ...] | None = None,
 ) -> BenchResult:
-    from clarity_tools import bench_scale  # noqa: PLC0415
+    from clarity_tools import bench_scale
 
     sections = tuple(sections or PRESET_SECTIONS[preset])
     p, d, s, n = PRESETS[preset]
@@ -302,7 +302,7 @@ def run(
 
     # 5. dbt on Spark (session) next to DuckDB, on the parity data set
     if "spark" in sections:
-        from clarity_tools import spark_build  # noqa: PLC0415
+        from clarity_tools import spark_build
 
         result.spark = spark_build.benchmark(work / "spark")
     return result
@@ -438,7 +438,7 @@ def markdown(result: BenchResult, preset: str) -> str:
         f"Data: {result.projects} projects x {result.days} days (+1 incremental day) x "
         f"{result.snapshots_per_day} snapshots a day = {result.files} response files, "
         f"{result.metric_rows:,} metric rows; short history {result.short_days} days. "
-        f"DuckDB memory_limit (loader and dbt): {duckdb_memory_limit() or 'default'}.",
+        f"DuckDB memory_limit (loader and dbt): {Environment.read().memory_limit or 'default'}.",
         "",
         "| step | wall s | peak MiB | rows/s |",
         "|---|---:|---:|---:|",
@@ -508,7 +508,7 @@ def markdown(result: BenchResult, preset: str) -> str:
             + ".",
         ]
     if result.spark:
-        from clarity_tools import spark_build  # noqa: PLC0415
+        from clarity_tools import spark_build
 
         lines += ["", *spark_build.markdown(result.spark)]
     lines.append("")

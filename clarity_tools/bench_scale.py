@@ -39,8 +39,8 @@ def concurrency(work: Path, preset: str, timed) -> tuple[ConcurrencyResult, dict
     of requests) with each pool size, against one offline service with `latency_ms` per answer.
     Each run gets a fresh data folder and its own service day, so both start from nothing and
     have the whole quota. Returns the result and the timed steps by pool size."""
-    from clarity_tools.bench import bench_projects  # noqa: PLC0415
-    from clarity_tools.offline import OfflineClarity  # noqa: PLC0415
+    from clarity_tools.bench import bench_projects
+    from clarity_tools.offline import OfflineClarity
 
     projects, budget, latency, pools = CONCURRENCY[preset]
     specs = bench_projects(projects)

@@ -1,4 +1,5 @@
-"""The pipeline's configuration, typed, with one home per default (this module).
+"""The pipeline's configuration, typed, with one home per setting: a field of a configspec
+(`ClaritySettings`, `ProjectSettings`) holds its type, default, range and documentation.
 
 Settings come from dlt's providers: `.dlt/config.toml` (committed), the git-ignored
 `.dlt/secrets.toml` (tokens) and environment variables (`SOURCES__CLARITY__DAILY_BUDGET`,
@@ -12,13 +13,14 @@ duplicate project names, a token with a space or line break in it and a base URL
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dlt.common.configuration import configspec, resolve_configuration
@@ -40,7 +42,7 @@ from ingestion.api.contract import (
 )
 from ingestion.collect.plan import PlanPolicy
 from ingestion.errors import ConfigurationError
-from ingestion.outputs.notify import notify_urls_from_env, parse_urls
+from ingestion.outputs.notify import parse_urls
 from ingestion.warehouse.destination import DESTINATION_KINDS, PostgresSettings, Warehouse
 
 SECTION = ("sources", "clarity")
@@ -60,96 +62,126 @@ DEFAULT_DIMENSION_SETS: tuple[tuple[str, ...], ...] = (
     ("Source", "Medium"),
     ("Campaign",),
 )
-# Where the warehouse lives: environment variables shared with the dbt profile (profiles.yml
-# repeats these two defaults: a profile cannot read Python; tests/unit/test_config.py checks them).
+# Where the warehouse lives: environment variables (read by Environment below), the first ones
+# shared with the dbt profile (profiles.yml repeats these two defaults: a profile cannot read
+# Python; tests/unit/test_config.py checks them).
 DUCKDB_PATH_ENV = "CLARITY_DUCKDB_PATH"
 DEFAULT_DUCKDB_PATH = "data/clarity.duckdb"  # relative to the project root
 DATA_DIR_ENV = "CLARITY_DATA_DIR"
 DESTINATION_ENV = "CLARITY_DESTINATION"
+POSTGRES_ENV_PREFIX = "CLARITY_PG_"
 # DuckDB's buffer manager takes up to 80% of RAM by default and keeps what it read or wrote
 # cached; a cap makes large loads and builds spill to a temp folder instead. Any DuckDB size
 # string ("1GB", "512MB"); "" = DuckDB's own default.
 MEMORY_LIMIT_ENV = "CLARITY_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "1GB"
+NOTIFY_URLS_ENV = "CLARITY_NOTIFY_URLS"
+RAW_PARQUET_ENV = "CLARITY_RAW_PARQUET"
+PUBLISHED_PATH_ENV = "CLARITY_PUBLISHED_PATH"
 
 
-DEFAULTS: dict[str, Any] = {
-    "base_url": API_BASE_URL,
-    "daily_budget": DAILY_QUOTA,
-    "reserve": 0,
-    "request_timeout": 60.0,
-    "gap_slack_hours": 3.0,
-    "initial_num_days": 3,
-    "recover_sets": 2,
-    "max_parallel_projects": 8,
-    "timezone": "UTC",
-}
-# The allowed values of each numeric key (checked after dlt resolved and coerced the types).
-RANGES: dict[str, tuple[float, float]] = {
-    "daily_budget": (0, DAILY_QUOTA),
-    "reserve": (0, DAILY_QUOTA),  # and at most daily_budget
-    "request_timeout": (1, 600),
-    "gap_slack_hours": (0, 23),
-    "initial_num_days": (min(VALID_NUM_DAYS), max(VALID_NUM_DAYS)),
-    "recover_sets": (0, len(DEFAULT_DIMENSION_SETS)),  # and at most the sets configured
-    "max_parallel_projects": (1, 64),
-}
+@dataclass(frozen=True)
+class Range:
+    """The values a numeric setting allows, both ends included, written beside the field
+    (`Annotated[int, Range(0, 10)]`). `at_most` names what bounds it from above instead of
+    `high` once every setting is read: `daily_budget` (that setting's value) or
+    `dimension_sets` (the number of sets configured); `high` is then the bound of the
+    defaults."""
+
+    low: float
+    high: float
+    at_most: str | None = None
 
 
 @configspec
 class ClaritySettings(BaseConfiguration):
-    """`[sources.clarity]`: what to ask, how much of the quota to spend, where the API is."""
+    """`[sources.clarity]`: what to ask, how much of the quota to spend, where the API is. Each
+    field is the setting: its type, its default, its range, and its documentation (the README's
+    configuration table says the same, tests/unit/test_config.py checks it)."""
 
-    base_url: str = DEFAULTS["base_url"]
-    daily_budget: int = DEFAULTS["daily_budget"]
-    reserve: int = DEFAULTS["reserve"]
-    request_timeout: float = DEFAULTS["request_timeout"]
-    gap_slack_hours: float = DEFAULTS["gap_slack_hours"]
-    initial_num_days: int = DEFAULTS["initial_num_days"]
-    recover_sets: int = DEFAULTS["recover_sets"]
-    # projects asked at the same time (each project's own requests stay one after another)
-    max_parallel_projects: int = DEFAULTS["max_parallel_projects"]
-    dimension_sets: list | None = None  # None: DEFAULT_DIMENSION_SETS
-    project_names: list | None = None  # None: the projects listed in secrets.toml
-    # Apprise URLs (secrets.toml, or env CLARITY_NOTIFY_URLS): where notifications go
+    base_url: str = API_BASE_URL
+    """the API (or the offline service)"""
+    daily_budget: Annotated[int, Range(0, DAILY_QUOTA)] = DAILY_QUOTA
+    """requests per project per UTC day this pipeline may spend; **0 pauses collection**
+    (`clarity plan` says so)"""
+    reserve: Annotated[int, Range(0, DAILY_QUOTA, at_most="daily_budget")] = 0
+    """requests per day kept back for manual calls"""
+    request_timeout: Annotated[float, Range(1, 600)] = 60.0
+    """seconds per HTTP request"""
+    gap_slack_hours: Annotated[float, Range(0, 23)] = 3.0
+    """a gap under N x 24 h + slack still asks numOfDays = N"""
+    initial_num_days: Annotated[int, Range(min(VALID_NUM_DAYS), max(VALID_NUM_DAYS))] = 3
+    """numOfDays for a set never fetched before"""
+    recover_sets: Annotated[
+        int, Range(0, len(DEFAULT_DIMENSION_SETS), at_most="dimension_sets")
+    ] = 2
+    """after a gap (an outage, a stopped cron, a first run) the first N sets are asked with
+    nested 1-, 2- and 3-day windows back to back, whose differences are the exact days of the
+    gap; the other sets get one window"""
+    max_parallel_projects: Annotated[int, Range(1, 64)] = 8
+    """projects asked at the same time (each project's own requests stay one after another:
+    its quota and its 429 stop are its own)"""
+    dimension_sets: list | None = None
+    """asked in this order until the budget is spent; `dimension_sets = []` is an error (to
+    pause collection set `daily_budget = 0`; for the defaults leave the key out)"""
+    project_names: list | None = None
+    """which projects to collect (a name with a `.` is quoted in a table header:
+    `[sources.clarity.projects."shop.example"]`)"""
     notify_urls: list | None = None
-    # where `clarity run` writes the report (None: <data folder>/reports)
+    """where notifications go (`secrets.toml`; or env `CLARITY_NOTIFY_URLS`, comma-separated or
+    a JSON list)"""
     report_dir: str | None = None
+    """where `clarity run` writes the report"""
 
 
 @configspec
 class ProjectSettings(BaseConfiguration):
-    """`[sources.clarity.projects.<name>]`: the project's token (secrets.toml) and the time zone
-    of its days (an IANA name; dates in every daily mart are dates there)."""
+    """`[sources.clarity.projects.<name>]`: one project's settings."""
 
     token: str | None = None
-    timezone: str = DEFAULTS["timezone"]
+    """per project, in `[sources.clarity.projects.<name>]` of `secrets.toml` (or
+    `SOURCES__CLARITY__PROJECTS__<NAME>__TOKEN`); a token with a space, a line break (as `echo`
+    leaves) or a control character stops with its position, never its text"""
+    timezone: str = "UTC"
+    """per project, in `[sources.clarity.projects.<name>]`: the day boundary of its daily marts
+    and of "already fetched today" (the quota stays on UTC days)"""
 
 
+def setting_ranges(spec: type[BaseConfiguration] = ClaritySettings) -> dict[str, Range]:
+    """The Range written beside each numeric field of `spec`."""
+    return {
+        name: meta
+        for name, hint in spec.get_resolvable_fields().items()
+        for meta in getattr(hint, "__metadata__", ())
+        if isinstance(meta, Range)
+    }
+
+
+# The allowed values of each numeric key (read from the fields: checked after dlt resolved and
+# coerced the types).
+RANGES: dict[str, Range] = setting_ranges()
 # The keys of each table: a key that is not one of them stops every command (a typo must not be
 # ignored: `daly_budget = 0` would collect as usual). `projects` holds one table per project.
 SETTINGS_KEYS: tuple[str, ...] = (*ClaritySettings.get_resolvable_fields(), "projects")
 PROJECT_KEYS: tuple[str, ...] = tuple(ProjectSettings.get_resolvable_fields())
 
 
+def plan_policy(settings: ClaritySettings, **overrides: Any) -> PlanPolicy:
+    """The planner's policy: the settings of the same names (`overrides` replace single ones)."""
+    values = {f.name: getattr(settings, f.name) for f in dataclasses.fields(PlanPolicy)}
+    return PlanPolicy(**{**values, **overrides})
+
+
 def default_policy(**overrides: Any) -> PlanPolicy:
-    """The planner's policy with this module's defaults (tests override single values)."""
-    values = {
-        "budget": DEFAULTS["daily_budget"],
-        "reserve": DEFAULTS["reserve"],
-        "gap_slack_hours": DEFAULTS["gap_slack_hours"],
-        "initial_num_days": DEFAULTS["initial_num_days"],
-        "recover_sets": DEFAULTS["recover_sets"],
-    }
-    values.update(overrides)
-    return PlanPolicy(**values)
+    """The planner's policy of the default settings (tests override single values)."""
+    return plan_policy(ClaritySettings(), **overrides)
 
 
 @dataclass
 class ProjectConfig:
     name: str
     token: str = field(repr=False)
-    timezone: str = DEFAULTS["timezone"]
+    timezone: str = ProjectSettings.timezone
 
     @property
     def zone(self) -> ZoneInfo:
@@ -163,17 +195,21 @@ class IngestConfig:
     projects: list[ProjectConfig]
     warehouse: Warehouse
     data_dir: Path
-    base_url: str = DEFAULTS["base_url"]
+    base_url: str = ClaritySettings.base_url
     dimension_sets: tuple[tuple[str, ...], ...] = DEFAULT_DIMENSION_SETS
     policy: PlanPolicy = field(default_factory=default_policy)
-    request_timeout: float = DEFAULTS["request_timeout"]
-    max_parallel_projects: int = DEFAULTS["max_parallel_projects"]
+    request_timeout: float = ClaritySettings.request_timeout
+    max_parallel_projects: int = ClaritySettings.max_parallel_projects
     origin: str = "api"
     retry_delay: float = 2.0
     notify_urls: list[str] = field(default_factory=list, repr=False)
     report_dir: Path | None = None
     # with the filesystem destination: the DuckDB file of the marts (see marts_duckdb_path)
     marts_file: Path | None = None
+    # where dbt reads the raw Parquet of a bucket, when not the bucket's own URL
+    raw_parquet: str | None = None
+    # the published copy of the marts (None: beside the marts file)
+    published_path: Path | None = None
 
     def project(self, name: str) -> ProjectConfig:
         for project in self.projects:
@@ -208,73 +244,114 @@ class IngestConfig:
         return self.report_dir or self.data_dir / "reports"
 
 
-# -- where the warehouse lives (environment) ---------------------------------------------------
-def duckdb_path() -> Path:
-    """The warehouse file shared by `clarity` and the dbt profile (env CLARITY_DUCKDB_PATH)."""
-    configured = os.environ.get(DUCKDB_PATH_ENV)
-    path = Path(configured) if configured else PROJECT_ROOT / DEFAULT_DUCKDB_PATH
-    return path.expanduser().resolve()
+# -- where the warehouse lives: the CLARITY_* environment variables, read here only -----------
+@dataclass(frozen=True)
+class Environment:
+    """The CLARITY_* environment variables, read by `Environment.read` and nowhere else in the
+    package (dbt's profile reads the warehouse's own ones itself: profiles/profiles.yml; the dbt
+    runner hands it the DuckDB file and the Parquet folder as values)."""
 
+    # the warehouse file: --duckdb, else CLARITY_DUCKDB_PATH, else data/clarity.duckdb
+    duckdb_path: Path
+    # landed bodies and dlt's working folder: CLARITY_DATA_DIR, else beside the DuckDB file
+    data_dir: Path
+    # the raw layer's destination: CLARITY_DESTINATION (duckdb, postgres or filesystem)
+    destination: str = "duckdb"
+    # CLARITY_DUCKDB_MEMORY_LIMIT for the loader and dbt (None: DuckDB's default)
+    memory_limit: str | None = DEFAULT_MEMORY_LIMIT
+    # CLARITY_PG_HOST, _PORT, _USER, _PASSWORD, _DATABASE (checked for the postgres destination)
+    postgres: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # CLARITY_NOTIFY_URLS: Apprise URLs, a JSON list or separated by commas or whitespace
+    notify_urls: str = field(default="", repr=False)
+    # CLARITY_RAW_PARQUET: where dbt reads the Parquet of a bucket (default: the bucket's own)
+    raw_parquet: str | None = None
+    # CLARITY_PUBLISHED_PATH: the read-only copy `clarity publish` writes and `clarity mcp` reads
+    published_path: Path | None = None
 
-def data_dir(warehouse_file: Path | None = None) -> Path:
-    """Where landed response bodies and dlt's working folder live (env CLARITY_DATA_DIR;
-    default: beside the DuckDB file)."""
-    configured = os.environ.get(DATA_DIR_ENV)
-    if configured:
-        return Path(configured).expanduser().resolve()
-    return (warehouse_file or duckdb_path()).parent
+    @classmethod
+    def read(
+        cls, duckdb: Path | None = None, environ: Mapping[str, str] = os.environ
+    ) -> Environment:
+        """The environment of this process; `duckdb` (the command line's --duckdb) before
+        CLARITY_DUCKDB_PATH."""
 
+        def path(value: str | Path) -> Path:
+            return Path(value).expanduser().resolve()
 
-def duckdb_memory_limit() -> str | None:
-    """The DuckDB memory_limit for the loader and dbt (env CLARITY_DUCKDB_MEMORY_LIMIT)."""
-    configured = os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT)
-    return configured.strip() or None
-
-
-def postgres_settings() -> PostgresSettings:
-    """CLARITY_PG_* (the dbt profile's `postgres` target reads the same variables)."""
-    missing = [v for v in ("CLARITY_PG_USER", "CLARITY_PG_DATABASE") if not os.environ.get(v)]
-    if missing:
-        raise ConfigurationError(
-            f"{DESTINATION_ENV}=postgres needs {', '.join(missing)} (and CLARITY_PG_HOST, "
-            "CLARITY_PG_PORT, CLARITY_PG_PASSWORD as needed) in the environment."
+        warehouse_file = path(
+            duckdb or environ.get(DUCKDB_PATH_ENV) or PROJECT_ROOT / DEFAULT_DUCKDB_PATH
         )
-    port = os.environ.get("CLARITY_PG_PORT", "5432")
-    if not port.isdigit():
-        raise ConfigurationError(f"CLARITY_PG_PORT must be a port number, got {port!r}")
-    return PostgresSettings(
-        host=os.environ.get("CLARITY_PG_HOST", "127.0.0.1"),
-        port=int(port),
-        user=os.environ["CLARITY_PG_USER"],
-        password=os.environ.get("CLARITY_PG_PASSWORD", ""),
-        database=os.environ["CLARITY_PG_DATABASE"],
-    )
+        kind = environ.get(DESTINATION_ENV, "duckdb").strip().lower() or "duckdb"
+        return cls(
+            duckdb_path=warehouse_file,
+            data_dir=path(environ[DATA_DIR_ENV])
+            if environ.get(DATA_DIR_ENV)
+            else warehouse_file.parent,
+            destination=kind,
+            memory_limit=environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT).strip() or None,
+            postgres={k: v for k, v in environ.items() if k.startswith(POSTGRES_ENV_PREFIX)},
+            notify_urls=environ.get(NOTIFY_URLS_ENV, ""),
+            raw_parquet=environ.get(RAW_PARQUET_ENV) or None,
+            published_path=path(environ[PUBLISHED_PATH_ENV])
+            if environ.get(PUBLISHED_PATH_ENV)
+            else None,
+        )
+
+    def warehouse(self) -> Warehouse:
+        """The raw layer's destination (a ConfigurationError says what is missing)."""
+        if self.destination not in DESTINATION_KINDS:
+            raise ConfigurationError(
+                f"{DESTINATION_ENV} must be one of {', '.join(DESTINATION_KINDS)}, "
+                f"got {self.destination!r}"
+            )
+        if self.destination == "postgres":
+            return Warehouse("postgres", postgres=self._postgres_settings())
+        if self.destination == "filesystem":
+            return Warehouse("filesystem", bucket_url=bucket_url())
+        return Warehouse("duckdb", duckdb_path=self.duckdb_path, memory_limit=self.memory_limit)
+
+    def _postgres_settings(self) -> PostgresSettings:
+        """CLARITY_PG_* (the dbt profile's `postgres` target reads the same variables)."""
+        pg = self.postgres
+        missing = [v for v in ("CLARITY_PG_USER", "CLARITY_PG_DATABASE") if not pg.get(v)]
+        if missing:
+            raise ConfigurationError(
+                f"{DESTINATION_ENV}=postgres needs {', '.join(missing)} (and CLARITY_PG_HOST, "
+                "CLARITY_PG_PORT, CLARITY_PG_PASSWORD as needed) in the environment."
+            )
+        port = pg.get("CLARITY_PG_PORT", "5432")
+        if not port.isdigit():
+            raise ConfigurationError(f"CLARITY_PG_PORT must be a port number, got {port!r}")
+        return PostgresSettings(
+            host=pg.get("CLARITY_PG_HOST", "127.0.0.1"),
+            port=int(port),
+            user=pg["CLARITY_PG_USER"],
+            password=pg.get("CLARITY_PG_PASSWORD", ""),
+            database=pg["CLARITY_PG_DATABASE"],
+        )
+
+    def notify_url_list(self) -> list[str]:
+        """CLARITY_NOTIFY_URLS as a list (a ConfigurationError if its JSON is broken)."""
+        try:
+            return parse_urls(self.notify_urls)
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"{NOTIFY_URLS_ENV} is not a JSON list of URLs ({exc}): write a JSON list, or "
+                "URLs separated by commas or spaces."
+            ) from None
 
 
 def duckdb_warehouse(path: Path) -> Warehouse:
     """A DuckDB warehouse at `path`, with the memory limit of the environment."""
-    return Warehouse("duckdb", duckdb_path=Path(path).resolve(), memory_limit=duckdb_memory_limit())
-
-
-def warehouse_from_env(duckdb_file: Path | None = None) -> Warehouse:
-    """The raw layer's destination: env CLARITY_DESTINATION (duckdb by default)."""
-    kind = os.environ.get(DESTINATION_ENV, "duckdb").strip().lower() or "duckdb"
-    if kind not in DESTINATION_KINDS:
-        raise ConfigurationError(
-            f"{DESTINATION_ENV} must be one of {', '.join(DESTINATION_KINDS)}, got {kind!r}"
-        )
-    if kind == "postgres":
-        return Warehouse(kind, postgres=postgres_settings())
-    if kind == "filesystem":
-        return Warehouse(kind, bucket_url=bucket_url())
-    return duckdb_warehouse(duckdb_file or duckdb_path())
+    memory_limit = Environment.read().memory_limit
+    return Warehouse("duckdb", duckdb_path=Path(path).resolve(), memory_limit=memory_limit)
 
 
 def bucket_url() -> str:
     """The filesystem destination's bucket, from dlt's own config (`[destination.filesystem]
     bucket_url` in .dlt/config.toml, or env DESTINATION__FILESYSTEM__BUCKET_URL)."""
     use_project_settings_dir()
-    import dlt  # noqa: PLC0415
+    import dlt
 
     url = dlt.config.get("destination.filesystem.bucket_url")
     if not url:
@@ -325,7 +402,7 @@ def _origin(key: str, traces: list) -> str:
 
 def _file_of(trace: Any) -> str:
     """The path of the toml file a value came from (dlt's trace names only the file)."""
-    import dlt  # noqa: PLC0415
+    import dlt
 
     for provider in dlt.config.config_providers:
         if provider.name == trace.provider_name and isinstance(provider, SettingsTomlProvider):
@@ -420,7 +497,7 @@ def _unknown_in_env(environ: Mapping[str, str]) -> list[str]:
 def _check_known_keys() -> None:
     """Stop on any key of [sources.clarity] (in a toml file of dlt's or the environment) that
     no setting reads."""
-    import dlt  # noqa: PLC0415
+    import dlt
 
     problems = [
         problem
@@ -446,7 +523,7 @@ def _resolve(spec, sections: tuple[str, ...]) -> tuple[Any, list]:
             exc.hint, str(exc.hint)
         )
         allowed = RANGES.get(key)
-        detail = f" from {allowed[0]:g} to {allowed[1]:g}" if allowed else ""
+        detail = f" from {allowed.low:g} to {allowed.high:g}" if allowed else ""
         raise ConfigurationError(
             f"{'.'.join((*sections, key))} = {exc.field_value!r} (from "
             f"{_origin(key, log.all_traces)}) must be {expected}{detail}."
@@ -454,22 +531,22 @@ def _resolve(spec, sections: tuple[str, ...]) -> tuple[Any, list]:
     return resolved, list(log.all_traces)
 
 
-# Keys whose upper bound is another setting.
-_BOUNDED_BY = {"reserve": "the daily_budget", "recover_sets": "the sets configured"}
+# What a Range's `at_most` names, in messages.
+_AT_MOST = {"daily_budget": "the daily_budget", "dimension_sets": "the sets configured"}
 
 
 def _check_ranges(settings: Any, traces: list, sets: int) -> None:
-    for key, (low, high) in RANGES.items():
+    limits = {"daily_budget": settings.daily_budget, "dimension_sets": sets}
+    for key, allowed in RANGES.items():
         value = getattr(settings, key)
-        if key == "reserve":
-            high = settings.daily_budget
-        if key == "recover_sets":
-            high = sets
+        low, high = allowed.low, allowed.high
+        if allowed.at_most:  # the bound the other setting sets
+            high = limits[allowed.at_most]
         if isinstance(value, bool) or not low <= value <= high:
             raise ConfigurationError(
                 f"{'.'.join((*SECTION, key))} = {value!r} (from {_origin(key, traces)}) is out "
                 f"of range: allowed {low:g} to {high:g}"
-                + (f" ({_BOUNDED_BY[key]})." if key in _BOUNDED_BY else ".")
+                + (f" ({_AT_MOST[allowed.at_most]})." if allowed.at_most else ".")
             )
 
 
@@ -526,7 +603,7 @@ def valid_base_url(url: str, key: str, origin: str | None = None) -> str:
 
 def _project_names(settings: Any, traces: list) -> tuple[list[Any], str]:
     """The names of the projects to collect, and where they were listed (for messages)."""
-    import dlt  # noqa: PLC0415
+    import dlt
 
     if settings.project_names is not None:
         key = ".".join((*SECTION, "project_names"))
@@ -588,9 +665,12 @@ def _project(name: str, require_tokens: bool) -> ProjectConfig:
     return ProjectConfig(name=name, token=token or "", timezone=timezone)
 
 
-def load_config(*, require_tokens: bool = True) -> IngestConfig:
+def load_config(
+    *, require_tokens: bool = True, environment: Environment | None = None
+) -> IngestConfig:
     """The configuration from dlt's providers (toml files and environment variables) and the
-    CLARITY_* environment variables."""
+    CLARITY_* environment variables (`environment`, read from this process's by default)."""
+    environment = environment or Environment.read()
     use_project_settings_dir()
     _check_known_keys()
     settings, traces = _resolve(ClaritySettings, SECTION)
@@ -618,25 +698,21 @@ def load_config(*, require_tokens: bool = True) -> IngestConfig:
             "and add one [sources.clarity.projects.<name>] table with a token per project "
             "(or run ./scripts/demo to use the offline service)."
         )
-    warehouse = warehouse_from_env()
-    urls = notify_urls_from_env() or parse_urls(settings.notify_urls)
+    warehouse = environment.warehouse()
+    urls = environment.notify_url_list() or parse_urls(settings.notify_urls)
     return IngestConfig(
         projects=projects,
         warehouse=warehouse,
-        data_dir=data_dir(warehouse.duckdb_path),
+        data_dir=environment.data_dir,
         base_url=base_url,
         dimension_sets=sets,
-        policy=PlanPolicy(
-            budget=settings.daily_budget,
-            reserve=settings.reserve,
-            gap_slack_hours=settings.gap_slack_hours,
-            initial_num_days=settings.initial_num_days,
-            recover_sets=settings.recover_sets,
-        ),
+        policy=plan_policy(settings),
         request_timeout=settings.request_timeout,
-        marts_file=duckdb_path() if warehouse.kind == "filesystem" else None,
+        marts_file=environment.duckdb_path if warehouse.kind == "filesystem" else None,
         max_parallel_projects=settings.max_parallel_projects,
         notify_urls=urls,
+        raw_parquet=environment.raw_parquet,
+        published_path=environment.published_path,
         report_dir=Path(settings.report_dir).expanduser().resolve()
         if settings.report_dir
         else None,

@@ -7,7 +7,6 @@ what is due). The exit code is the worst step's."""
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,16 +14,11 @@ from datetime import datetime
 from ingestion.api.client import utc_now
 from ingestion.collect.lock import data_folder_lock
 from ingestion.config import IngestConfig
+from ingestion.exit_codes import ExitCode
 from ingestion.ingest import IngestReport, ingest
 
 log = logging.getLogger(__name__)
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_PARTIAL = 3
-# worst last: a partial success (some requests failed) is better than a failed step
-_SEVERITY = [EXIT_OK, EXIT_PARTIAL, EXIT_FAILED, EXIT_USAGE]
 REPORT_NAME = "clarity-report.html"
 
 
@@ -41,8 +35,8 @@ class JobReport:
     ingest: IngestReport | None = None
 
     @property
-    def status(self) -> int:
-        return max((s.status for s in self.steps), key=_SEVERITY.index, default=EXIT_OK)
+    def status(self) -> ExitCode:
+        return ExitCode.worst(s.status for s in self.steps)
 
     def add(self, name: str, status: int, detail: str) -> None:
         self.steps.append(Step(name, status, detail))
@@ -68,7 +62,7 @@ def _run(config: IngestConfig, clock: Callable[[], datetime], checks: bool, days
     failed = sum(len(o.errors) for o in report.outcomes.values())
     job.add(
         "ingest",
-        EXIT_PARTIAL if report.had_errors else EXIT_OK,
+        ExitCode.PARTIAL if report.had_errors else ExitCode.OK,
         f"{sum(o.fetched for o in report.outcomes.values())} response(s) fetched, "
         f"{failed} failed; {load.snapshots_loaded} snapshot(s), {load.rows_loaded} metric "
         "row(s) loaded"
@@ -76,17 +70,17 @@ def _run(config: IngestConfig, clock: Callable[[], datetime], checks: bool, days
     )
     if report.load_errors:
         # the marts are not built on a load that stopped part way: the next run completes it
-        job.add("load", EXIT_FAILED, report.load_errors[0])
-        job.add("dbt build", EXIT_FAILED, "skipped: the load did not complete")
+        job.add("load", ExitCode.FAILED, report.load_errors[0])
+        job.add("dbt build", ExitCode.FAILED, "skipped: the load did not complete")
         _notify(config, job, clock(), alerts=False)
         return job
     if checks and load.load_ids:
-        from ingestion.quality.checkpoint import run_raw_checkpoint  # noqa: PLC0415
+        from ingestion.quality.checkpoint import run_raw_checkpoint
 
         quality = run_raw_checkpoint(config.warehouse, load.load_ids)
         job.add(
             "checkpoint",
-            EXIT_OK if quality.success else EXIT_FAILED,
+            ExitCode.OK if quality.success else ExitCode.FAILED,
             "passed" if quality.success else "FAILED: " + "; ".join(quality.failed_expectations),
         )
     built = True
@@ -95,7 +89,7 @@ def _run(config: IngestConfig, clock: Callable[[], datetime], checks: bool, days
         if built and config.marts_duckdb_path is not None:
             _publish_and_report(config, job, days)
     else:
-        job.add("dbt build", EXIT_OK, "skipped: nothing new was loaded")
+        job.add("dbt build", ExitCode.OK, "skipped: nothing new was loaded")
     # the marts' alerts are news only when the marts are current
     _notify(config, job, clock(), alerts=built)
     return job
@@ -112,7 +106,7 @@ def _marts_exist(config: IngestConfig) -> bool:
 
 
 def _build(config: IngestConfig, job: JobReport) -> bool:
-    from ingestion.transform.dbt_runner import SCHEDULED_BUILD, run_dbt  # noqa: PLC0415
+    from ingestion.transform.dbt_runner import SCHEDULED_BUILD, run_dbt
 
     args = list(SCHEDULED_BUILD)
     if config.warehouse.kind == "postgres":
@@ -121,11 +115,11 @@ def _build(config: IngestConfig, job: JobReport) -> bool:
     # CLARITY_RAW_PARQUET elsewhere, e.g. the same bucket through another URL)
     raw_parquet = None
     if config.warehouse.kind == "filesystem":
-        raw_parquet = os.environ.get("CLARITY_RAW_PARQUET") or config.warehouse.parquet_location()
+        raw_parquet = config.raw_parquet or config.warehouse.parquet_location()
     code, seconds = run_dbt(args, config.marts_duckdb_path, raw_parquet=raw_parquet)
     job.add(
         "dbt build",
-        EXIT_OK if code == 0 else EXIT_FAILED,
+        ExitCode.OK if code == 0 else ExitCode.FAILED,
         f"{'done' if code == 0 else f'FAILED (exit {code}): see dbt_project/logs'} "
         f"in {seconds:.1f} s",
     )
@@ -133,24 +127,25 @@ def _build(config: IngestConfig, job: JobReport) -> bool:
 
 
 def _publish_and_report(config: IngestConfig, job: JobReport, days: int) -> None:
-    from ingestion.outputs.publish import publish  # noqa: PLC0415
-    from ingestion.outputs.report import write_report  # noqa: PLC0415
-    from ingestion.outputs.report.data import NoMartsError  # noqa: PLC0415
+    from ingestion.outputs.publish import publish, published_path
+    from ingestion.outputs.report import write_report
+    from ingestion.outputs.report.data import NoMartsError
 
     try:
-        copy = publish(config.marts_duckdb_path)
-        job.add("publish", EXIT_OK, f"{copy.tables} tables to {copy.path}")
+        target = config.published_path or published_path(config.marts_duckdb_path)
+        copy = publish(config.marts_duckdb_path, target)
+        job.add("publish", ExitCode.OK, f"{copy.tables} tables to {copy.path}")
     except RuntimeError as exc:
-        job.add("publish", EXIT_FAILED, str(exc))
+        job.add("publish", ExitCode.FAILED, str(exc))
     try:
         result = write_report(config.marts_duckdb_path, config.reports / REPORT_NAME, days=days)
-        job.add("report", EXIT_OK, f"{result.path} ({result.bytes / 1024:.0f} KiB)")
+        job.add("report", ExitCode.OK, f"{result.path} ({result.bytes / 1024:.0f} KiB)")
     except NoMartsError as exc:
-        job.add("report", EXIT_FAILED, str(exc))
+        job.add("report", ExitCode.FAILED, str(exc))
 
 
 def _notify(config: IngestConfig, job: JobReport, now: datetime, *, alerts: bool) -> None:
-    from ingestion.outputs import notify  # noqa: PLC0415
+    from ingestion.outputs import notify
 
     zones = {p.name: p.zone for p in config.projects}
     messages = notify.ingest_messages(job.ingest.outcomes, now.date())
@@ -167,10 +162,10 @@ def _notify(config: IngestConfig, job: JobReport, now: datetime, *, alerts: bool
         secrets=[p.token for p in config.projects],
     )
     if not config.notify_urls:
-        job.add("notify", EXIT_OK, f"{len(messages)} message(s) due; no notify_urls configured")
+        job.add("notify", ExitCode.OK, f"{len(messages)} message(s) due; no notify_urls configured")
         return
     sent = notifier.send(messages, now)
     detail = f"{len(sent.sent)} sent, {sent.already_sent} sent before"
     if sent.failed_channels:
         detail += f"; {sent.failed_channels} channel(s) failed (logged; the job goes on)"
-    job.add("notify", EXIT_OK, detail)
+    job.add("notify", ExitCode.OK, detail)

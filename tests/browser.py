@@ -42,14 +42,14 @@ class Rendered:
 
     def colours(self) -> int:
         """How many distinct colours the screenshot has (a blank page has one)."""
-        from PIL import Image  # noqa: PLC0415
+        from PIL import Image
 
         image = Image.open(io.BytesIO(self.screenshot)).convert("RGB")
         return len(image.getcolors(maxcolors=1 << 20) or [])
 
     def ink(self) -> float:
         """The share of pixels that are not the background (white)."""
-        from PIL import Image  # noqa: PLC0415
+        from PIL import Image
 
         image = Image.open(io.BytesIO(self.screenshot)).convert("L")
         histogram = image.histogram()
@@ -58,7 +58,7 @@ class Rendered:
 
 def render(path: Path, width: int = 1200, height: int = 1600) -> Rendered:
     """Open a local file in headless Chromium; its screenshot, errors and requests."""
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+    from playwright.sync_api import sync_playwright
 
     executable = chromium_path()
     with sync_playwright() as playwright:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+# dlt in this process, and every child that inherits its environment, reads the settings of an
+# empty project folder, never the working copy's .dlt/ (tests/child.py gives each child its own)
+_PROJECT = tempfile.mkdtemp(prefix="clarity-tests-project-")
+atexit.register(shutil.rmtree, _PROJECT, ignore_errors=True)
+os.environ["DLT_PROJECT_DIR"] = _PROJECT
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
 from clarity_tools.offline import OfflineClarity, default_projects  # noqa: E402

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 def token_expiry(token: str) -> datetime | None:
     """The UTC time the token expires, or None when it is not a JWT or carries no `exp`."""
-    import jwt  # noqa: PLC0415 - PyJWT, only for the commands that show or check expiry
+    import jwt  # PyJWT, only for the commands that show or check expiry
 
     try:
         claims = jwt.decode(token, options={"verify_signature": False, "verify_exp": False})

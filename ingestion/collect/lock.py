@@ -10,9 +10,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ingestion.collect.landing import not_writable
+from ingestion.errors import RunFailedError
 
 
-class AlreadyRunningError(RuntimeError):
+class AlreadyRunningError(RunFailedError):
     """Another clarity process holds the data folder's lock."""
 
 

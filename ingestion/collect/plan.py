@@ -57,24 +57,23 @@ class ProjectPlan:
 
 @dataclass(frozen=True)
 class PlanPolicy:
-    """How the quota is spent (defaults and user settings: ingestion/config.py)."""
+    """How the quota is spent: each field is the setting of the same name (documented, with its
+    default and range, in ingestion/config.py, ClaritySettings). The checks below are the
+    planner's own invariants, for a policy built by hand."""
 
-    # requests per project and UTC day this pipeline may spend; 0 pauses collection
-    budget: int
-    # requests per day kept back for manual calls
+    daily_budget: int
     reserve: int
-    # a gap shorter than N*24h + slack still counts as N days (cron jitter, slow runs)
     gap_slack_hours: float
-    # numOfDays for a set never fetched before: the API still holds 72 hours
     initial_num_days: int
-    # how many of the first dimension sets recover a gap with nested windows
-    recover_sets: int = 0
+    recover_sets: int
 
     def __post_init__(self) -> None:
-        if not 0 <= self.budget <= DAILY_QUOTA:
-            raise ValueError(f"daily_budget must be 0..{DAILY_QUOTA}, got {self.budget}")
-        if not 0 <= self.reserve <= self.budget:
-            raise ValueError(f"reserve must be 0..daily_budget ({self.budget}), got {self.reserve}")
+        if not 0 <= self.daily_budget <= DAILY_QUOTA:
+            raise ValueError(f"daily_budget must be 0..{DAILY_QUOTA}, got {self.daily_budget}")
+        if not 0 <= self.reserve <= self.daily_budget:
+            raise ValueError(
+                f"reserve must be 0..daily_budget ({self.daily_budget}), got {self.reserve}"
+            )
         if self.initial_num_days not in VALID_NUM_DAYS:
             raise ValueError(f"initial_num_days must be 1, 2 or 3, got {self.initial_num_days}")
         if self.gap_slack_hours < 0:
@@ -85,7 +84,7 @@ class PlanPolicy:
     @property
     def paused(self) -> bool:
         """A budget of 0 (or all of it reserved): nothing is asked."""
-        return self.budget - self.reserve <= 0
+        return self.daily_budget - self.reserve <= 0
 
 
 def num_days_for_gap(last_success: datetime | None, now: datetime, policy: PlanPolicy) -> int:
@@ -121,7 +120,7 @@ def plan_project(
     plan = ProjectPlan(
         project=project,
         day=now.date(),
-        budget=policy.budget,
+        budget=policy.daily_budget,
         reserve=policy.reserve,
         used_today=used_today,
     )
@@ -175,8 +174,10 @@ def _no_budget_reason(plan: ProjectPlan, policy: PlanPolicy, quota_exhausted: bo
     if quota_exhausted:
         return "the API answered 429 today"
     if policy.paused:
-        return f"collection is paused (daily_budget {policy.budget}, reserve {policy.reserve})"
+        return (
+            f"collection is paused (daily_budget {policy.daily_budget}, reserve {policy.reserve})"
+        )
     return (
-        f"no budget left today ({plan.used_today} used, daily_budget {policy.budget}, "
+        f"no budget left today ({plan.used_today} used, daily_budget {policy.daily_budget}, "
         f"reserve {policy.reserve})"
     )

@@ -6,8 +6,6 @@ nothing and the next one loads it without calling the API."""
 from __future__ import annotations
 
 import logging
-import os
-import signal
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,14 +15,12 @@ from dlt.common.destination.exceptions import DestinationTerminalException
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from ingestion.collect.landing import BadLanding, Landing, PendingSnapshot
+from ingestion.errors import RunFailedError
 from ingestion.load.source import clarity_source
 from ingestion.warehouse import raw
 from ingestion.warehouse.destination import PIPELINE_NAME, RAW_DATASET, Warehouse
 
 log = logging.getLogger(__name__)
-
-# For fault tests: kill this process right after dlt's extract step, before normalize/load.
-CRASH_AFTER_EXTRACT_ENV = "CLARITY_TEST_CRASH_AFTER_EXTRACT"
 
 # A large import (a year of archived bodies) is loaded oldest first in dlt loads of about this
 # many body bytes (~1.3M metric rows): a stopped run keeps the loads it finished, DuckDB's
@@ -81,7 +77,7 @@ class LoadReport:
         )
 
 
-class LoadFailedError(RuntimeError):
+class LoadFailedError(RunFailedError):
     """dlt could not load what was landed; the landed files are kept for the next run."""
 
 
@@ -258,9 +254,6 @@ def _load_chunk(
     try:
         # Parquet for a bucket (the filesystem destination), the destination's choice otherwise
         pipeline.extract(source, loader_file_format=warehouse.loader_file_format)
-        if os.environ.get(CRASH_AFTER_EXTRACT_ENV) == "1":
-            log.error("%s=1: killing the process after extract", CRASH_AFTER_EXTRACT_ENV)
-            os.kill(os.getpid(), signal.SIGKILL)
         pipeline.normalize()
         info = pipeline.load()
         info.raise_on_failed_jobs()

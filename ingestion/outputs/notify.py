@@ -245,11 +245,6 @@ def _alert_message(alert: Mapping[str, Any]) -> Message:
 
 
 # -- sending -------------------------------------------------------------------------------------
-def notify_urls_from_env() -> list[str]:
-    """CLARITY_NOTIFY_URLS: a JSON list, or URLs separated by commas or whitespace."""
-    return parse_urls(os.environ.get("CLARITY_NOTIFY_URLS", ""))
-
-
 def parse_urls(value: str | Sequence[str] | None) -> list[str]:
     if not value:
         return []

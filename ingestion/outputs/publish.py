@@ -28,9 +28,8 @@ class PublishReport:
 
 
 def published_path(duckdb_path: Path) -> Path:
-    configured = os.environ.get("CLARITY_PUBLISHED_PATH")
-    if configured:
-        return Path(configured).expanduser().resolve()
+    """Where the copy of `duckdb_path` goes unless CLARITY_PUBLISHED_PATH says otherwise (read
+    by ingestion/config.py)."""
     return duckdb_path.with_name(f"{duckdb_path.stem}_published.duckdb")
 
 

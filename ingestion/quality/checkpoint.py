@@ -190,7 +190,7 @@ class _Summaries:
 
 
 def _frame(reader: RawReader, sql: str, load_ids: list[str]) -> pd.DataFrame:
-    import pandas as pd  # noqa: PLC0415 - pandas stays off the import path
+    import pandas as pd  # pandas stays off the import path
 
     names, rows = reader.fetchall_with_names(sql, *([load_ids] * sql.count("%s")))
     return pd.DataFrame.from_records(rows, columns=names)
@@ -202,7 +202,7 @@ def _great_expectations():
     pandas API, not these checks."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=FutureWarning, module=r"pyspark\..*")
-        import great_expectations as gx  # noqa: PLC0415
+        import great_expectations as gx
 
     return gx
 
@@ -215,7 +215,7 @@ def _validate_table(table: str, summaries: _Summaries) -> TableResult:
     rows = summaries.row_counts[table]
     if summaries.readable(table) and (frame is None or frame.empty):
         return TableResult(table=table, row_count=0, skipped_reason="no rows in these loads")
-    import pandas as pd  # noqa: PLC0415
+    import pandas as pd
 
     gx = _great_expectations()
 
@@ -242,7 +242,7 @@ def _validate_table(table: str, summaries: _Summaries) -> TableResult:
 
 def _ephemeral_context(gx: Any) -> Any:
     """An in-memory GX context: no files, no data docs site, no progress bars, no analytics."""
-    from great_expectations.data_context.types.base import (  # noqa: PLC0415
+    from great_expectations.data_context.types.base import (
         DataContextConfig,
         InMemoryStoreBackendDefaults,
         ProgressBarsConfig,
@@ -258,7 +258,7 @@ def _ephemeral_context(gx: Any) -> Any:
 
 def _snapshot_expectations(gx: Any) -> list[Any]:
     """Per loaded body: shape, window, status, announced rows loaded, possible truncation."""
-    from great_expectations.expectations.row_conditions import Column  # noqa: PLC0415
+    from great_expectations.expectations.row_conditions import Column
 
     ex = gx.expectations
     bodies = {"unit": "bodies"}
@@ -340,7 +340,7 @@ def _prepared(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """The summary as GX should see it: timestamps as naive UTC (GX's pandas metrics read
     `Series.values`, which pandas 3 deprecates for tz-aware columns), and the window length
     helper columns of the bodies."""
-    import pandas as pd  # noqa: PLC0415
+    import pandas as pd
 
     frame = frame.copy()
     for column in frame.columns:

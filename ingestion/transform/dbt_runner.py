@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from ingestion import PROJECT_ROOT
+from ingestion.errors import RunFailedError
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ def dbt_executable() -> str:
         return str(beside)
     found = shutil.which("dbt")
     if not found:
-        raise RuntimeError(
+        raise RunFailedError(
             "dbt is not installed in this environment: run ./scripts/test or "
             "`pip install -e .` first"
         )

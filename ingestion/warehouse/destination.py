@@ -72,11 +72,11 @@ class Warehouse:
         cannot be written stops a run before any API request is spent."""
         if self.kind != "filesystem":
             return
-        from dlt.common.configuration import resolve_configuration  # noqa: PLC0415
-        from dlt.common.storages.configuration import FilesystemConfiguration  # noqa: PLC0415
-        from dlt.common.storages.fsspec_filesystem import fsspec_from_config  # noqa: PLC0415
+        from dlt.common.configuration import resolve_configuration
+        from dlt.common.storages.configuration import FilesystemConfiguration
+        from dlt.common.storages.fsspec_filesystem import fsspec_from_config
 
-        from ingestion.errors import ConfigurationError  # noqa: PLC0415
+        from ingestion.errors import ConfigurationError
 
         try:
             config = resolve_configuration(
@@ -98,13 +98,13 @@ class Warehouse:
     def dlt_destination(self, *, read_only: bool = False) -> Any:
         """dlt's destination for this warehouse; `read_only` opens a DuckDB file for questions
         without taking its write lock."""
-        import dlt  # noqa: PLC0415
+        import dlt
 
         if self.kind == "postgres":
             return dlt.destinations.postgres(credentials=self.postgres.dsn())
         if self.kind == "filesystem":
             return dlt.destinations.filesystem(bucket_url=self.bucket_url)
-        from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials  # noqa: PLC0415
+        from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
         if not read_only:
             self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)

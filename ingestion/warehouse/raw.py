@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from ingestion.api.snapshot import to_utc
+from ingestion.errors import RunFailedError
 from ingestion.warehouse.destination import PIPELINE_NAME, RAW_DATASET, Warehouse
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 RAW = RAW_DATASET
 
 
-class WarehouseBusyError(RuntimeError):
+class WarehouseBusyError(RunFailedError):
     """The warehouse cannot be opened for reading (a DuckDB writer holds the file)."""
 
 
@@ -78,8 +79,8 @@ def raw_reader(warehouse: Warehouse) -> Iterator[RawReader | None]:
     if not warehouse.exists:
         yield None
         return
-    import dlt  # noqa: PLC0415
-    from dlt.destinations.exceptions import DestinationConnectionError  # noqa: PLC0415
+    import dlt
+    from dlt.destinations.exceptions import DestinationConnectionError
 
     stored_schema = None
     if warehouse.kind == "filesystem":

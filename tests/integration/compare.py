@@ -57,7 +57,7 @@ def fetch_table(where: Path | str, table: str) -> tuple[list[str], list[tuple]]:
             return [column[0] for column in cursor.description], cursor.fetchall()
         finally:
             con.close()
-    import psycopg2  # noqa: PLC0415
+    import psycopg2
 
     with psycopg2.connect(where) as con, con.cursor() as cursor:
         cursor.execute(sql)

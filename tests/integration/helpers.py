@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -15,6 +14,7 @@ from ingestion.collect.landing import Landing
 from ingestion.config import token_env_var
 from ingestion.ingest import ingest, pipeline_for
 from ingestion.load.loader import load_pending
+from tests.child import CLARITY, run_python
 
 BLOG = "fabrikam-blog"
 
@@ -63,14 +63,7 @@ def import_bodies(folder: Path, bodies: dict[str, tuple[dict, list]]) -> tuple[P
         (source / f"{name}.json").write_text(json.dumps(blocks))
         (source / f"{name}.meta.json").write_text(json.dumps({"origin": "api", **meta}))
     db = folder / "clarity.duckdb"
-    result = subprocess.run(
-        [sys.executable, "-m", "ingestion.cli", "import", str(source)],
-        env={**os.environ, "CLARITY_DUCKDB_PATH": str(db)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run_python([*CLARITY, "import", str(source)], env={"CLARITY_DUCKDB_PATH": str(db)})
     loaded = f"{len(bodies)} file(s): {len(bodies)} new, 0 already loaded, 0 error(s)"
     assert loaded in result.stdout, result.stdout + result.stderr
     return db, result.stdout
@@ -83,21 +76,15 @@ def run_cli(
     env_extra: dict | None = None,
     projects=(BLOG,),
     timeout: float = 300,
-):
-    """The `clarity` command in a subprocess, as cron would run it, against `service`."""
+    program: Sequence[str] = CLARITY,
+) -> subprocess.CompletedProcess:
+    """The `clarity` command (or `program`, a wrapper of it) in a subprocess, as cron would run
+    it, against `service`, in a project folder of its own (tests/child.py)."""
     env = {
-        **os.environ,
         "CLARITY_DUCKDB_PATH": str(folder / "clarity.duckdb"),
         "SOURCES__CLARITY__PROJECT_NAMES": json.dumps(list(projects)),
         "SOURCES__CLARITY__BASE_URL": service.base_url,
         **{token_env_var(p): service.tokens[p] for p in projects},
         **(env_extra or {}),
     }
-    return subprocess.run(
-        [sys.executable, "-m", "ingestion.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    return run_python([*program, *args], env=env, timeout=timeout)

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from ingestion.config import token_env_var
-from ingestion.load.loader import CRASH_AFTER_EXTRACT_ENV
+from tests.child import CLARITY, KILLED_AFTER_EXTRACT, child_env, popen_python
 from tests.conftest import collection_time
 from tests.integration.helpers import BLOG, query, run_cli, scalar, table_counts
 
@@ -26,9 +26,9 @@ def test_killed_between_extract_and_load_the_next_run_loads_without_calling(offl
         "--now",
         now,
         "--no-checks",
-        env_extra={CRASH_AFTER_EXTRACT_ENV: "1"},
+        program=KILLED_AFTER_EXTRACT,
     )
-    assert killed.returncode == -9, killed.stderr
+    assert killed.returncode == -9 and "killed after extract" in killed.stderr, killed.stderr
     served = len(offline.request_log)
     assert served == 10
     assert (
@@ -52,6 +52,35 @@ def test_killed_between_extract_and_load_the_next_run_loads_without_calling(offl
         )
         == 10
     )
+
+
+def test_a_users_own_settings_never_reach_the_commands_of_the_tests(offline, tmp_path, monkeypatch):
+    """A user who configured a project (its own `.dlt/config.toml`, in the folder this process
+    runs in) still gets the suite's results: the commands the tests start never read it."""
+    user = tmp_path / "user-project"
+    (user / ".dlt").mkdir(parents=True)
+    (user / ".dlt" / "config.toml").write_text(
+        '[sources.clarity]\nbase_url = "https://example.invalid"\ndaily_budget = 0\n'
+        "daly_budget = 1\n"
+    )
+    monkeypatch.chdir(user)
+    monkeypatch.setenv("DLT_PROJECT_DIR", str(user))
+    # where it is read, that configuration stops every command (the unknown key)
+    read = subprocess.run(
+        [sys.executable, *CLARITY, "plan"],
+        cwd=user,
+        env=child_env(user, {"CLARITY_DUCKDB_PATH": str(tmp_path / "user.duckdb")}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert read.returncode == 2 and "Unknown key 'daly_budget'" in read.stderr, read.stderr
+    now = collection_time(1).isoformat()
+    result = run_cli(offline, tmp_path, "ingest", "--now", now, "--no-checks")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{BLOG}: 10/10 fetched" in result.stdout
+    assert len(offline.request_log) == 10
 
 
 def test_a_budget_of_zero_pauses_collection_and_plan_says_so(offline, tmp_path):
@@ -182,17 +211,11 @@ def test_serve_offline_and_ingest_from_another_process(tmp_path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ingestion.cli",
-            "serve-offline",
-            "--port",
-            str(port),
-            "--days",
-            "5",
-        ],
+    project = tmp_path / "project"  # the server's cwd and dlt project folder
+    project.mkdir()
+    server = popen_python(
+        [*CLARITY, "serve-offline", "--port", str(port), "--days", "5"],
+        project,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -240,13 +263,15 @@ def test_a_locked_warehouse_stops_before_spending_and_names_the_holder(offline, 
 
     db = tmp_path / "clarity.duckdb"
     duckdb.connect(str(db)).close()
-    holder = subprocess.Popen(
+    project = tmp_path / "project"
+    project.mkdir()
+    holder = popen_python(
         [
-            sys.executable,
             "-c",
             f"import duckdb, time; c = duckdb.connect({str(db)!r}); "
             "print('ready', flush=True); time.sleep(60)",
         ],
+        project,
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -51,7 +51,7 @@ def test_projects_in_parallel_keep_their_own_outcomes_and_budgets(tmp_path):
         if name not in (expired, limited):
             plan = outcomes[name].plan
             assert outcomes[name].errors == [] and outcomes[name].fetched == len(plan.requests)
-        assert counted[name] <= config.policy.budget  # the service's own count
+        assert counted[name] <= config.policy.daily_budget  # the service's own count
     # every attempt recorded once, every fetched body loaded once
     db = config.duckdb_path
     recorded = dict(query(db, "select project, count(*) from clarity_raw.requests group by 1"))

@@ -3,13 +3,11 @@ an outage the next run recovers, and the offline truth beside the marts."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 
+from tests.child import CLARITY, run_python
 from tests.integration.helpers import query
 
 pytestmark = pytest.mark.integration
@@ -17,21 +15,13 @@ pytestmark = pytest.mark.integration
 
 def test_the_demo_recovers_an_outage_and_compares_with_the_truth(tmp_path):
     env = {
-        **os.environ,
         "CLARITY_DEMO_DIR": str(tmp_path / "demo"),
         "DBT_TARGET_PATH": str(tmp_path / "target"),
         "DBT_LOG_PATH": str(tmp_path / "logs"),
     }
     args = ["--days", "8", "--collect-at", "07:00", "--timezone", "Europe/Paris"]
     args += ["--outage", "fabrikam-blog:2026-10-04:2"]
-    result = subprocess.run(
-        [sys.executable, "-m", "ingestion.cli", "demo", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    result = run_python([*CLARITY, "demo", *args], env=env, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
     assert "collected daily at 07:00 Europe/Paris" in out

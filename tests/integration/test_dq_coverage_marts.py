@@ -5,14 +5,11 @@ with its grain and exits 0."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from ingestion.quality.coverage import coverage
 from ingestion.transform.dbt_runner import run_dbt
+from tests.child import CLARITY, run_python
 from tests.integration.helpers import query
 
 pytestmark = pytest.mark.integration
@@ -47,14 +44,7 @@ def test_every_mart_has_a_not_null_grain_and_every_description(built_warehouse, 
 
 
 def test_the_report_prints_every_model_with_its_grain(docs_target):
-    result = subprocess.run(
-        [sys.executable, "-m", "ingestion.cli", "dq-coverage", "--target", str(docs_target)],
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_python([*CLARITY, "dq-coverage", "--target", str(docs_target)], timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     models = coverage(docs_target)

@@ -15,7 +15,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -27,6 +26,7 @@ import pytest
 from clarity_tools.offline import OfflineClarity, default_projects
 from ingestion.collect.landing import Landing
 from ingestion.config import token_env_var
+from tests.child import CLARITY, popen_python, project_folder
 from tests.conftest import START, collection_time
 from tests.integration.helpers import query, run_cli
 from tests.webhook import Receiver
@@ -131,25 +131,26 @@ def _kill_while_in_flight(scenario: Scenario, now) -> subprocess.CompletedProces
     service = scenario.service
     service.inject_fault("delay", project=SHOP, dimensions=(), seconds=30)
     env = {
-        **os.environ,
         "CLARITY_DUCKDB_PATH": str(scenario.db),
         "SOURCES__CLARITY__PROJECT_NAMES": json.dumps([SHOP]),
         "SOURCES__CLARITY__BASE_URL": service.base_url,
         token_env_var(SHOP): service.tokens[SHOP],
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ingestion.cli", "ingest", "--no-checks", "--now", now.isoformat()],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    # the server counts a request when it arrives (before the delay)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not service.requests_counted(SHOP, now.date()):
-        time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
-    out, err = process.communicate(timeout=60)
+    with project_folder() as project:
+        process = popen_python(
+            [*CLARITY, "ingest", "--no-checks", "--now", now.isoformat()],
+            project,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        # the server counts a request when it arrives (before the delay)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not service.requests_counted(SHOP, now.date()):
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        out, err = process.communicate(timeout=60)
     service.clear_faults()
     return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 

@@ -13,7 +13,7 @@ import pytest
 
 from clarity_tools.offline import OfflineClarity, default_projects
 from ingestion.api.snapshot import SnapshotMeta
-from ingestion.load.loader import CRASH_AFTER_EXTRACT_ENV
+from tests.child import KILLED_AFTER_EXTRACT
 from tests.conftest import START, collection_time
 from tests.integration.compare import mart_keys, table_differences
 from tests.integration.helpers import BLOG, query, run_cli
@@ -166,9 +166,10 @@ def test_a_load_killed_after_extract_is_finished_without_a_call(offline, tmp_pat
         "--now",
         now,
         "--no-checks",
-        env_extra={**env, CRASH_AFTER_EXTRACT_ENV: "1"},
+        env_extra=env,
+        program=KILLED_AFTER_EXTRACT,
     )
-    assert killed.returncode == -9, killed.stderr
+    assert killed.returncode == -9 and "killed after extract" in killed.stderr, killed.stderr
     served = len(offline.request_log)
     assert served == 10
     assert not (bucket / "clarity_raw" / "metric_rows").exists()

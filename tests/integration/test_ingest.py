@@ -105,7 +105,7 @@ def test_next_day_asks_one_day_and_ten_runs_a_day_stay_in_budget(offline, tmp_pa
 
 
 def test_ledger_survives_a_lost_working_folder(offline, tmp_path):
-    config = make_config(offline, tmp_path, projects=[BLOG], budget=6)
+    config = make_config(offline, tmp_path, projects=[BLOG], daily_budget=6)
     offline.clock.set(collection_time(1))
     ingest(config, clock=offline.clock.now)
     # a new machine: the dlt working folder and landing folder are gone, the warehouse remains
@@ -206,7 +206,7 @@ def test_500_on_one_set_others_load_and_the_set_is_retried_next_run(offline, tmp
 
 
 def test_a_run_of_500s_never_spends_more_than_the_budget(offline, tmp_path):
-    config = make_config(offline, tmp_path, projects=[BLOG], recover_sets=0, budget=6)
+    config = make_config(offline, tmp_path, projects=[BLOG], recover_sets=0, daily_budget=6)
     offline.clock.set(collection_time(1))
     offline.inject_fault("status", project=BLOG, status=500, times=100)
     report = ingest(config, clock=offline.clock.now)

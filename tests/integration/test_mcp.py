@@ -33,6 +33,7 @@ from clarity_tools.offline import OfflineClarity, default_projects
 from ingestion import PROJECT_ROOT
 from ingestion.outputs.assistant import docs
 from ingestion.outputs.publish import publish
+from tests.child import CLARITY, child_env, popen_python, project_folder
 from tests.integration.conftest import DEMO_DAYS
 from tests.integration.helpers import BLOG, query, run_cli, scalar
 
@@ -98,19 +99,25 @@ async def _connected(params: StdioServerParameters, log: Path):
 @contextmanager
 def mcp_server(*args: str, warehouse: Path, log: Path) -> Iterator[McpSession]:
     """`clarity mcp ARGS` as an MCP client starts it (a subprocess on stdio)."""
-    params = StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "ingestion.cli", "mcp", *args],
-        env={
-            "CLARITY_DUCKDB_PATH": str(warehouse),
-            "RUNTIME__DLTHUB_TELEMETRY": "false",
-            "DO_NOT_TRACK": "1",
-        },
-        cwd=str(PROJECT_ROOT),
-    )
+    env = {
+        "CLARITY_DUCKDB_PATH": str(warehouse),
+        "RUNTIME__DLTHUB_TELEMETRY": "false",
+        "DO_NOT_TRACK": "1",
+    }
     with (
+        project_folder() as project,
         start_blocking_portal() as portal,
-        portal.wrap_async_context_manager(_connected(params, log)) as client,
+        portal.wrap_async_context_manager(
+            _connected(
+                StdioServerParameters(
+                    command=sys.executable,
+                    args=[*CLARITY, "mcp", *args],
+                    env=child_env(project, env, base={}),
+                    cwd=str(project),
+                ),
+                log,
+            )
+        ) as client,
     ):
         yield McpSession(portal, client, log)
 
@@ -411,10 +418,12 @@ def test_streamable_http_on_loopback_answers_the_same(built_warehouse, published
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     log = (tmp_path / "mcp-http.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "ingestion.cli", "mcp", "--db", str(published), "--http", str(port)],
-        env={**os.environ, "CLARITY_DUCKDB_PATH": str(built_warehouse.path)},
-        cwd=PROJECT_ROOT,
+    project = tmp_path / "project"
+    project.mkdir()
+    server = popen_python(
+        [*CLARITY, "mcp", "--db", str(published), "--http", str(port)],
+        project,
+        env={"CLARITY_DUCKDB_PATH": str(built_warehouse.path)},
         stdout=log,
         stderr=subprocess.STDOUT,
     )

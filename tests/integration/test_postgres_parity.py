@@ -14,7 +14,12 @@ import psycopg2
 import pytest
 
 from clarity_tools.offline import default_projects
-from clarity_tools.parity_data import (
+from ingestion.config import duckdb_warehouse
+from ingestion.transform.dbt_runner import SCHEDULED_BUILD, run_dbt
+from ingestion.warehouse.destination import PostgresSettings, Warehouse
+from tests.integration.compare import mart_keys, marts_differences, type_family
+from tests.integration.helpers import query
+from tests.parity_data import (
     BUILD_VARS,
     DAYS,
     OUTAGE_DAYS,
@@ -22,16 +27,11 @@ from clarity_tools.parity_data import (
     parity_config,
     parity_service,
 )
-from ingestion.config import duckdb_warehouse
-from ingestion.transform.dbt_runner import SCHEDULED_BUILD, run_dbt
-from ingestion.warehouse.destination import PostgresSettings, Warehouse
-from tests.integration.compare import mart_keys, marts_differences, type_family
-from tests.integration.helpers import query
 from tests.postgres_server import postgres_server, server_bin_dir
 
 pytestmark = pytest.mark.integration
 
-# The data set (clarity_tools.parity_data): 3 projects x 12 days, project time zones away from
+# The data set (tests/parity_data.py): 3 projects x 12 days, project time zones away from
 # UTC, a 4-day outage, a low alert threshold (BUILD_VARS).
 
 # Floats: within compare.ENGINE_REL_TOL / ENGINE_ABS_TOL (why: in compare.py).

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import pytest
 
 from ingestion.ingest import ingest
 from ingestion.outputs.publish import publish
 from ingestion.transform.dbt_runner import SCHEDULED_BUILD, run_dbt
+from tests.child import popen_python
 from tests.conftest import collection_time, make_config
 from tests.integration.helpers import query, scalar
 
@@ -29,9 +29,10 @@ def test_a_reader_on_the_published_copy_never_blocks_ingest_build_and_publish(of
     sessions_before = scalar(first.path, "select count(*) from marts.fct_collection_daily")
 
     # a BI tool opens the published copy and keeps it open
-    reader = subprocess.Popen(
+    project = tmp_path / "reader"
+    project.mkdir()
+    reader = popen_python(
         [
-            sys.executable,
             "-c",
             "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
             "print(c.execute('select count(*) from marts.fct_collection_daily').fetchall()[0][0],"
@@ -40,6 +41,7 @@ def test_a_reader_on_the_published_copy_never_blocks_ingest_build_and_publish(of
             " flush=True)",
             str(first.path),
         ],
+        project,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

@@ -56,7 +56,7 @@ def test_run_twice_in_a_day_spends_and_sends_once(tmp_path):
 
 
 def test_a_second_run_while_one_holds_the_lock_is_refused(tmp_path):
-    from ingestion.collect.lock import data_folder_lock  # noqa: PLC0415
+    from ingestion.collect.lock import data_folder_lock
 
     with OfflineClarity(projects=default_projects(), seed=7, start=START, days=4) as service:
         with data_folder_lock(tmp_path, "run"):

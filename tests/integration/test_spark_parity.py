@@ -22,7 +22,11 @@ import pytest
 
 from clarity_tools import spark_build
 from clarity_tools.offline import default_projects
-from clarity_tools.parity_data import (
+from ingestion.transform.dbt_runner import SCHEDULED_BUILD
+from ingestion.warehouse.destination import Warehouse
+from tests.integration.compare import mart_keys, marts_differences, type_family
+from tests.integration.helpers import query
+from tests.parity_data import (
     BUILD_VARS,
     DAYS,
     OUTAGE_DAYS,
@@ -30,10 +34,6 @@ from clarity_tools.parity_data import (
     parity_config,
     parity_service,
 )
-from ingestion.transform.dbt_runner import SCHEDULED_BUILD
-from ingestion.warehouse.destination import Warehouse
-from tests.integration.compare import mart_keys, marts_differences, type_family
-from tests.integration.helpers import query
 
 pytestmark = pytest.mark.integration
 

@@ -8,9 +8,6 @@ sessions of each raw URL variant."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -19,6 +16,7 @@ import pytest
 
 from ingestion.api import contract
 from ingestion.transform.dbt_runner import SCHEDULED_BUILD, run_dbt
+from tests.child import CLARITY, run_python
 from tests.integration.helpers import query
 
 pytestmark = pytest.mark.integration
@@ -52,14 +50,7 @@ def _signals(base, **with_signal) -> dict:
 def warehouse(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("wire")
     db = folder / "clarity.duckdb"
-    result = subprocess.run(
-        [sys.executable, "-m", "ingestion.cli", "import", str(WIRE)],
-        env={**os.environ, "CLARITY_DUCKDB_PATH": str(db)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run_python([*CLARITY, "import", str(WIRE)], env={"CLARITY_DUCKDB_PATH": str(db)})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "5 file(s): 5 new, 0 already loaded" in result.stdout
     code, _ = run_dbt(SCHEDULED_BUILD, db, target_path=folder / "dbt-target")

@@ -4,11 +4,14 @@ own (`settings`): none reads the working copy's `.dlt/`."""
 
 from __future__ import annotations
 
+import ast
+import inspect
 import json
 import os
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -22,13 +25,16 @@ from ingestion.config import (
     DEFAULT_DIMENSION_SETS,
     DEFAULT_DUCKDB_PATH,
     DEFAULT_MEMORY_LIMIT,
-    DEFAULTS,
     RANGES,
+    ClaritySettings,
+    Environment,
+    ProjectSettings,
     env_var,
     load_config,
     token_env_var,
 )
 from ingestion.errors import ConfigurationError
+from tests.child import CLARITY, child_env
 
 INTEGER_KEYS = {"daily_budget", "reserve", "initial_num_days", "recover_sets"}
 
@@ -70,17 +76,13 @@ def settings(monkeypatch, tmp_path):
 
 
 def _cli(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    """`clarity <args>` in a subprocess run in `folder`, with only `env` set (and the code of
-    this working copy)."""
+    """`clarity <args>` in a subprocess run in the project `folder`, with only `env` set (and the
+    code of this working copy)."""
+    base = {"PATH": "/usr/bin:/bin", "CLARITY_DUCKDB_PATH": str(folder / "w.duckdb")}
     return subprocess.run(
-        [sys.executable, "-m", "ingestion.cli", *args],
+        [sys.executable, *CLARITY, *args],
         cwd=folder,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "PYTHONPATH": str(PROJECT_ROOT),
-            "CLARITY_DUCKDB_PATH": str(folder / "w.duckdb"),
-            **env,
-        },
+        env=child_env(folder, env, base=base),
         capture_output=True,
         text=True,
         timeout=120,
@@ -91,7 +93,7 @@ def _cli(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
 def _policy_value(config, key: str):
     policy = config.policy
     return {
-        "daily_budget": policy.budget,
+        "daily_budget": policy.daily_budget,
         "reserve": policy.reserve,
         "gap_slack_hours": policy.gap_slack_hours,
         "initial_num_days": policy.initial_num_days,
@@ -104,27 +106,28 @@ def _policy_value(config, key: str):
 def _set(monkeypatch, key: str, value) -> None:
     monkeypatch.setenv(env_var(key), str(value))
     if key == "reserve":  # reserve is bounded by the budget: give it the whole quota
-        monkeypatch.setenv(env_var("daily_budget"), str(RANGES["daily_budget"][1]))
+        monkeypatch.setenv(env_var("daily_budget"), str(RANGES["daily_budget"].high))
 
 
 def test_defaults_apply_when_nothing_is_set():
     config = load_config(require_tokens=False)
+    defaults = ClaritySettings()
     for key in RANGES:
-        assert _policy_value(config, key) == DEFAULTS[key], key
-    assert config.base_url == DEFAULTS["base_url"]
+        assert _policy_value(config, key) == getattr(defaults, key), key
+    assert config.base_url == defaults.base_url
     assert len(config.dimension_sets) == 10 and config.dimension_sets[0] == ()
 
 
 @pytest.mark.parametrize(("key", "bound"), [(k, b) for k in RANGES for b in (0, 1)])
 def test_each_key_takes_its_boundaries(monkeypatch, key, bound):
-    value = RANGES[key][bound]
+    value = (RANGES[key].low, RANGES[key].high)[bound]
     _set(monkeypatch, key, int(value) if key in INTEGER_KEYS else value)
     assert _policy_value(load_config(require_tokens=False), key) == value
 
 
 @pytest.mark.parametrize(("key", "bound"), [(k, b) for k in RANGES for b in (0, 1)])
 def test_each_key_refuses_a_value_past_its_boundaries(monkeypatch, key, bound):
-    low, high = RANGES[key]
+    low, high = RANGES[key].low, RANGES[key].high
     value = low - 1 if bound == 0 else high + 1
     _set(monkeypatch, key, int(value) if key in INTEGER_KEYS else value)
     with pytest.raises(ConfigurationError) as raised:
@@ -142,15 +145,14 @@ def test_each_key_refuses_a_value_of_the_wrong_type(monkeypatch, key):
         load_config(require_tokens=False)
     message = str(raised.value)
     assert f"sources.clarity.{key} = 'ten' (from env {env_var(key)}) must be" in message
-    low, high = RANGES[key]
-    assert f"from {low:g} to {high:g}" in message
+    assert f"from {RANGES[key].low:g} to {RANGES[key].high:g}" in message
 
 
 def test_zero_means_zero(monkeypatch):
     monkeypatch.setenv(env_var("daily_budget"), "0")
     monkeypatch.setenv(env_var("gap_slack_hours"), "0")
     config = load_config(require_tokens=False)
-    assert config.policy.budget == 0 and config.policy.paused
+    assert config.policy.daily_budget == 0 and config.policy.paused
     assert config.policy.gap_slack_hours == 0
 
 
@@ -204,7 +206,7 @@ def test_a_base_url_in_the_project_config_toml_is_read(settings):
     settings.write('[sources.clarity]\nbase_url = "http://127.0.0.1:8765/export-data/api/v1"\n')
     assert load_config(require_tokens=False).base_url == "http://127.0.0.1:8765/export-data/api/v1"
     settings.write()
-    assert load_config(require_tokens=False).base_url == DEFAULTS["base_url"]
+    assert load_config(require_tokens=False).base_url == ClaritySettings.base_url
 
 
 def test_the_dbt_profile_repeats_the_warehouse_defaults():
@@ -217,13 +219,35 @@ def test_the_dbt_profile_repeats_the_warehouse_defaults():
     )
 
 
-def test_the_readme_table_shows_the_defaults():
+def _field_docs(spec) -> dict[str, str]:
+    """The docstring under each field of a configspec (as dlt writes them), whitespace folded."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(spec)))
+    body = tree.body[0].body
+    docs = {}
+    for field, doc in zip(body, body[1:], strict=False):
+        if isinstance(field, ast.AnnAssign) and isinstance(doc, ast.Expr):
+            docs[field.target.id] = " ".join(doc.value.value.split())
+    return docs
+
+
+@pytest.mark.parametrize("spec", [ClaritySettings, ProjectSettings])
+def test_the_readme_table_is_the_configspec(spec):
+    """Each field is the setting: the README's row shows its default, its range and its
+    docstring."""
     readme = (PROJECT_ROOT / "README.md").read_text()
-    for key, default in DEFAULTS.items():
-        row = re.search(rf"^\| `{key}` \| ([^|]+) \|", readme, re.MULTILINE)
+    docs = _field_docs(spec)
+    defaults = spec()
+    for key in spec.get_resolvable_fields():
+        row = re.search(rf"^\| `{key}` \| ([^|]+) \| (.+) \| ([^|]+) \|$", readme, re.MULTILINE)
         assert row, f"README has no row for {key}"
-        shown = row.group(1).strip().strip("`")
-        assert shown == f"{default:g}" if isinstance(default, float) else str(default), key
+        shown, allowed, meaning = (part.strip() for part in row.groups())
+        assert meaning == docs.get(key), f"{key}: the README's meaning is not the docstring"
+        default = getattr(defaults, key)
+        if default is not None:
+            expected = f"{default:g}" if isinstance(default, float) else str(default)
+            assert shown.strip("`") == expected, key
+        if key in RANGES and not RANGES[key].at_most:
+            assert allowed == f"{RANGES[key].low:g} to {RANGES[key].high:g}", key
 
 
 def _refused(**kwargs) -> str:
@@ -491,3 +515,44 @@ def test_a_typo_in_the_environment_stops_clarity_plan_with_one_line(settings):
     assert "(from env SOURCES__CLARITY__DALY_BUDGET)" in result.stderr
     assert "did you mean SOURCES__CLARITY__DAILY_BUDGET?" in result.stderr
     assert result.stdout == ""
+
+
+# -- the CLARITY_* environment, read in one place ------------------------------------------------
+def test_the_environment_is_read_once_with_the_command_lines_warehouse_first(tmp_path):
+    environ = {
+        "CLARITY_DUCKDB_PATH": str(tmp_path / "env.duckdb"),
+        "CLARITY_DESTINATION": " DuckDB ",
+        "CLARITY_DUCKDB_MEMORY_LIMIT": "",
+        "CLARITY_NOTIFY_URLS": '["json://localhost"]',
+        "CLARITY_RAW_PARQUET": "s3://bucket/clarity_raw",
+        "CLARITY_PUBLISHED_PATH": str(tmp_path / "copy.duckdb"),
+        "CLARITY_PG_USER": "reader",
+    }
+    read = Environment.read(environ=environ)
+    assert read.duckdb_path == tmp_path / "env.duckdb" and read.data_dir == tmp_path
+    assert read.destination == "duckdb" and read.memory_limit is None
+    assert read.notify_url_list() == ["json://localhost"]
+    assert read.raw_parquet == "s3://bucket/clarity_raw"
+    assert read.published_path == tmp_path / "copy.duckdb"
+    assert read.postgres == {"CLARITY_PG_USER": "reader"}
+    given = Environment.read(tmp_path / "cli" / "w.duckdb", environ=environ)
+    assert given.duckdb_path == tmp_path / "cli" / "w.duckdb"
+    assert given.data_dir == tmp_path / "cli"
+    moved = Environment.read(environ={**environ, "CLARITY_DATA_DIR": str(tmp_path / "data")})
+    assert moved.data_dir == tmp_path / "data"
+    default = Environment.read(environ={})
+    assert default.duckdb_path == PROJECT_ROOT / DEFAULT_DUCKDB_PATH
+    assert default.memory_limit == DEFAULT_MEMORY_LIMIT
+
+
+def test_broken_notify_urls_in_the_environment_stop_with_the_variable_named(monkeypatch):
+    monkeypatch.setenv("CLARITY_NOTIFY_URLS", '["json://localhost"')
+    assert "CLARITY_NOTIFY_URLS is not a JSON list of URLs" in _refused()
+
+
+def test_the_duckdb_option_is_passed_on_as_a_value(tmp_path, capsys):
+    warehouse = tmp_path / "given" / "w.duckdb"
+    assert cli.main(["--duckdb", str(warehouse), "status"]) == 0
+    out = capsys.readouterr().out
+    assert f"warehouse: {warehouse}" in out
+    assert "CLARITY_DUCKDB_PATH" not in os.environ  # the option writes no variable

@@ -5,12 +5,14 @@ them."""
 from __future__ import annotations
 
 import ast
-import subprocess
-import sys
+import importlib
+import re
 
 import pytest
 
 from ingestion import PROJECT_ROOT
+from ingestion.cli import COMMANDS
+from tests.child import run_python
 
 # bottom to top; a module may import from its own stage and the ones before it
 STAGES = [
@@ -22,8 +24,10 @@ STAGES = [
     "quality",
     "transform",
     "outputs",
-    "top",  # config.py, ingest.py, cli.py
+    "top",  # config.py, ingest.py, daily_job.py, exit_codes.py, cli.py and commands/
 ]
+# the modules that start the tools beside the product (the offline service, the demo)
+TOOL_STARTERS = {"ingestion.commands._tools"}
 PACKAGE = PROJECT_ROOT / "ingestion"
 
 
@@ -57,7 +61,7 @@ def test_every_module_imports_only_from_its_stage_or_earlier_ones():
         module = _module_name(path)
         here = STAGES.index(_stage(module))
         for imported in _imports(path):
-            if imported.startswith("clarity_tools") and module != "ingestion.cli":
+            if imported.startswith("clarity_tools") and module not in TOOL_STARTERS:
                 wrong.append(f"{module} imports the tools beside the product: {imported}")
             if not imported.startswith("ingestion"):
                 continue
@@ -66,15 +70,28 @@ def test_every_module_imports_only_from_its_stage_or_earlier_ones():
     assert not wrong, "\n".join(wrong)
 
 
+def test_every_command_is_a_module_of_its_own():
+    modules = {p.stem for p in (PACKAGE / "commands").glob("*.py") if not p.stem.startswith("_")}
+    assert modules == set(COMMANDS.values())
+    for module in COMMANDS.values():
+        command = importlib.import_module(f"ingestion.commands.{module}")
+        assert command.__doc__ and command.HELP, module
+        assert callable(command.add_arguments) and callable(command.main), module
+
+
 def test_every_stage_folder_is_known():
     folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and not p.name.startswith("__")}
-    assert folders == set(STAGES) - {"common", "top"}
+    assert folders == set(STAGES) - {"common", "top"} | {"commands"}
+
+
+SLOW = ("dlt", "great_expectations", "duckdb", "pandas", "mcp")
 
 
 @pytest.mark.parametrize(
     ("argv", "absent"),
     [
-        (["--help"], ("dlt", "great_expectations", "duckdb", "pandas", "mcp")),
+        (["--help"], SLOW),
+        *(([name, "--help"], SLOW) for name in COMMANDS),
         (["plan"], ("great_expectations", "pandas")),
         (["status"], ("great_expectations", "pandas")),
     ],
@@ -89,13 +106,19 @@ def test_slow_libraries_stay_off_commands_that_do_not_need_them(tmp_path, argv, 
         "    pass\n"
         f"print('LOADED', [name for name in {absent!r} if name in sys.modules])\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin", "CLARITY_DUCKDB_PATH": str(tmp_path / "w.duckdb")},
-        capture_output=True,
-        text=True,
+    result = run_python(
+        ["-c", probe],
+        base_env={"PATH": "/usr/bin:/bin", "CLARITY_DUCKDB_PATH": str(tmp_path / "w.duckdb")},
         timeout=120,
-        check=False,
     )
     assert "LOADED []" in result.stdout, result.stdout + result.stderr
+
+
+def test_clarity_environment_variables_are_read_in_config_only():
+    read = re.compile(r"""(?:environ(?:\.get)?\(?\[?|getenv\()\s*["']CLARITY_""")
+    readers = {
+        str(path.relative_to(PROJECT_ROOT))
+        for path in PACKAGE.rglob("*.py")
+        if read.search(path.read_text())
+    }
+    assert readers <= {"ingestion/config.py"}, readers

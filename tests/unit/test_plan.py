@@ -60,7 +60,7 @@ def test_budget_reserve_and_used_limit_the_plan_in_config_order():
         NOW,
         used_today=3,
         last_success={},
-        policy=default_policy(budget=8, reserve=2, recover_sets=0),
+        policy=default_policy(daily_budget=8, reserve=2, recover_sets=0),
     )
     assert len(plan.requests) == 3
     assert [r.dimensions for r in plan.requests] == [(), ("URL",), ("Device", "URL")]
@@ -111,7 +111,7 @@ def test_used_beyond_budget_plans_nothing():
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"budget": 11}, {"budget": 5, "reserve": 6}, {"initial_num_days": 4}]
+    "kwargs", [{"daily_budget": 11}, {"daily_budget": 5, "reserve": 6}, {"initial_num_days": 4}]
 )
 def test_policy_rejects_impossible_settings(kwargs):
     with pytest.raises(ValueError):
@@ -119,7 +119,7 @@ def test_policy_rejects_impossible_settings(kwargs):
 
 
 def test_a_budget_of_zero_plans_nothing_and_says_collection_is_paused():
-    policy = default_policy(budget=0)
+    policy = default_policy(daily_budget=0)
     assert policy.paused
     plan = plan_project(
         "shop", DEFAULT_DIMENSION_SETS, NOW, used_today=0, last_success={}, policy=policy
@@ -172,7 +172,7 @@ def test_too_small_a_budget_falls_back_to_one_window_and_says_so():
         NOW,
         used_today=0,
         last_success=last,
-        policy=default_policy(budget=4),
+        policy=default_policy(daily_budget=4),
     )
     # three for the site's nested windows, then one left: the URL set gets one 3-day window
     assert [(r.dimensions, r.num_of_days) for r in plan.requests] == [

@@ -1,8 +1,8 @@
-"""The engine parity data set: what the parity tests (DuckDB against PostgreSQL, DuckDB against
-Spark) and the Spark benchmark build from. Daily collection at 00:10 UTC from the offline
-service, 3 projects x 12 days, two projects in time zones away from UTC (one with a half-hour
-offset), one project down for 4 days (the run after the outage recovers days with nested windows,
-one date stays missing)."""
+"""The engine parity data set (test data, not shipped in the wheel): what the parity tests
+(DuckDB against PostgreSQL, DuckDB against Spark) and the Spark benchmark build from. Daily
+collection at 00:10 UTC from the offline service, 3 projects x 12 days, two projects in time
+zones away from UTC (one with a half-hour offset), one project down for 4 days (the run after the
+outage recovers days with nested windows, one date stays missing)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 
 from clarity_tools.offline import OfflineClarity, default_projects
 from ingestion.config import IngestConfig, ProjectConfig, default_policy
+from ingestion.ingest import ingest
 from ingestion.warehouse.destination import Warehouse
 
 # 12 days give the 7-day frustration windows full weeks, a complete ISO week for the weekly
@@ -82,8 +83,6 @@ def collect(
 
     Several warehouses need one service each (same seed: the same bytes at the same clock); one
     service would answer the second run of a day with 429s (10 requests per project and day)."""
-    from ingestion.ingest import ingest  # noqa: PLC0415
-
     logging.getLogger("ingestion.collect.fetch").setLevel(logging.CRITICAL)  # the outage's 500s
     for day in days:
         for name, service in services.items():
