@@ -1,0 +1,174 @@
+"""The regularised normal equations of one window layout and one set of equation rows: factorised
+once, solved for every series at once, with the posterior variance of every target.
+
+Unknowns, per elementary interval j of mass ``masses[j]`` (the shape's expectation): a smooth
+relative rate v[j] and the interval's own relative rate w[j] = x[j] / masses[j]. The prior
+penalises the first differences of v (weighted by the inverse distance, in days, between the
+intervals' centres) and the deviation w[j] - v[j] at a scale of ``deviation`` times the part of
+the interval that is not whole days, over its length: the hours of the day are unknown to every
+window (24, 48 and 72 hours each cover every hour alike), whole days are not. The prior weighs
+``smoothing`` against the windows, so the windows are fitted all but exactly and the prior only
+chooses among the solutions that fit them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ingestion.solve.banded import BandCholesky, gram_band, nonnegative_solve, to_sparse
+from ingestion.solve.partition import DAY_SECONDS, Partition, components
+
+NONE, ESTIMATE, EXACT = 0, 1, 2
+# whole-day intervals may still leave the smooth rate this much (relative)
+MIN_DEVIATION = 1e-3
+NEGATIVE = -1e-9
+
+
+def _partial_day(lengths: np.ndarray) -> np.ndarray:
+    """The share of each interval that is not whole days (0 for 24 h, 1 for an hour)."""
+    partial = np.mod(lengths, DAY_SECONDS)
+    return np.minimum(partial, DAY_SECONDS - partial) / np.maximum(lengths, 1.0)
+
+
+def _deviation_precision(lengths: np.ndarray, deviation: float) -> np.ndarray:
+    return 1.0 / np.maximum(deviation * _partial_day(lengths), MIN_DEVIATION) ** 2
+
+
+@dataclass(frozen=True)
+class ErrorTerms:
+    """Per target: the sums that a series' level turns into its error (``NormalSystem``)."""
+
+    shape: np.ndarray
+    counting: np.ndarray
+    rounding: np.ndarray
+
+
+class NormalSystem:
+    """The solver for the series that share equation rows ``pattern`` of a partition."""
+
+    def __init__(
+        self,
+        partition: Partition,
+        masses: np.ndarray,
+        pattern: np.ndarray,
+        smoothing: float,
+        deviation: float,
+    ) -> None:
+        self.partition = partition
+        self.masses = masses
+        self.pattern = pattern
+        self.smoothing = smoothing
+        self.first = partition.window_first[pattern]
+        self.stop = partition.window_stop[pattern]
+        self.prior = self._prior_band(deviation)
+        gram = gram_band(
+            self.first, self.stop, np.ones(self.first.size), masses, partition.bandwidth
+        )
+        self.band = self.prior * smoothing
+        self.band[0::2, 1::2][: gram.shape[0]] += gram
+        self.factor = BandCholesky(self.band)
+        self.bounded = np.zeros(2 * partition.size, dtype=bool)
+        self.bounded[1::2] = True
+
+    def _prior_band(self, deviation: float) -> np.ndarray:
+        """The prior's precision P over z (z[2j] = v[j], z[2j + 1] = w[j]), in band form."""
+        p = self.partition
+        m = p.size
+        width = max(2 * p.bandwidth + 1, 3)
+        centres = (p.nodes[:-1] + p.nodes[1:]) / 2
+        adjacency = DAY_SECONDS / np.maximum(np.diff(centres), 1.0)
+        tightness = _deviation_precision(p.lengths, deviation)
+        band = np.zeros((width, 2 * m))
+        band[0, 0:-2:2] += adjacency
+        band[0, 2::2] += adjacency
+        band[2, 0:-2:2] -= adjacency
+        band[0, 0::2] += tightness
+        band[0, 1::2] += tightness
+        band[1, 0::2] -= tightness
+        return band
+
+    def _lift(self, per_interval: np.ndarray) -> np.ndarray:
+        """A right-hand side on the intervals' own rates w (zeros on v)."""
+        lifted = np.zeros((2 * self.partition.size, per_interval.shape[1]))
+        lifted[1::2] = per_interval
+        return lifted
+
+    def solve(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The elementary intervals (m, series) of the series ``y`` (rows: this system's
+        windows), non-negative, and each series' level (its mass per unit of shape)."""
+        rhs = self._lift(self.masses[:, None] * covering_sums(self.first, self.stop, y, self.size))
+        z = self.factor.solve(rhs)
+        negative = np.flatnonzero((z[self.bounded] < NEGATIVE).any(axis=0))
+        if negative.size:
+            product = to_sparse(self.band)
+            zeros = self._forced_zeros(y[:, negative])
+        for k, column in enumerate(negative):
+            z[:, column] = nonnegative_solve(
+                self.band, rhs[:, column], z[:, column], self.bounded, product, zeros[:, k]
+            )
+        intervals = np.maximum(z[1::2], 0.0) * self.masses[:, None]
+        covered = covering_sums(self.first, self.stop, np.ones((self.first.size, 1)), self.size)
+        inside = covered[:, 0] > 0
+        level = intervals[inside].sum(axis=0) / max(float(self.masses[inside].sum()), 1e-12)
+        return intervals, level
+
+    def _forced_zeros(self, y: np.ndarray) -> np.ndarray:
+        """Per series, the unknowns that must be 0: the own rates of intervals inside a window
+        that counted nothing (a sum of non-negative parts is 0 only if each part is)."""
+        empty = (y <= 0).astype(np.float64)
+        inside_empty = covering_sums(self.first, self.stop, empty, self.size) > 0
+        zeros = np.zeros((2 * self.size, y.shape[1]), dtype=bool)
+        zeros[1::2] = inside_empty
+        return zeros
+
+    @property
+    def size(self) -> int:
+        return self.partition.size
+
+    def error_terms(self) -> ErrorTerms:
+        """How each target's estimate misses its truth, as three sums over the intervals.
+
+        The estimate is linear in the windows, x̂ = M y = M A x, so a target's error is
+        gᵀx with g = t - AᵀMᵀt (zero where the windows fix the target). Its variance under
+        independent deviations of the intervals is Σ g² Var(x_j): ``shape`` sums g² (mass x
+        part of the interval that is not whole days)² for the unknown hours of the day,
+        ``counting`` sums g² mass for Poisson counting noise; ``rounding`` is Σ|Mᵀt| over the
+        windows, the reach of a unit of rounding in every input.
+        """
+        p = self.partition
+        weights = np.zeros((self.size, p.target_first.size))
+        for k, (first, stop) in enumerate(zip(p.target_first, p.target_stop, strict=True)):
+            weights[first:stop, k] = 1.0
+        solved = self.factor.solve(self._lift(self.masses[:, None] * weights))
+        per_interval = solved[1::2] * self.masses[:, None]
+        cumulative = np.vstack([np.zeros((1, per_interval.shape[1])), np.cumsum(per_interval, 0)])
+        coefficients = cumulative[self.stop] - cumulative[self.first]
+        missed = weights - covering_sums(self.first, self.stop, coefficients, self.size)
+        partial = _partial_day(p.lengths)
+        return ErrorTerms(
+            shape=((self.masses * partial)[:, None] ** 2 * missed**2).sum(axis=0),
+            counting=(self.masses[:, None] * missed**2).sum(axis=0),
+            rounding=np.abs(coefficients).sum(axis=0),
+        )
+
+    def kinds(self) -> np.ndarray:
+        """EXACT where a chain of windows links the target's edges, NONE where no window covers
+        any of it, ESTIMATE otherwise."""
+        p = self.partition
+        component = components(p, self.pattern)
+        ones = np.ones((self.first.size, 1))
+        covered = covering_sums(self.first, self.stop, ones, self.size)[:, 0] > 0
+        touched = np.concatenate([[0], np.cumsum(covered)])
+        any_cover = touched[p.target_stop] - touched[p.target_first] > 0
+        exact = component[p.target_first] == component[p.target_stop]
+        return np.where(exact, EXACT, np.where(any_cover, ESTIMATE, NONE)).astype(np.int8)
+
+
+def covering_sums(first: np.ndarray, stop: np.ndarray, y: np.ndarray, size: int) -> np.ndarray:
+    """Aᵀy: for each interval, the sum of the values of the windows covering it."""
+    delta = np.zeros((size + 1, y.shape[1]))
+    np.add.at(delta, first, y)
+    np.add.at(delta, stop, -y)
+    return np.cumsum(delta, axis=0)[:size]
