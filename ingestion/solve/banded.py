@@ -102,8 +102,8 @@ def nonnegative_solve(
     optimum (held there); ``product`` is H as a sparse matrix. An index at its bound is held
     there by a stiff spring on the diagonal, so every step factorises a band of the same shape.
     """
-    product = to_sparse(band) if product is None else product
     zero = np.zeros(rhs.size, dtype=bool) if zero is None else zero & bounded
+    product = to_sparse(band) if product is None else product
     stiff = PIN * max(1.0, float(np.max(np.abs(band[0]))))
     free = ((start > 0) | ~bounded) & ~zero
     best, chances = rhs.size + 1, 3
@@ -114,8 +114,8 @@ def nonnegative_solve(
         x = BandCholesky(pinned).solve(rhs)
         x[~free] = 0.0
         dual = product @ x - rhs
-        scale = 1e-10 * (1.0 + np.abs(rhs))
-        wrong = bounded & ~zero & ((free & (x < -1e-12)) | (~free & (dual < -scale)))
+        scale = 1e-7 * (1.0 + np.abs(rhs))
+        wrong = bounded & ~zero & ((free & (x < -1e-9)) | (~free & (dual < -scale)))
         count = int(wrong.sum())
         if count == 0:
             break

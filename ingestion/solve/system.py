@@ -24,6 +24,10 @@ NONE, ESTIMATE, EXACT = 0, 1, 2
 # whole-day intervals may still leave the smooth rate this much (relative)
 MIN_DEVIATION = 1e-3
 NEGATIVE = -1e-9
+# the span of the running mean that irregularity is measured against, and the least
+# expectation of a window that takes part
+IRREGULARITY_SPAN = 7 * DAY_SECONDS
+MIN_EXPECTED = 5.0
 
 
 def _partial_day(lengths: np.ndarray) -> np.ndarray:
@@ -41,6 +45,7 @@ class ErrorTerms:
     """Per target: the sums that a series' level turns into its error (``NormalSystem``)."""
 
     shape: np.ndarray
+    daily: np.ndarray
     counting: np.ndarray
     rounding: np.ndarray
 
@@ -95,9 +100,10 @@ class NormalSystem:
         lifted[1::2] = per_interval
         return lifted
 
-    def solve(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def solve(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The elementary intervals (m, series) of the series ``y`` (rows: this system's
-        windows), non-negative, and each series' level (its mass per unit of shape)."""
+        windows), non-negative; each series' level (its mass per unit of shape) and its
+        irregularity (the relative variance of a day around a smooth week)."""
         rhs = self._lift(self.masses[:, None] * covering_sums(self.first, self.stop, y, self.size))
         z = self.factor.solve(rhs)
         negative = np.flatnonzero((z[self.bounded] < NEGATIVE).any(axis=0))
@@ -112,7 +118,31 @@ class NormalSystem:
         covered = covering_sums(self.first, self.stop, np.ones((self.first.size, 1)), self.size)
         inside = covered[:, 0] > 0
         level = intervals[inside].sum(axis=0) / max(float(self.masses[inside].sum()), 1e-12)
-        return intervals, level
+        return intervals, level, self._irregularity(intervals, y)
+
+    def _irregularity(self, intervals: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Per series, the relative variance of a day's total around the shape's expectation
+        (the series' rate averaged over a week around it), beyond Poisson counting: how far
+        windows stray from a smooth week, scaled to one day."""
+        p = self.partition
+        totals = np.vstack([np.zeros((1, y.shape[1])), np.cumsum(intervals, axis=0)])
+        shape_totals = np.concatenate([[0.0], np.cumsum(self.masses)])
+        centres = (p.nodes[:-1] + p.nodes[1:]) / 2
+        low, high = centres - IRREGULARITY_SPAN / 2, centres + IRREGULARITY_SPAN / 2
+        local_mass = np.interp(high, p.nodes, shape_totals) - np.interp(low, p.nodes, shape_totals)
+        local = np.column_stack(
+            [np.interp(high, p.nodes, totals[:, s]) - np.interp(low, p.nodes, totals[:, s])
+             for s in range(y.shape[1])]
+        ) / np.maximum(local_mass, 1e-12)[:, None]  # fmt: skip
+        expected = _window_sums(self.first, self.stop, local * self.masses[:, None])
+        days = (p.nodes[self.stop] - p.nodes[self.first]) / DAY_SECONDS
+        judged = expected > MIN_EXPECTED
+        excess = (y / np.where(judged, expected, 1.0) - 1.0) ** 2 - 1.0 / np.maximum(
+            expected, 1e-12
+        )
+        excess = np.where(judged, excess * days[:, None], 0.0)
+        count = np.maximum(judged.sum(axis=0), 1)
+        return np.maximum(excess.sum(axis=0) / count, 0.0)
 
     def _forced_zeros(self, y: np.ndarray) -> np.ndarray:
         """Per series, the unknowns that must be 0: the own rates of intervals inside a window
@@ -134,7 +164,8 @@ class NormalSystem:
         gᵀx with g = t - AᵀMᵀt (zero where the windows fix the target). Its variance under
         independent deviations of the intervals is Σ g² Var(x_j): ``shape`` sums g² (mass x
         part of the interval that is not whole days)² for the unknown hours of the day,
-        ``counting`` sums g² mass for Poisson counting noise; ``rounding`` is Σ|Mᵀt| over the
+        ``daily`` sums g² mass² / days for days that stray from a smooth week, ``counting``
+        sums g² mass for Poisson counting noise; ``rounding`` is Σ|Mᵀt| over the
         windows, the reach of a unit of rounding in every input.
         """
         p = self.partition
@@ -142,28 +173,38 @@ class NormalSystem:
         for k, (first, stop) in enumerate(zip(p.target_first, p.target_stop, strict=True)):
             weights[first:stop, k] = 1.0
         solved = self.factor.solve(self._lift(self.masses[:, None] * weights))
-        per_interval = solved[1::2] * self.masses[:, None]
-        cumulative = np.vstack([np.zeros((1, per_interval.shape[1])), np.cumsum(per_interval, 0)])
-        coefficients = cumulative[self.stop] - cumulative[self.first]
+        coefficients = _window_sums(self.first, self.stop, solved[1::2] * self.masses[:, None])
         missed = weights - covering_sums(self.first, self.stop, coefficients, self.size)
         partial = _partial_day(p.lengths)
+        days = np.maximum(p.lengths / DAY_SECONDS, 1.0)
         return ErrorTerms(
             shape=((self.masses * partial)[:, None] ** 2 * missed**2).sum(axis=0),
+            daily=((self.masses**2 / days)[:, None] * missed**2).sum(axis=0),
             counting=(self.masses[:, None] * missed**2).sum(axis=0),
             rounding=np.abs(coefficients).sum(axis=0),
         )
 
     def kinds(self) -> np.ndarray:
-        """EXACT where a chain of windows links the target's edges, NONE where no window covers
-        any of it, ESTIMATE otherwise."""
-        p = self.partition
-        component = components(p, self.pattern)
-        ones = np.ones((self.first.size, 1))
-        covered = covering_sums(self.first, self.stop, ones, self.size)[:, 0] > 0
-        touched = np.concatenate([[0], np.cumsum(covered)])
-        any_cover = touched[p.target_stop] - touched[p.target_first] > 0
-        exact = component[p.target_first] == component[p.target_stop]
-        return np.where(exact, EXACT, np.where(any_cover, ESTIMATE, NONE)).astype(np.int8)
+        return target_kinds(self.partition, self.pattern)
+
+
+def target_kinds(partition: Partition, pattern: np.ndarray) -> np.ndarray:
+    """Per target: EXACT where a chain of the windows in ``pattern`` links the target's edges,
+    NONE where none of them covers any of it, ESTIMATE otherwise."""
+    p = partition
+    first, stop = p.window_first[pattern], p.window_stop[pattern]
+    component = components(p, pattern)
+    covered = covering_sums(first, stop, np.ones((first.size, 1)), p.size)[:, 0] > 0
+    touched = np.concatenate([[0], np.cumsum(covered)])
+    any_cover = touched[p.target_stop] - touched[p.target_first] > 0
+    exact = component[p.target_first] == component[p.target_stop]
+    return np.where(exact, EXACT, np.where(any_cover, ESTIMATE, NONE)).astype(np.int8)
+
+
+def _window_sums(first: np.ndarray, stop: np.ndarray, intervals: np.ndarray) -> np.ndarray:
+    """Ay: each window's sum of the intervals it covers."""
+    totals = np.vstack([np.zeros((1, intervals.shape[1])), np.cumsum(intervals, axis=0)])
+    return totals[stop] - totals[first]
 
 
 def covering_sums(first: np.ndarray, stop: np.ndarray, y: np.ndarray, size: int) -> np.ndarray:

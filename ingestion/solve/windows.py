@@ -100,7 +100,7 @@ def solve(
     mask: np.ndarray | None = None,
     shape: Shape | None = None,
     profile: WeekProfile = FLAT_DAY,
-    root: int = 0,
+    root: int | None = None,
     rounding: float | np.ndarray = 0.0,
     deviation: float = DEFAULT_DEVIATION,
     smoothing: float = DEFAULT_SMOOTHING,
@@ -113,12 +113,14 @@ def solve(
     complete); ``mask[i, s]`` False: snapshot i gives no equation for series s (it may be
     truncated and the series is absent). ``shape``: what the prior follows (a related series'
     solution as ``Reference``, a ``WeekProfile``); by default ``profile`` (flat hours unless
-    the caller knows better) with the days of the week measured on series ``root``.
+    the caller knows better) with the days of the week measured on series ``root`` (by default
+    the largest).
     ``rounding``: the inputs' rounding half-width (scalar or per series), carried into errors.
     """
     window_array, target_array = as_intervals(windows), as_intervals(targets)
     y = np.asarray(values, dtype=np.float64).reshape(window_array.shape[0], -1)
     if shape is None:
+        root = int(np.argmax(np.abs(y).sum(axis=0))) if root is None else root
         first = solve_with_shape(
             window_array,
             y[:, [root]],
@@ -170,18 +172,18 @@ def solve_with_shape(
     masses = np.maximum(shape.mass(partition.nodes[:-1], partition.nodes[1:]), 1e-9)
     result = _Result.empty(partition.size, targets.shape[0], y.shape[1])
     half_widths = np.broadcast_to(np.asarray(rounding, dtype=np.float64), (y.shape[1],))
-    for pattern, columns in _mask_groups(rows):
+    for pattern, columns in mask_groups(rows):
         if not pattern.any():
             continue
         system = NormalSystem(partition, masses, pattern, smoothing, deviation)
-        intervals, level = system.solve(y[pattern][:, columns])
-        result.fill(system, columns, intervals, level, half_widths[columns], errors)
+        intervals, level, irregularity = system.solve(y[pattern][:, columns])
+        result.fill(system, columns, intervals, (level, irregularity), half_widths[columns], errors)
     return Solution(
         partition, targets, result.value, result.kind, result.error, result.intervals, shape
     )
 
 
-def _mask_groups(rows: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+def mask_groups(rows: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     """Series that share the same rows of equations, solved together."""
     patterns, inverse = np.unique(rows.T, axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
@@ -209,7 +211,7 @@ class _Result:
         system: NormalSystem,
         columns: np.ndarray,
         intervals: np.ndarray,
-        level: np.ndarray,
+        spread: tuple[np.ndarray, np.ndarray],
         rounding: np.ndarray,
         errors: bool,
     ) -> None:
@@ -218,7 +220,7 @@ class _Result:
         value = cumulative[p.target_stop] - cumulative[p.target_first]
         kind = system.kinds()
         known = (kind != NONE)[:, None]
-        error = _stated_errors(system, kind, level, rounding) if errors else np.nan
+        error = _stated_errors(system, kind, *spread, rounding) if errors else np.nan
         self.intervals[:, columns] = intervals
         self.value[:, columns] = np.where(known, value, np.nan)
         self.kind[:, columns] = kind[:, None]
@@ -226,13 +228,19 @@ class _Result:
 
 
 def _stated_errors(
-    system: NormalSystem, kind: np.ndarray, level: np.ndarray, rounding: np.ndarray
+    system: NormalSystem,
+    kind: np.ndarray,
+    level: np.ndarray,
+    irregularity: np.ndarray,
+    rounding: np.ndarray,
 ) -> np.ndarray:
     """COVERAGE_FACTOR standard deviations of the miss, where a part of a day may leave the
-    day's rate by SHAPE_SPREAD and counts are Poisson, plus the inputs' rounding carried
-    through; rounding only where the target is EXACT."""
+    day's rate by SHAPE_SPREAD, a day may leave a smooth week as much as the series' windows
+    do, and counts are Poisson; plus the inputs' rounding carried through (alone where the
+    target is EXACT)."""
     terms = system.error_terms()
     variance = np.outer(terms.shape, (SHAPE_SPREAD * level) ** 2)
+    variance += np.outer(terms.daily, irregularity * level**2)
     variance += np.outer(terms.counting, level)
     carried = np.outer(terms.rounding, rounding)
     spread = COVERAGE_FACTOR * np.sqrt(variance) + carried

@@ -27,6 +27,7 @@ from ingestion.solve import (
     weekday_factors,
 )
 from ingestion.solve.banded import BandCholesky, gram_band, nonnegative_solve
+from ingestion.solve.incremental import DEFAULT_BLOCKS, affected_targets, solve_blocks
 from ingestion.solve.partition import build_partition, components, snap
 
 DAY = 86_400.0
@@ -282,3 +283,41 @@ def test_gram_band_is_the_normal_matrix_of_the_window_matrix():
     expected = (dense * scale).T @ (dense * scale)
     for d in range(band.shape[0]):
         np.testing.assert_allclose(band[d, : partition.size - d], np.diag(expected, -d))
+
+
+# ------------------------------------------------------------------ incremental blocks
+
+
+def _nightly_layout(nights: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    ends = T0 + DAY * np.arange(3, 3 + nights) + rng.uniform(0, 4000, size=nights)
+    windows = np.column_stack([ends - 3 * DAY, ends])
+    rate = 100 + 20 * np.sin(np.arange(nights + 3) / 3)
+    values = np.array([[rate[k : k + 3].sum(), rate[k : k + 3].sum() / 10] for k in range(nights)])
+    return windows, values
+
+
+def test_a_new_snapshot_changes_only_the_targets_of_the_blocks_it_reaches():
+    windows, _ = _nightly_layout(60)
+    periods = fetch_periods(windows)
+    changed = affected_targets(periods, windows[-1:])
+    assert changed[-1] and not changed[: periods.shape[0] // 2].any()
+    ends = periods[changed, 1]
+    reach = DEFAULT_BLOCKS.stride_days + DEFAULT_BLOCKS.lookahead_days
+    assert ends.min() > windows[-1, 1] - (reach + DEFAULT_BLOCKS.stride_days) * DAY
+
+
+def test_blocks_solved_day_by_day_equal_a_full_refresh():
+    windows, values = _nightly_layout(50)
+    periods = fetch_periods(windows)
+    full = solve_blocks(windows, values, periods)
+    state = solve_blocks(windows[:40], values[:40], fetch_periods(windows[:40]))
+    for night in range(40, 50):
+        upto = slice(0, night + 1)
+        targets = fetch_periods(windows[upto])
+        touched = np.unique(
+            DEFAULT_BLOCKS.block_of(targets[affected_targets(targets, windows[[night]]), 1])
+        )
+        state = solve_blocks(windows[upto], values[upto], targets, only=touched, previous=state)
+    np.testing.assert_allclose(state.value, full.value, rtol=1e-9, atol=1e-9)
+    np.testing.assert_array_equal(state.kind, full.kind)
