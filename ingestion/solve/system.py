@@ -104,8 +104,11 @@ class NormalSystem:
         """The elementary intervals (m, series) of the series ``y`` (rows: this system's
         windows), non-negative; each series' level (its mass per unit of shape) and its
         irregularity (the relative variance of a day around a smooth week)."""
-        rhs = self._lift(self.masses[:, None] * covering_sums(self.first, self.stop, y, self.size))
+        rhs = self._data_side(y)
         z = self.factor.solve(rhs)
+        # one step of iterated Tikhonov: towards the limit where the windows fit exactly
+        fitted = _window_sums(self.first, self.stop, z[1::2] * self.masses[:, None])
+        z += self.factor.solve(self._data_side(y - fitted))
         negative = np.flatnonzero((z[self.bounded] < NEGATIVE).any(axis=0))
         if negative.size:
             product = to_sparse(self.band)
@@ -143,6 +146,10 @@ class NormalSystem:
         excess = np.where(judged, excess * days[:, None], 0.0)
         count = np.maximum(judged.sum(axis=0), 1)
         return np.maximum(excess.sum(axis=0) / count, 0.0)
+
+    def _data_side(self, y: np.ndarray) -> np.ndarray:
+        """A_zᵀy: the windows' values spread on the intervals' own rates."""
+        return self._lift(self.masses[:, None] * covering_sums(self.first, self.stop, y, self.size))
 
     def _forced_zeros(self, y: np.ndarray) -> np.ndarray:
         """Per series, the unknowns that must be 0: the own rates of intervals inside a window
