@@ -307,7 +307,7 @@ def _variants() -> dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], Solu
 
     return {
         "smooth rate only (flat, no week, parts of a day tied)": one_level,
-        "Tikhonov 3e-3 (windows not fitted exactly)": lambda w, y, t: solve_with_shape(
+        "one level, smoothing 3e-3 (windows fitted loosely)": lambda w, y, t: solve_with_shape(
             w, y, t, FLAT_DAY, deviation=0.0, smoothing=3e-3
         ),
         "+ days of the week measured": lambda w, y, t: week(w, y, t, deviation=0.0),

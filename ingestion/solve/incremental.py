@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ingestion.solve.partition import DAY_SECONDS
-from ingestion.solve.windows import Solution, as_intervals, solve
+from ingestion.solve.windows import Solution, as_intervals, as_values, solve
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def solve_blocks(
     from ``previous``, which must have been solved for the same targets so far). ``options``
     go to ``solve`` (mask, shape, profile, root, rounding, ...)."""
     windows, targets = as_intervals(windows), as_intervals(targets)
-    y = np.asarray(values, dtype=np.float64).reshape(windows.shape[0], -1)
+    y = as_values(values, windows.shape[0])
     mask = options.pop("mask", None)
     rows = np.ones(y.shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
     result = _empty(targets, y.shape[1], previous)

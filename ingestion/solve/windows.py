@@ -92,6 +92,15 @@ def as_intervals(intervals: Intervals) -> np.ndarray:
     return np.column_stack([as_seconds([p[0] for p in pairs]), as_seconds([p[1] for p in pairs])])
 
 
+def as_values(values: np.ndarray, windows: int) -> np.ndarray:
+    """``values`` as a (windows, series) float array (a vector is one series)."""
+    y = np.asarray(values, dtype=np.float64)
+    y = y[:, None] if y.ndim == 1 else y
+    if y.ndim != 2 or y.shape[0] != windows:
+        raise ValueError(f"values need one row per window ({windows}), got shape {y.shape}")
+    return y
+
+
 def solve(
     windows: Intervals,
     values: np.ndarray,
@@ -118,7 +127,9 @@ def solve(
     ``rounding``: the inputs' rounding half-width (scalar or per series), carried into errors.
     """
     window_array, target_array = as_intervals(windows), as_intervals(targets)
-    y = np.asarray(values, dtype=np.float64).reshape(window_array.shape[0], -1)
+    y = as_values(values, window_array.shape[0])
+    if window_array.shape[0] == 0:
+        shape = shape or profile
     if shape is None:
         root = int(np.argmax(np.abs(y).sum(axis=0))) if root is None else root
         first = solve_with_shape(

@@ -321,3 +321,10 @@ def test_blocks_solved_day_by_day_equal_a_full_refresh():
         state = solve_blocks(windows[upto], values[upto], targets, only=touched, previous=state)
     np.testing.assert_allclose(state.value, full.value, rtol=1e-9, atol=1e-9)
     np.testing.assert_array_equal(state.kind, full.kind)
+
+
+def test_no_snapshot_at_all_gives_no_value_and_a_wrong_shape_says_so():
+    solution = solve(np.zeros((0, 2)), np.zeros((0, 2)), days((0, 1)))
+    assert solution.kind.tolist() == [[NONE, NONE]]
+    with pytest.raises(ValueError, match="one row per window"):
+        solve(days((0, 1)), np.zeros((2, 1)), days((0, 1)))
