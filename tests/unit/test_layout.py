@@ -21,6 +21,7 @@ STAGES = [
     "warehouse",
     "collect",
     "load",
+    "solve",
     "quality",
     "transform",
     "outputs",
