@@ -106,7 +106,7 @@ final as (
     from ranked
     where
         row_num = 1
-        and day_coverage >= {{ var('clarity_min_day_coverage', 0.5) }}
+        and day_coverage >= {{ var('clarity_min_day_coverage') }}
 
 )
 

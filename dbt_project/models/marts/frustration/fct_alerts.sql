@@ -82,7 +82,7 @@ collection_alerts as (
         'collection' as metric,
         activity_date,
         coalesce(day_coverage, 0) as observed,
-        {{ var('clarity_min_day_coverage', 0.5) }} as expected,
+        {{ var('clarity_min_day_coverage') }} as expected,
         row_number() over (
             partition by project, missing_run order by activity_date
         ) as strength,
