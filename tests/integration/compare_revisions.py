@@ -85,6 +85,7 @@ def export_revision(revision: str, folder: Path) -> Path:
 
 
 def build(project_dir: Path, duckdb_path: Path, target: Path, extra: list[str]) -> None:
+    """The scheduled `dbt build` of the project in `project_dir` on a DuckDB file."""
     env = {
         **os.environ,
         "CLARITY_DUCKDB_PATH": str(duckdb_path.resolve()),
@@ -103,7 +104,7 @@ def build(project_dir: Path, duckdb_path: Path, target: Path, extra: list[str]) 
     ]
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise SystemExit(f"dbt build of {project_dir} failed:\n{result.stdout[-4000:]}")
+        raise RuntimeError(f"dbt build of {project_dir} failed:\n{result.stdout[-4000:]}")
 
 
 def compare(base_db: Path, work_db: Path, base_target: Path) -> tuple[list[str], dict[str, int]]:

@@ -9,14 +9,9 @@
     'page_url_raw', 'device', 'browser', 'os', 'country', 'source', 'medium', 'campaign',
     'channel',
 ] -%}
-{%- set exact_counts = ['sessions', 'bot_sessions'] -%}
-{%- for signal in clarity_signals() -%}
-{%- do exact_counts.append(signal.key ~ '_base_sessions') -%}
-{%- endfor -%}
-{%- set rounded_counts = ['page_views'] -%}
-{%- for signal in clarity_signals() -%}
-{%- do rounded_counts.append(signal.key ~ '_sessions') -%}
-{%- endfor -%}
+{%- set exact_counts = ['sessions', 'bot_sessions']
+    + clarity_signal_columns(['base_sessions']) -%}
+{%- set rounded_counts = ['page_views'] + clarity_signal_columns(['sessions']) -%}
 {%- set bigint = dbt.type_bigint() -%}
 
 with

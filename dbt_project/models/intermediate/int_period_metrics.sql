@@ -8,11 +8,7 @@
     'page_url_raw', 'device', 'browser', 'os', 'country', 'source', 'medium', 'campaign',
     'channel',
 ] -%}
-{%- set signal_columns = [] -%}
-{%- for signal in clarity_signals() -%}
-{%- do signal_columns.append(signal.key ~ '_base_sessions') -%}
-{%- do signal_columns.append(signal.key ~ '_sessions') -%}
-{%- endfor -%}
+{%- set signal_columns = clarity_signal_columns(['base_sessions', 'sessions']) -%}
 {%- set double = clarity_type_double() -%}
 
 with
