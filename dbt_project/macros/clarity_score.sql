@@ -1,6 +1,4 @@
 {% macro clarity_score(rate, weights='weights', signal_column=none) -%}
-    {#- each signal's term in the contract's order, never sum(): the same additions in the same
-        order on every engine, so equal pages get equal scores and ranks break ties alike -#}
     100.0 * (
         {%- for signal in clarity_signals() %}
         {%- if signal_column is none %}

@@ -1,10 +1,3 @@
-{#- One row per nested slice and scope: the additive measures of the longer window minus those of
-    the shorter one (a scope missing from a window counts as zero there). Non-additive measures
-    (distinct users, averages, pages per session) cannot be differenced and are left out.
-    `is_negative` marks a scope where an exact count went below zero, or a rounded count below
-    -1 (each window rounds its own share of sessions with a signal): the windows did not nest,
-    and int_window_days_overlapped drops the whole slice. Within rounding, a difference of -1 is
-    read as 0. -#}
 {%- set dimension_columns = [
     'page_url_raw', 'device', 'browser', 'os', 'country', 'source', 'medium', 'campaign',
     'channel',

@@ -1,7 +1,3 @@
-{#- One row per 24-hour period and scope, the measures the daily marts read: a one-day
-    snapshot's pivoted rows as received, or a nested slice's differences (additive measures only:
-    distinct users, pages per session and the averages are null there, never differenced).
-    A view: the daily marts join it to the periods they chose, so only those rows are read. -#}
 {{ config(materialized='view') }}
 
 {%- set dimension_columns = [

@@ -1,7 +1,3 @@
-{#- One row per snapshot and scope (the dimension values of a row: masked raw URL, device,
-    browser, OS, country, source, medium, campaign, channel; all null for a site snapshot):
-    the nine dimensioned blocks side by side. Raw rows that share a scope (e.g. URLs that differ
-    only in a masked token) are added up as counts; averages are taken over them. -#}
 {%- set dimension_columns = [
     'page_url_raw', 'device', 'browser', 'os', 'country', 'source', 'medium', 'campaign',
     'channel',

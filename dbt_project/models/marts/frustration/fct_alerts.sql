@@ -1,7 +1,3 @@
-{#- One row per detected regression or anomaly: a signal rate of a site or page that rose
-    significantly above its trailing baseline (docs block clarity_alert_rule; the day and
-    baseline counts and z come from int_signal_rates_tested), or a day the collection left
-    without data (clarity_collection_alert). -#}
 {%- set baseline_days = var('clarity_alert_baseline_days', 28) -%}
 {%- set min_sessions = var('clarity_alert_min_sessions', 100) -%}
 {%- set z_threshold = var('clarity_alert_z_threshold', 5.0) -%}
