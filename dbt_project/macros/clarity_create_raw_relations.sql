@@ -1,24 +1,8 @@
-{#- The raw layer as Parquet files (dlt's filesystem destination). With env CLARITY_RAW_PARQUET
-    set to the bucket's `clarity_raw` folder, the model clarity_raw_parquet (enabled only then)
-    runs first and declares each table of source clarity_raw as a relation `clarity_raw.<table>`
-    over `<folder>/<table>/*.parquet`; the staging models read their source through
-    clarity_raw_source, which makes them depend on it. The sources, their column lookups
-    (clarity_columns_of) and the tests then read the files unchanged. A column that appears in
-    newer files (dlt schema evolution) becomes a column of the relation at the next build; older
-    files give it as null. Without the variable nothing of this exists: the raw tables are the
-    loader's (DuckDB, PostgreSQL) or already in a metastore, and the DAG is the usual one.
-    (A model rather than an on-run-start hook: a hook would be a node of every run.) -#}
-
-{#- The Parquet folder of the raw tables (env CLARITY_RAW_PARQUET, without a trailing slash),
-    or '' when the raw tables are the loader's. -#}
 {% macro clarity_raw_parquet_location() -%}
     {{ return((env_var('CLARITY_RAW_PARQUET', '') | trim).rstrip('/')) }}
 {%- endmacro %}
 
 
-{#- source('clarity_raw', table_name); on a Parquet raw layer it also depends on the model that
-    declares the raw relations, so that they exist, with the files' columns, before staging reads
-    them. -#}
 {% macro clarity_raw_source(table_name) -%}
     {%- if clarity_raw_parquet_location() -%}
         {%- do ref('clarity_raw_parquet') -%}
@@ -39,8 +23,6 @@
 {%- endmaterialization %}
 
 
-{#- Declares the relations of every table of source clarity_raw over the Parquet folder;
-    returns how many. Dispatched. -#}
 {% macro clarity_create_raw_relations() -%}
     {%- set location = clarity_raw_parquet_location() -%}
     {%- if "'" in location or '\\' in location -%}
@@ -59,7 +41,6 @@
 {%- endmacro %}
 
 
-{#- No Parquet raw layer on this engine: the loader's tables are used. -#}
 {% macro default__clarity_create_raw_relations(location, schema, tables) -%}
     {{ exceptions.raise_compiler_error(
         'CLARITY_RAW_PARQUET is not supported on ' ~ target.type
@@ -68,7 +49,6 @@
 {%- endmacro %}
 
 
-{#- DuckDB: views over read_parquet, matching columns by name across files (union_by_name). -#}
 {% macro duckdb__clarity_create_raw_relations(location, schema, tables) -%}
     {%- do run_query('create schema if not exists ' ~ schema) -%}
     {%- for table in tables -%}
@@ -80,10 +60,6 @@
 {%- endmacro %}
 
 
-{#- Spark: external (unmanaged) Parquet tables over the folders. A table's columns are fixed in
-    the metastore when it is created, so each build drops and re-creates it with the schema
-    merged over all files (dropping an external table leaves its files alone). A table of that
-    name that is managed, or over another folder, is never dropped: the build stops instead. -#}
 {% macro spark__clarity_create_raw_relations(location, schema, tables) -%}
     {%- do run_query('create schema if not exists ' ~ schema) -%}
     {%- for table in tables -%}

@@ -1,7 +1,3 @@
-{#- The names of secret-looking parameters, as {words: [...], endings: [...]} (see
-    clarity_secret_name_pattern), from var('clarity_secret_params'). The default copies the
-    loader's ingestion/api/secrets.py (SECRET_NAME_WORDS, SECRET_NAME_ENDINGS), which
-    tests/unit/test_contract_copies.py checks. -#}
 {% macro clarity_secret_params() -%}
     {%- set names = var('clarity_secret_params', {
         'words': [
@@ -27,11 +23,6 @@
 {%- endmacro %}
 
 
-{#- A regular expression (no quote, no backslash: usable in SQL on every engine) of a secret
-    parameter name made of `name_char` characters: one that contains a word of
-    clarity_secret_params, or one of whose parts (the pieces between `-`, `_` and `.`) ends with
-    one of its endings (`x-api-key`, but not `keyword`). The loader builds the same one
-    (ingestion/api/secrets.py, secret_name_pattern). -#}
 {% macro clarity_secret_name_pattern(name_char) -%}
     {%- set names = clarity_secret_params() -%}
     {%- set name = name_char ~ '*' -%}
@@ -42,17 +33,6 @@
 {%- endmacro %}
 
 
-{#- The URL text `expression` with the value of every secret-looking parameter (names:
-    clarity_secret_params) replaced by `***`, case-insensitively, in every form:
-      after `?`, `&` or `#` (OAuth puts `access_token` in the fragment), the value running to
-      the next `&` or `#`; percent-encoded (`%3Ftoken%3D...`, `%26password%3D...`, encoded once
-      or more) and HTML-escaped (`&amp;password=...`) the same way;
-      after `;` (path parameters `/cart;jsessionid=...`), the value running to the next `;`,
-      `/`, `?`, `#` or `&`;
-      user info: `https://user:pass@host/` -> `https://***@host/`.
-    Masking twice changes nothing. The loader masks its messages with the same rule
-    (ingestion/api/secrets.py); assert_secret_masking_cases checks this macro on every engine.
-    Portable through clarity_regexp_replace (flags 'gi', a `\1` back-reference). -#}
 {% macro clarity_mask_secret_params(expression) -%}
     {%- set name = clarity_secret_name_pattern('[^=&;#?/%]') -%}
     {%- set equals = '(=|%(25)*3d)' -%}

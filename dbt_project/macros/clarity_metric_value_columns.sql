@@ -1,7 +1,3 @@
-{#- The raw metric_rows columns of the wire's counts (strings on the wire, bigint from staging
-    on) and numbers (doubles), by kind, and the bounds of the percentages: what the warning test
-    assert_raw_metric_values_are_usable checks. It copies the loader's kinds (KNOWN_KEYS in
-    ingestion/load/parse.py), which tests/unit/test_contract_copies.py checks. -#}
 {% macro clarity_metric_value_columns() -%}
     {{ return({
         'count': [

@@ -1,14 +1,3 @@
-{#- The normalised page URL of the raw URL text `expression` (see docs block
-    `clarity_page_url`): scheme and host lower-cased, user info and default ports (:80 for http,
-    :443 for https) removed, fragment removed, path parameters (`;jsessionid=...`, up to the
-    next `/`) removed, query parameters dropped except those listed in
-    var('clarity_url_keep_params') (tracking and secret parameters are never kept; kept ones
-    are emitted in the order of the var), a final `index.html` and trailing slashes folded, the
-    root written `https://host/`. The path is otherwise kept byte for byte (case and
-    percent-encoding). A URL without `://` is treated as a bare path. Null stays null.
-    Same rule as clarity_tools/offline/urls.py (canonical_url) when no parameter is kept.
-    Portable: trim, split_part, position and lower mean the same on DuckDB, PostgreSQL and
-    Spark; regular expressions go through clarity_regexp_replace. -#}
 {% macro clarity_normalize_url(expression) -%}
     {%- set tracking = [
         'gclid', 'gbraid', 'wbraid', 'dclid', 'fbclid', 'msclkid', 'yclid', 'twclid', 'ttclid',

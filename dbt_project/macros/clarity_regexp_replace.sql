@@ -1,7 +1,3 @@
-{#- regexp_replace(expression, pattern, replacement[, flags]) with one meaning on every engine.
-    `pattern` and `replacement` are plain texts (quoted here, so they must not hold a quote),
-    a group written `\1` in the replacement; `flags`: 'g' replaces every match (else the first
-    only), 'i' ignores case. Dispatched: DuckDB and PostgreSQL take it as written. -#}
 {% macro clarity_regexp_replace(expression, pattern, replacement, flags='') -%}
     {%- if "'" in pattern or "'" in replacement -%}
         {{ exceptions.raise_compiler_error(
@@ -18,9 +14,6 @@
     {%- if flags %}, '{{ flags }}'{% endif %})
 {%- endmacro %}
 
-{#- Spark (Java regular expressions) always replaces every match, takes `$1` for a group and
-    `(?i)` for the case; a pattern meant to replace its first match only must be anchored (^ or
-    $), so that it matches at most once. -#}
 {% macro spark__clarity_regexp_replace(expression, pattern, replacement, flags) -%}
     {%- if 'g' not in flags and not (pattern.startswith('^') or pattern.endswith('$')) -%}
         {{ exceptions.raise_compiler_error(

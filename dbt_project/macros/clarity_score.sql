@@ -1,12 +1,16 @@
-{#- The frustration score (0..100) of six signal rates: 100 x the weighted mean of the rates,
-    weights from clarity_score_weights(). `rate` is a SQL template in which `{signal}` stands
-    for the signal key, e.g. 'shrunk_{signal}_rate_7d'; `weights` is the alias of the weights
-    row. See the docs block clarity_frustration_score. -#}
-{% macro clarity_score(rate, weights='weights') -%}
+{% macro clarity_score(rate, weights='weights', signal_column=none) -%}
     100.0 * (
-        {%- for signal in clarity_signals() | map(attribute='key') %}
-        {{ weights }}.{{ signal }}_weight * {{ rate | replace('{signal}', signal) }}
+        {%- for signal in clarity_signals() %}
+        {%- if signal_column is none %}
+        {{ weights }}.{{ signal.key }}_weight * {{ rate | replace('{signal}', signal.key) }}
+        {%- else %}
+        max({{ weights }}.{{ signal.key }}_weight)
+        * max(case when {{ signal_column }} = '{{ signal.key }}' then {{ rate }} end)
+        {%- endif %}
         {{- ' +' if not loop.last }}
         {%- endfor %}
-    ) / nullif({{ weights }}.total_weight, 0)
+    ) / nullif(
+        {%- if signal_column is none %} {{ weights }}.total_weight
+        {%- else %} max({{ weights }}.total_weight)
+        {%- endif %}, 0)
 {%- endmacro %}

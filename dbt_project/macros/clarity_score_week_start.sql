@@ -1,6 +1,3 @@
-{#- The Monday (ISO week start) of a date, as a date. dbt.date_trunc('week', ...) gives the
-    Monday on DuckDB, PostgreSQL, Redshift and Snowflake (default WEEK_START), but a Sunday on
-    BigQuery, so BigQuery truncates to its ISOWEEK instead. -#}
 {% macro clarity_score_week_start(date_expression) -%}
     {{ return(adapter.dispatch('clarity_score_week_start', 'clarity')(date_expression)) }}
 {%- endmacro %}

@@ -1,5 +1,3 @@
-{#- A one-row select of the seed clarity_signal_weights: `<signal>_weight` per signal (as a
-    double) and `total_weight`, their sum; cross join it where a score is computed. -#}
 {% macro clarity_score_weights() -%}
     select
         {%- for signal in clarity_signals() | map(attribute='key') %}

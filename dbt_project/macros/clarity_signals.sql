@@ -1,7 +1,3 @@
-{#- The six frustration signals, in wire order: `key` is the column prefix used everywhere
-    downstream (`<key>_base_sessions`, `<key>_sessions`, `<key>_rate`), `block` the API's
-    metricName. The one list every model and test loops over; it copies the loader's
-    ingestion/api/contract.py (SIGNALS), which tests/unit/test_contract_copies.py checks. -#}
 {% macro clarity_signals() -%}
     {{ return([
         {'key': 'dead_click', 'block': 'DeadClickCount'},
@@ -11,4 +7,43 @@
         {'key': 'script_error', 'block': 'ScriptErrorCount'},
         {'key': 'error_click', 'block': 'ErrorClickCount'},
     ]) }}
+{%- endmacro %}
+
+
+{% macro clarity_signal_columns(suffixes, prefix='') -%}
+    {%- set columns = [] -%}
+    {%- for signal in clarity_signals() -%}
+        {%- for suffix in suffixes -%}
+            {%- do columns.append(prefix ~ signal.key ~ '_' ~ suffix) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(columns) }}
+{%- endmacro %}
+
+
+{% macro clarity_pivot_signals(
+    columns=none, relation='', signal_column=none, match='key', aggregate='max'
+) -%}
+    {%- set prefix = relation ~ '.' if relation else '' -%}
+    {%- set signal_column = signal_column or prefix ~ 'signal' -%}
+    {%- if columns is none -%}
+        {%- set columns = {
+            'base_sessions': prefix ~ 'base_sessions',
+            'sessions': prefix ~ 'sessions_with_signal',
+            'rate': clarity_safe_divide(
+                prefix ~ 'sessions_with_signal', prefix ~ 'base_sessions'
+            ),
+        } -%}
+    {%- endif -%}
+    {%- set rendered = [] -%}
+    {%- for signal in clarity_signals() -%}
+        {%- for suffix, expression in columns.items() -%}
+            {%- do rendered.append(
+                aggregate ~ "(\n            case\n                when " ~ signal_column ~ " = '"
+                ~ signal[match] ~ "'\n                    then " ~ expression
+                ~ "\n            end\n        ) as " ~ signal.key ~ "_" ~ suffix
+            ) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ rendered | join(',\n        ') }}
 {%- endmacro %}

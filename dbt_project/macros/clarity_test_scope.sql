@@ -1,15 +1,3 @@
-{#- Data tests on the largest tables (raw metric rows, the snapshot pivot) grow with history, so
-    on an incremental build they check only the recent data: the snapshots fetched in the last
-    var('clarity_test_recent_days') days before the newest fetch. A build with --full-refresh,
-    or with --vars '{clarity_test_all_history: true}' (e.g. a weekly scheduled build), checks all
-    of it. A test opts in with a placeholder in its `where` config:
-      __clarity_recent_snapshots__   raw metric rows of a recent snapshot
-      __clarity_recent_loads__       raw metric rows written by a load that wrote a recent
-                                     snapshot (for tests of snapshot_id itself: an orphan or a
-                                     null snapshot_id has no recent snapshot, but has a load)
-      __clarity_recent_fetched_at__  rows whose fetched_at is recent
-    dbt renders `where` before custom macros are available, so the placeholders are replaced
-    here, in dbt's documented override point for the `where` of generic tests. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
     {%- if not where -%}
@@ -25,10 +13,6 @@
 {%- endmacro %}
 
 
-{#- A condition that keeps the rows of recent snapshots, or `1 = 1` when the build checks all
-    history. `column`: 'snapshot_id' for staging metric rows (their snapshot_id and dlt_load_id),
-    'dlt_load_id' for their load only, 'fetched_at' for a model with a fetched_at column. Also
-    used directly by singular tests. -#}
 {% macro clarity_recent_condition(column) -%}
     {#- the raw table, not the staging view: it exists before any model is built, and a test's
         `where` is rendered too late for dbt to record a ref() as a dependency -#}

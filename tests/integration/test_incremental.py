@@ -26,6 +26,7 @@ CORE_MARTS: dict[str, tuple[str, ...]] = {
     "fct_site_windows": ("snapshot_id",),
     "fct_page_daily": ("project", "page_url", "activity_date"),
     "fct_segment_daily": ("project", "dimension", "dimension_value", "activity_date"),
+    "fct_signal_daily": ("project", "scope", "dimension", "scope_key", "activity_date", "signal"),
     "fct_collection_daily": ("project", "activity_date"),
 }
 CORE = ["--select", "+marts.core", "--indirect-selection", "cautious"]
@@ -105,7 +106,7 @@ def test_the_new_data_holds_the_hard_cases(rebuilt):
         assert coverage == pytest.approx(23 / 24)
         assert now[project] != snapshot_id
     # the second build was incremental: days in the lookback window deleted and re-inserted
-    for model in ("fct_page_daily", "fct_segment_daily"):
+    for model in ("fct_page_daily", "fct_segment_daily", "fct_signal_daily"):
         executed = _dbt_sql(folder / "t2", "run", model)
         assert "delete from" in executed and "insert into" in executed, model
         assert "max(activity_date)" in _dbt_sql(folder / "t2", "compiled", model), model

@@ -1,6 +1,7 @@
 """The semantic layer (dbt_project/models/semantic/): dbt parses and validates it (dbt-core checks
 the semantic manifest on parse), the manifest holds the semantic models and metrics with the
-measures and types BI queries rely on, and the time spine model builds."""
+measures and types BI queries rely on, and the time spine model builds. Signals are rows there
+too: two measures of fct_signal_daily and a `signal` dimension, no metric per signal."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ SEMANTIC_MODELS = {
     "pages": "dim_pages",
     "page_daily": "fct_page_daily",
     "page_frustration_daily": "fct_page_frustration_daily",
+    "signal_daily": "fct_signal_daily",
 }
 SPINE = "metricflow_time_spine"
 
@@ -76,7 +78,7 @@ def test_semantic_models_sit_on_the_marts(project):
         entities = {entity["name"]: entity["type"] for entity in models[name]["entities"]}
         # every metric can be grouped by project: the entity is shared by all semantic models
         assert entities["project"] == ("primary" if mart == "dim_projects" else "foreign"), name
-    for name in ("site_daily", "page_daily", "page_frustration_daily"):
+    for name in ("site_daily", "page_daily", "page_frustration_daily", "signal_daily"):
         assert models[name]["defaults"]["agg_time_dimension"] == "activity_date"
         time_dimensions = {
             d["name"]: d["type_params"]["time_granularity"]
@@ -89,18 +91,22 @@ def test_semantic_models_sit_on_the_marts(project):
 def test_counts_are_summed_and_nothing_is_averaged(project):
     manifest, _, _ = project
     measures = _measures(manifest)
-    expected = {"sessions": "site_daily", "bot_sessions": "site_daily", "page_views": "site_daily"}
-    expected["page_sessions"] = "page_daily"
-    for signal in signal_weights():
-        for suffix in ("base_sessions", "sessions"):
-            expected[f"{signal}_{suffix}"] = "site_daily"
-            expected[f"page_{signal}_{suffix}"] = "page_daily"
+    expected = {
+        "sessions": "site_daily",
+        "bot_sessions": "site_daily",
+        "page_views": "site_daily",
+        "page_sessions": "page_daily",
+        "signal_sessions": "signal_daily",
+        "signal_base_sessions": "signal_daily",
+    }
     for name, model in expected.items():
         assert name in measures, f"measure {name} missing"
         assert measures[name][0] == model, name
         assert measures[name][1]["agg"] == "sum", name
     # percentages and averages never aggregate: no average measure anywhere
     assert not [name for name, (_, m) in measures.items() if m["agg"] in ("average", "median")]
+    # a signal is a value of the `signal` dimension, not a family of measures
+    assert not [name for name in measures for signal in signal_weights() if signal in name]
 
 
 def test_window_values_of_the_frustration_mart_are_semi_additive(project):
@@ -118,55 +124,62 @@ def test_window_values_of_the_frustration_mart_are_semi_additive(project):
             assert measure["non_additive_dimension"]["window_choice"] == "max", name
 
 
-@pytest.mark.parametrize("prefix", ["", "page_"])
-def test_every_signal_rate_is_a_ratio_of_summed_counts(project, prefix):
+def test_the_signal_rate_is_a_ratio_of_summed_counts_by_signal(project):
     manifest, _, _ = project
     metrics = _metrics(manifest)
-    for signal in signal_weights():
-        rate = metrics[f"{prefix}{signal}_rate"]
-        assert rate["type"] == "ratio"
-        numerator = rate["type_params"]["numerator"]["name"]
-        denominator = rate["type_params"]["denominator"]["name"]
-        assert (numerator, denominator) == (
-            f"{prefix}{signal}_sessions",
-            f"{prefix}{signal}_base_sessions",
-        )
-        for part in (numerator, denominator):
-            assert metrics[part]["type"] == "simple"
-            assert metrics[part]["type_params"]["measure"]["name"] == part
-    sessions = metrics[f"{prefix}sessions"]
-    assert sessions["type"] == "simple"
-    assert sessions["type_params"]["measure"]["name"] == f"{prefix}sessions"
+    rate = metrics["signal_rate"]
+    assert rate["type"] == "ratio"
+    parts = (rate["type_params"]["numerator"]["name"], rate["type_params"]["denominator"]["name"])
+    assert parts == ("signal_sessions", "signal_base_sessions")
+    for part in parts:
+        assert metrics[part]["type"] == "simple"
+        assert metrics[part]["type_params"]["measure"]["name"] == part
+    dimensions = {
+        d["name"]: d["type"] for d in _semantic_models(manifest)["signal_daily"]["dimensions"]
+    }
+    for name in ("signal", "scope", "dimension", "scope_key"):
+        assert dimensions[name] == "categorical", name
+    for prefix in ("", "page_"):
+        sessions = metrics[f"{prefix}sessions"]
+        assert sessions["type"] == "simple"
+        assert sessions["type_params"]["measure"]["name"] == f"{prefix}sessions"
 
 
-@pytest.mark.parametrize("prefix", ["", "page_"])
-def test_frustration_score_weights_are_the_seed_weights(project, prefix):
+def _filter(metric_input: dict) -> str:
+    return " and ".join(
+        where["where_sql_template"] for where in metric_input["filter"]["where_filters"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "scope"), [("frustration_score", "site"), ("page_frustration_score", "page")]
+)
+def test_frustration_score_weights_are_the_seed_weights(project, name, scope):
     manifest, _, _ = project
-    score = _metrics(manifest)[f"{prefix}frustration_score"]
+    score = _metrics(manifest)[name]
     weights = signal_weights()
     assert score["type"] == "derived"
-    inputs = [metric["name"] for metric in score["type_params"]["metrics"]]
-    assert sorted(inputs) == sorted(f"{prefix}{signal}_rate" for signal in weights)
+    inputs = {metric["alias"]: metric for metric in score["type_params"]["metrics"]}
+    assert sorted(inputs) == sorted(weights)
+    for signal, metric in inputs.items():
+        # each term: the signal's recombined rate in the score's scope
+        assert metric["name"] == "signal_rate", signal
+        assert f"Dimension('signal_day__scope') }}}} = '{scope}'" in _filter(metric), signal
+        assert f"Dimension('signal_day__signal') }}}} = '{signal}'" in _filter(metric), signal
     # evaluate the expression at rates that tell the signals apart: it must be
     # 100 x sum(w x rate) / sum(w) with the seed's weights
-    rates = {f"{prefix}{signal}_rate": (i + 1) / 97 for i, signal in enumerate(weights)}
-    expression = re.sub(
-        r"[a-z_]+_rate", lambda m: repr(rates[m.group(0)]), score["type_params"]["expr"]
-    )
+    rates = {signal: (i + 1) / 97 for i, signal in enumerate(weights)}
+    expression = re.sub(r"[a-z_]+", lambda m: repr(rates[m.group(0)]), score["type_params"]["expr"])
     assert re.fullmatch(r"[0-9.e+\-*/() \n]+", expression), expression
     value = eval(expression, {"__builtins__": {}})  # digits and operators only
-    expected = (
-        100
-        * sum(w * rates[f"{prefix}{s}_rate"] for s, w in weights.items())
-        / sum(weights.values())
-    )
+    expected = 100 * sum(w * rates[s] for s, w in weights.items()) / sum(weights.values())
     assert value == pytest.approx(expected, rel=1e-12)
 
 
 def test_every_metric_has_a_label_and_a_description(project):
     manifest, _, _ = project
     metrics = _metrics(manifest)
-    assert len(metrics) >= 2 + 2 * (3 * len(signal_weights()) + 1)
+    assert {"signal_rate", "frustration_score", "page_frustration_score"} <= set(metrics)
     assert not [m for m in metrics.values() if not m["label"] or not m["description"].strip()]
 
 

@@ -1,22 +1,10 @@
-{#- One row per nested slice and scope: the additive measures of the longer window minus those of
-    the shorter one (a scope missing from a window counts as zero there). Non-additive measures
-    (distinct users, averages, pages per session) cannot be differenced and are left out.
-    `is_negative` marks a scope where an exact count went below zero, or a rounded count below
-    -1 (each window rounds its own share of sessions with a signal): the windows did not nest,
-    and int_window_days_overlapped drops the whole slice. Within rounding, a difference of -1 is
-    read as 0. -#}
 {%- set dimension_columns = [
     'page_url_raw', 'device', 'browser', 'os', 'country', 'source', 'medium', 'campaign',
     'channel',
 ] -%}
-{%- set exact_counts = ['sessions', 'bot_sessions'] -%}
-{%- for signal in clarity_signals() -%}
-{%- do exact_counts.append(signal.key ~ '_base_sessions') -%}
-{%- endfor -%}
-{%- set rounded_counts = ['page_views'] -%}
-{%- for signal in clarity_signals() -%}
-{%- do rounded_counts.append(signal.key ~ '_sessions') -%}
-{%- endfor -%}
+{%- set exact_counts = ['sessions', 'bot_sessions']
+    + clarity_signal_columns(['base_sessions']) -%}
+{%- set rounded_counts = ['page_views'] + clarity_signal_columns(['sessions']) -%}
 {%- set bigint = dbt.type_bigint() -%}
 
 with

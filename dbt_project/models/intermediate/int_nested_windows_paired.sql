@@ -1,10 +1,3 @@
-{#- One row per pair of nested windows: a 2-day window and the 1-day window asked back to back
-    with it (or a 3-day window and the 2-day one), same project and dimension set, fetched at
-    most var('clarity_nested_max_seconds') apart. Both end at the same moment, so the longer
-    minus the shorter is the 24 hours before the shorter one starts: a slice of the gap the
-    planner recovers (docs block clarity_nested_recovery). Windows that may be truncated (a
-    block of 1,000 rows) are never paired. When a window could pair with several, the closest
-    in time wins. -#}
 {%- set max_seconds = var('clarity_nested_max_seconds', 300) -%}
 
 with

@@ -1,18 +1,10 @@
-{#- One row per 24-hour period and scope, the measures the daily marts read: a one-day
-    snapshot's pivoted rows as received, or a nested slice's differences (additive measures only:
-    distinct users, pages per session and the averages are null there, never differenced).
-    A view: the daily marts join it to the periods they chose, so only those rows are read. -#}
 {{ config(materialized='view') }}
 
 {%- set dimension_columns = [
     'page_url_raw', 'device', 'browser', 'os', 'country', 'source', 'medium', 'campaign',
     'channel',
 ] -%}
-{%- set signal_columns = [] -%}
-{%- for signal in clarity_signals() -%}
-{%- do signal_columns.append(signal.key ~ '_base_sessions') -%}
-{%- do signal_columns.append(signal.key ~ '_sessions') -%}
-{%- endfor -%}
+{%- set signal_columns = clarity_signal_columns(['base_sessions', 'sessions']) -%}
 {%- set double = clarity_type_double() -%}
 
 with

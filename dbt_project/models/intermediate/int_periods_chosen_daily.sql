@@ -1,10 +1,3 @@
-{#- One row per project, dimension set and date (of the project's time zone) that has a daily
-    value: the chosen 24-hour period. Candidates are one-day snapshots and nested slices that
-    nested (docs block clarity_daily_choice). Each period serves only the date it overlaps most
-    (ties: the earlier date); among the periods serving a date the best-covering one wins (ties:
-    a one-day window before a nested slice, then the later fetch, then the larger id), and it is
-    kept when its day_coverage reaches var('clarity_min_day_coverage'). Multi-day windows never
-    give a daily value. -#}
 with
 
 candidates as (
@@ -106,7 +99,7 @@ final as (
     from ranked
     where
         row_num = 1
-        and day_coverage >= {{ var('clarity_min_day_coverage', 0.5) }}
+        and day_coverage >= {{ var('clarity_min_day_coverage') }}
 
 )
 

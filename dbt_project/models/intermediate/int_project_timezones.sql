@@ -1,6 +1,3 @@
-{#- One row per project known to the warehouse (from its snapshots, its requests or its
-    settings): the time zone whose calendar days its daily values use. A project the loader has
-    no settings for (an imported archive of another project) uses UTC. -#}
 with
 
 known as (

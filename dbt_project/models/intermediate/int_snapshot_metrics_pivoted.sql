@@ -1,7 +1,3 @@
-{#- One row per snapshot and scope (the dimension values of a row: masked raw URL, device,
-    browser, OS, country, source, medium, campaign, channel; all null for a site snapshot):
-    the nine dimensioned blocks side by side. Raw rows that share a scope (e.g. URLs that differ
-    only in a masked token) are added up as counts; averages are taken over them. -#}
 {%- set dimension_columns = [
     'page_url_raw', 'device', 'browser', 'os', 'country', 'source', 'medium', 'campaign',
     'channel',
@@ -83,17 +79,15 @@ pivoted as (
     select
         snapshot_id,
         {{ dimension_columns | join(',\n        ') }},
-        {%- for signal in clarity_signals() %}
-        sum(
-            case when metric_name = '{{ signal.block }}' then sessions_count end
-        ) as {{ signal.key }}_base_sessions,
-        sum(
-            case
-                when metric_name = '{{ signal.block }}'
-                    then round(cast(sessions_with_signal as {{ numeric }}))
-            end
-        ) as {{ signal.key }}_sessions,
-        {%- endfor %}
+        {{ clarity_pivot_signals(
+            {
+                'base_sessions': 'sessions_count',
+                'sessions': 'round(cast(sessions_with_signal as ' ~ numeric ~ '))',
+            },
+            signal_column='metric_name',
+            match='block',
+            aggregate='sum',
+        ) }},
         sum(case when metric_name = 'Traffic' then total_session_count end) as sessions,
         sum(case when metric_name = 'Traffic' then total_bot_session_count end) as bot_sessions,
         sum(case when metric_name = 'Traffic' then distinct_user_count end) as distinct_users,
@@ -160,11 +154,8 @@ final as (
         pivoted.avg_active_time_seconds,
 
         -- frustration signals (0 when the block has no row for the scope: it counted no session)
-        {%- for signal in clarity_signals() %}
-        cast(coalesce(pivoted.{{ signal.key }}_base_sessions, 0) as {{ bigint }})
-            as {{ signal.key }}_base_sessions,
-        cast(coalesce(pivoted.{{ signal.key }}_sessions, 0) as {{ bigint }})
-            as {{ signal.key }}_sessions,
+        {%- for column in clarity_signal_columns(['base_sessions', 'sessions']) %}
+        cast(coalesce(pivoted.{{ column }}, 0) as {{ bigint }}) as {{ column }},
         {%- endfor %}
         pivoted.metric_rows,
 

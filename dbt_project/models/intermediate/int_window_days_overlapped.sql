@@ -1,9 +1,3 @@
-{#- One row per window and calendar date of its project's time zone that the window overlaps,
-    with the overlap: the raw material of the daily choice and of the collection report.
-    A window is a snapshot's (any numOfDays) or a nested slice's (int_nested_windows_paired,
-    24 hours). A window is at most 72 hours long, so it overlaps at most five local dates (four,
-    or five across a daylight-saving change): day offsets 0 to 4 from its start date.
-    day_coverage = overlap / the length of the local date (23, 24 or 25 hours). -#}
 with
 
 snapshots as (
@@ -98,6 +92,8 @@ zoned as (
 
 ),
 
+-- a window is at most 72 hours long: it overlaps at most five dates of its zone (four, or five
+-- across a daylight-saving change), day offsets 0 to 4 from its start date
 day_offsets as (
 
     {%- for offset in range(5) %}

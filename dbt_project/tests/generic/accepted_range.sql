@@ -1,5 +1,3 @@
-{#- Fails with the rows whose `column_name` lies outside [min_value, max_value]; a bound left
-    out is not checked, and nulls pass (test them with not_null). -#}
 {% test accepted_range(model, column_name, min_value=none, max_value=none) %}
 
     select {{ column_name }}

@@ -1,7 +1,3 @@
-{#- Fails with the rows whose frustration-signal columns break an invariant, for each of the
-    six signals s (macro clarity_signals): s_base_sessions and s_sessions are not null and >= 0,
-    s_sessions <= s_base_sessions, and, when `with_rates`, s_rate lies in [0, 1] and equals
-    s_sessions / s_base_sessions (null exactly when the base is 0). -#}
 {% test signal_counts_consistent(model, with_rates=true) %}
 
     {%- set checks = [] -%}

@@ -1,5 +1,3 @@
-{#- Fails with one row per combination of `combination_of_columns` that occurs more than once:
-    the grain test for models whose key is several columns. -#}
 {% test unique_combination(model, combination_of_columns) %}
 
     {%- set columns_csv = combination_of_columns | join(', ') %}

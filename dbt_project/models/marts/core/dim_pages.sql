@@ -1,6 +1,3 @@
-{#- One row per project and normalised page URL seen in any URL snapshot (URL or URL+Device
-    set, any numOfDays): how many raw URL variants map to it and when it was first and last
-    seen. -#}
 with
 
 page_rows as (

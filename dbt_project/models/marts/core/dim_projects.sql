@@ -1,6 +1,3 @@
-{#- One row per Clarity project known to the warehouse (from its snapshots, its requests or the
-    loader's settings): its time zone, collection history and the span of its daily site
-    values. -#}
 with
 
 snapshots as (

@@ -1,7 +1,3 @@
-{#- One row per project and date of its time zone, from the first to the last date seen (a date
-    some window overlaps or on which a request was sent): the day's collection (requests sent
-    during the date, their outcome, quota used, snapshots stored) and whether the date got a
-    daily site value (and from what: one-day window or nested slice), and if not, why. -#}
 with
 
 zones as (

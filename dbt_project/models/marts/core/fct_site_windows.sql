@@ -1,6 +1,3 @@
-{#- One row per site-level (no dimension) snapshot, whatever its numOfDays: the same measures
-    as fct_site_daily over the snapshot's own rolling window, as received. Windows overlap:
-    never sum or difference these rows. -#}
 with
 
 snapshots as (

@@ -1,7 +1,3 @@
-{#- One row per detected regression or anomaly: a signal rate of a site or page that rose
-    significantly above its trailing baseline (docs block clarity_alert_rule; the day and
-    baseline counts and z come from int_signal_rates_tested), or a day the collection left
-    without data (clarity_collection_alert). -#}
 {%- set baseline_days = var('clarity_alert_baseline_days', 28) -%}
 {%- set min_sessions = var('clarity_alert_min_sessions', 100) -%}
 {%- set z_threshold = var('clarity_alert_z_threshold', 5.0) -%}
@@ -82,7 +78,7 @@ collection_alerts as (
         'collection' as metric,
         activity_date,
         coalesce(day_coverage, 0) as observed,
-        {{ var('clarity_min_day_coverage', 0.5) }} as expected,
+        {{ var('clarity_min_day_coverage') }} as expected,
         row_number() over (
             partition by project, missing_run order by activity_date
         ) as strength,

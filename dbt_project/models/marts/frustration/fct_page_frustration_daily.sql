@@ -1,13 +1,5 @@
-{#- One row per project, page and date: the page's 7- and 28-day frustration, shrunk toward the
-    site, its excess frustrated sessions and its rank within the project on that date.
-    Docs blocks: clarity_recombined_windows, clarity_frustration_score, clarity_score_shrinkage,
-    clarity_excess_frustrated_sessions.
-    Incremental: each run recomputes the report dates in the lookback window (macro
-    clarity_lookback_filter) whole, reading the 28 days of fct_page_daily before them; a date's
-    windows only look back, so older dates cannot change. -#}
 {{ config(**clarity_incremental_config(['project', 'activity_date'])) }}
 
-{%- set signals = clarity_signals() | map(attribute='key') | list -%}
 {%- set windows = [7, 28] -%}
 {%- set prior_sessions = var('clarity_score_prior_sessions', 50) -%}
 
@@ -19,12 +11,22 @@ page_daily as (
         project,
         page_url,
         activity_date,
-        {% for signal in signals -%}
-        {{ signal }}_base_sessions,
-        {{ signal }}_sessions,
-        {% endfor -%}
         sessions
     from {{ ref('fct_page_daily') }}
+
+),
+
+page_signals as (
+
+    select
+        project,
+        scope_key as page_url,
+        activity_date,
+        signal,  -- noqa: RF04
+        base_sessions,
+        sessions_with_signal
+    from {{ ref('fct_signal_daily') }}
+    where scope = 'page'
 
 ),
 
@@ -39,7 +41,7 @@ report_dates as (
 
 ),
 
--- daily counts of every page seen in the 28 days up to the date, summed per trailing window
+-- every page seen in the 28 days up to the date, its days and sessions per trailing window
 page_windows as (
 
     select
@@ -58,14 +60,6 @@ page_windows as (
             coalesce(sum(case when {{ in_window }} then page_daily.sessions end), 0)
             as {{ dbt.type_bigint() }}
         ) as sessions_{{ days }}d,
-        {% for signal in signals -%}
-        coalesce(
-            sum(case when {{ in_window }} then page_daily.{{ signal }}_base_sessions end), 0
-        ) as {{ signal }}_base_sessions_{{ days }}d,
-        coalesce(
-            sum(case when {{ in_window }} then page_daily.{{ signal }}_sessions end), 0
-        ) as {{ signal }}_sessions_{{ days }}d,
-        {% endfor -%}
         {% endfor -%}
         cast(sum(
             case
@@ -87,6 +81,41 @@ page_windows as (
 
 ),
 
+-- the same pages' signal counts summed per trailing window, one row per signal
+signal_windows as (
+
+    select
+        report_dates.project,
+        page_signals.page_url,
+        report_dates.report_date,
+        {% for days in windows -%}
+        {%- set in_window -%}
+            page_signals.activity_date
+            > cast({{ dbt.dateadd('day', -days, 'report_dates.report_date') }} as date)
+        {%- endset -%}
+        coalesce(
+            sum(case when {{ in_window }} then page_signals.base_sessions end), 0
+        ) as base_sessions_{{ days }}d,
+        coalesce(
+            sum(case when {{ in_window }} then page_signals.sessions_with_signal end), 0
+        ) as sessions_with_signal_{{ days }}d,
+        {% endfor -%}
+        page_signals.signal
+    from report_dates
+    inner join page_signals
+        on
+            report_dates.project = page_signals.project
+            and report_dates.report_date >= page_signals.activity_date
+            and cast({{ dbt.dateadd('day', -windows[-1], 'report_dates.report_date') }} as date)
+            < page_signals.activity_date
+    group by
+        report_dates.project,
+        page_signals.page_url,
+        report_dates.report_date,
+        page_signals.signal
+
+),
+
 -- the site measured like its pages: every page row of the project recombined per window
 site_windows as (
 
@@ -94,18 +123,16 @@ site_windows as (
         project,
         report_date,
         {% for days in windows -%}
-        {% for signal in signals -%}
         {{ clarity_safe_divide(
-            'sum(' ~ signal ~ '_sessions_' ~ days ~ 'd)',
-            'sum(' ~ signal ~ '_base_sessions_' ~ days ~ 'd)'
-        ) }} as site_{{ signal }}_rate_{{ days }}d,
+            'sum(sessions_with_signal_' ~ days ~ 'd)', 'sum(base_sessions_' ~ days ~ 'd)'
+        ) }} as site_rate_{{ days }}d,
         {% endfor -%}
-        {% endfor -%}
-        count(*) as pages
-    from page_windows
+        signal  -- noqa: RF04
+    from signal_windows
     group by
         project,
-        report_date
+        report_date,
+        signal
 
 ),
 
@@ -119,84 +146,89 @@ weights as (
 rates as (
 
     select
-        page_windows.project,
-        page_windows.page_url,
-        page_windows.report_date,
+        signal_windows.project,
+        signal_windows.page_url,
+        signal_windows.report_date,
         {% for days in windows -%}
-        page_windows.days_with_data_{{ days }}d,
-        page_windows.sessions_{{ days }}d,
-        {% for signal in signals -%}
         {{ clarity_safe_divide(
-            'page_windows.' ~ signal ~ '_sessions_' ~ days ~ 'd',
-            'page_windows.' ~ signal ~ '_base_sessions_' ~ days ~ 'd'
-        ) }} as {{ signal }}_rate_{{ days }}d,
-        site_windows.site_{{ signal }}_rate_{{ days }}d,
+            'signal_windows.sessions_with_signal_' ~ days ~ 'd',
+            'signal_windows.base_sessions_' ~ days ~ 'd'
+        ) }} as rate_{{ days }}d,
+        site_windows.site_rate_{{ days }}d,
         (
-            page_windows.{{ signal }}_sessions_{{ days }}d
-            + {{ prior_sessions }} * site_windows.site_{{ signal }}_rate_{{ days }}d
+            signal_windows.sessions_with_signal_{{ days }}d
+            + {{ prior_sessions }} * site_windows.site_rate_{{ days }}d
         )
         / nullif(
-            cast(
-                page_windows.{{ signal }}_base_sessions_{{ days }}d as {{ clarity_type_double() }}
-            )
+            cast(signal_windows.base_sessions_{{ days }}d as {{ clarity_type_double() }})
             + {{ prior_sessions }},
             0
-        ) as shrunk_{{ signal }}_rate_{{ days }}d,
+        ) as shrunk_rate_{{ days }}d,
         {% endfor -%}
-        {% endfor -%}
-        page_windows.sessions
-    from page_windows
+        signal_windows.signal
+    from signal_windows
     inner join site_windows
         on
-            page_windows.project = site_windows.project
-            and page_windows.report_date = site_windows.report_date
+            signal_windows.project = site_windows.project
+            and signal_windows.report_date = site_windows.report_date
+            and signal_windows.signal = site_windows.signal
 
 ),
 
+-- the rates of each page and date side by side, and the scores they make
 scored as (
 
     select
         rates.project,
         rates.page_url,
-        rates.report_date,
         {% for days in windows -%}
-        rates.days_with_data_{{ days }}d,
-        rates.sessions_{{ days }}d,
-        {% for signal in signals -%}
-        rates.{{ signal }}_rate_{{ days }}d,
+        {{ clarity_pivot_signals(
+            {'rate_' ~ days ~ 'd': 'rates.rate_' ~ days ~ 'd'}, signal_column='rates.signal'
+        ) }},
+        {% for kind in ['', 'shrunk_', 'site_'] -%}
+        {{ clarity_score('rates.' ~ kind ~ 'rate_' ~ days ~ 'd', signal_column='rates.signal') }}
+            as {{ kind }}score_{{ days }}d,
         {% endfor -%}
-        {{ clarity_score('rates.{signal}_rate_' ~ days ~ 'd') }} as score_{{ days }}d,
-        {{ clarity_score('rates.shrunk_{signal}_rate_' ~ days ~ 'd') }} as shrunk_score_{{ days }}d,
-        {{ clarity_score('rates.site_{signal}_rate_' ~ days ~ 'd') }} as site_score_{{ days }}d,
         {% endfor -%}
-        rates.sessions
+        rates.report_date
     from rates
     cross join weights
+    group by
+        rates.project,
+        rates.page_url,
+        rates.report_date
 
 ),
 
 excess as (
 
     select
-        project,
-        page_url,
-        report_date,
-        sessions,
+        page_windows.project,
+        page_windows.page_url,
+        page_windows.report_date,
+        page_windows.sessions,
         {% for days in windows -%}
-        days_with_data_{{ days }}d,
-        sessions_{{ days }}d,
-        {% for signal in signals -%}
-        {{ signal }}_rate_{{ days }}d,
+        page_windows.days_with_data_{{ days }}d,
+        page_windows.sessions_{{ days }}d,
+        {%- for column in clarity_signal_columns(['rate_' ~ days ~ 'd'], 'scored.') %}
+        {{ column }},
+        {%- endfor %}
+        scored.score_{{ days }}d,
+        scored.shrunk_score_{{ days }}d,
+        scored.site_score_{{ days }}d,
+        page_windows.sessions_{{ days }}d
+        * (scored.shrunk_score_{{ days }}d - scored.site_score_{{ days }}d)
+        / 100.0 as excess_frustrated_sessions_{{ days }}d,
         {% endfor -%}
-        score_{{ days }}d,
-        shrunk_score_{{ days }}d,
-        site_score_{{ days }}d,
-        sessions_{{ days }}d * (shrunk_score_{{ days }}d - site_score_{{ days }}d) / 100.0
-            as excess_frustrated_sessions_{{ days }}d,
-        {% endfor -%}
-        {{ clarity_surrogate_key(['project', 'page_url', 'report_date']) }}
-            as page_frustration_day_id
-    from scored
+        {{ clarity_surrogate_key(
+            ['page_windows.project', 'page_windows.page_url', 'page_windows.report_date']
+        ) }} as page_frustration_day_id
+    from page_windows
+    inner join scored
+        on
+            page_windows.project = scored.project
+            and page_windows.page_url = scored.page_url
+            and page_windows.report_date = scored.report_date
 
 ),
 
@@ -215,9 +247,7 @@ final as (
         -- trailing 7 days
         days_with_data_7d,
         sessions_7d,
-        {% for signal in signals -%}
-        {{ signal }}_rate_7d,
-        {% endfor -%}
+        {{ clarity_signal_columns(['rate_7d']) | join(',\n        ') }},
         score_7d,
         shrunk_score_7d,
         site_score_7d,
@@ -230,9 +260,7 @@ final as (
         -- trailing 28 days
         days_with_data_28d,
         sessions_28d,
-        {% for signal in signals -%}
-        {{ signal }}_rate_28d,
-        {% endfor -%}
+        {{ clarity_signal_columns(['rate_28d']) | join(',\n        ') }},
         score_28d,
         shrunk_score_28d,
         site_score_28d,

@@ -1,8 +1,3 @@
-{#- One row per project, page and ISO week (Monday start): the week's sessions, recombined
-    signal rates and frustration score, and the change from the previous calendar week.
-    Docs blocks: clarity_iso_week, clarity_frustration_score, clarity_week_over_week. -#}
-{%- set signals = clarity_signals() | map(attribute='key') | list -%}
-
 with
 
 page_daily as (
@@ -11,10 +6,6 @@ page_daily as (
         project,
         page_url,
         activity_date,
-        {% for signal in signals -%}
-        {{ signal }}_base_sessions,
-        {{ signal }}_sessions,
-        {% endfor -%}
         sessions
     from {{ ref('fct_page_daily') }}
 
@@ -27,17 +18,57 @@ page_weeks as (
         page_url,
         {{ clarity_score_week_start('activity_date') }} as week_start_date,
         count(*) as days_with_data,
-        {% for signal in signals -%}
-        {{ clarity_safe_divide(
-            'sum(' ~ signal ~ '_sessions)', 'sum(' ~ signal ~ '_base_sessions)'
-        ) }} as {{ signal }}_rate,
-        {% endfor -%}
         cast(sum(sessions) as {{ dbt.type_bigint() }}) as sessions
     from page_daily
     group by
         project,
         page_url,
         {{ clarity_score_week_start('activity_date') }}
+
+),
+
+-- the week's rate of each page and signal, recombined from its days' counts
+signal_weeks as (
+
+    select
+        project,
+        scope_key as page_url,
+        {{ clarity_score_week_start('activity_date') }} as week_start_date,
+        signal,  -- noqa: RF04
+        {{ clarity_safe_divide('sum(sessions_with_signal)', 'sum(base_sessions)') }} as rate
+    from {{ ref('fct_signal_daily') }}
+    where scope = 'page'
+    group by
+        project,
+        scope_key,
+        {{ clarity_score_week_start('activity_date') }},
+        signal
+
+),
+
+weights as (
+
+    {{ clarity_score_weights() }}
+
+),
+
+-- the rates of each page and week side by side, and their score
+signals_scored as (
+
+    select
+        signal_weeks.project,
+        signal_weeks.page_url,
+        signal_weeks.week_start_date,
+        {{ clarity_pivot_signals(
+            {'rate': 'signal_weeks.rate'}, signal_column='signal_weeks.signal'
+        ) }},
+        {{ clarity_score('signal_weeks.rate', signal_column='signal_weeks.signal') }} as score
+    from signal_weeks
+    cross join weights
+    group by
+        signal_weeks.project,
+        signal_weeks.page_url,
+        signal_weeks.week_start_date
 
 ),
 
@@ -55,12 +86,6 @@ project_weeks as (
 
 ),
 
-weights as (
-
-    {{ clarity_score_weights() }}
-
-),
-
 scored as (
 
     select
@@ -70,16 +95,18 @@ scored as (
         page_weeks.days_with_data,
         project_weeks.project_days_with_data,
         page_weeks.sessions,
-        {% for signal in signals -%}
-        page_weeks.{{ signal }}_rate,
-        {% endfor -%}
-        {{ clarity_score('page_weeks.{signal}_rate') }} as score
+        {{ clarity_signal_columns(['rate'], 'signals_scored.') | join(',\n        ') }},
+        signals_scored.score
     from page_weeks
     inner join project_weeks
         on
             page_weeks.project = project_weeks.project
             and page_weeks.week_start_date = project_weeks.week_start_date
-    cross join weights
+    inner join signals_scored
+        on
+            page_weeks.project = signals_scored.project
+            and page_weeks.page_url = signals_scored.page_url
+            and page_weeks.week_start_date = signals_scored.week_start_date
 
 ),
 
@@ -93,9 +120,7 @@ compared as (
         this_week.days_with_data,
         this_week.project_days_with_data,
         this_week.sessions,
-        {% for signal in signals -%}
-        this_week.{{ signal }}_rate,
-        {% endfor -%}
+        {{ clarity_signal_columns(['rate'], 'this_week.') | join(',\n        ') }},
         this_week.score,
         previous_week.sessions as previous_week_sessions,
         previous_week.score as previous_week_score
@@ -124,9 +149,7 @@ final as (
         project_days_with_data,
         project_days_with_data = 7 as is_complete_week,
         sessions,
-        {% for signal in signals -%}
-        {{ signal }}_rate,
-        {% endfor -%}
+        {{ clarity_signal_columns(['rate']) | join(',\n        ') }},
         score,
 
         -- week over week

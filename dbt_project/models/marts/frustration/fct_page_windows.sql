@@ -1,10 +1,3 @@
-{#- One row per URL snapshot (any numOfDays) and normalised page: the page's sessions, signal
-    counts and rates over the snapshot's own window, its frustration score shrunk toward the
-    site measured like its pages in the same window, its excess frustrated sessions and its rank
-    in the snapshot. A history of multi-day windows (an imported archive, a 3-day collector)
-    has no daily values, and still gets per-page summaries and a ranking here. Windows overlap:
-    compare rows, never add them up. Docs blocks: clarity_frustration_score,
-    clarity_score_shrinkage, clarity_excess_frustrated_sessions. -#}
 {%- set signals = clarity_signals() | map(attribute='key') | list -%}
 {%- set prior_sessions = var('clarity_score_prior_sessions', 50) -%}
 {%- set bigint = dbt.type_bigint() -%}

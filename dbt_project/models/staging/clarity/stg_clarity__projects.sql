@@ -1,5 +1,3 @@
-{#- One row per project with configured settings: the latest row the loader recorded (the raw
-    table is append-only, a row per change). -#}
 with
 
 source as (
