@@ -32,9 +32,9 @@ DEMO_DAYS = 35
 def collect_demo(folder: Path) -> Path:
     """The demo's raw history (3 projects x 35 days, daily at 00:10 UTC, an outage the next run
     recovers with nested windows), without dbt."""
-    from clarity_tools.demo import DEFAULT_OUTAGES, SIMULATION_START, collect  # noqa: PLC0415
-    from clarity_tools.offline import OfflineClarity, default_projects  # noqa: PLC0415
-    from tests.conftest import make_config  # noqa: PLC0415
+    from clarity_tools.demo import DEFAULT_OUTAGES, SIMULATION_START, collect
+    from clarity_tools.offline import OfflineClarity, default_projects
+    from tests.conftest import make_config
 
     with OfflineClarity(
         projects=default_projects(), seed=7, start=SIMULATION_START, days=DEMO_DAYS + 2
@@ -48,13 +48,13 @@ def collect_demo(folder: Path) -> Path:
 
 def collect_parity(folder: Path) -> Path:
     """The engine parity data set (time zones away from UTC, a 4-day outage), DuckDB only."""
-    from clarity_tools.parity_data import (  # noqa: PLC0415
+    from ingestion.config import duckdb_warehouse
+    from tests.parity_data import (
         DAYS,
         collect,
         parity_config,
         parity_service,
     )
-    from ingestion.config import duckdb_warehouse  # noqa: PLC0415
 
     with parity_service() as service:
         config = parity_config(service, folder, duckdb_warehouse(folder / "clarity.duckdb"))
@@ -64,7 +64,7 @@ def collect_parity(folder: Path) -> Path:
 
 def data_sets() -> dict[str, tuple]:
     """name -> (collector, extra dbt args)."""
-    from clarity_tools.parity_data import BUILD_VARS  # noqa: PLC0415
+    from tests.parity_data import BUILD_VARS
 
     return {
         "demo": (collect_demo, []),
@@ -110,7 +110,7 @@ def build(project_dir: Path, duckdb_path: Path, target: Path, extra: list[str]) 
 def compare(base_db: Path, work_db: Path, base_target: Path) -> tuple[list[str], dict[str, int]]:
     differences: list[str] = []
     rows: dict[str, int] = {}
-    import duckdb  # noqa: PLC0415
+    import duckdb
 
     for table, key in sorted(mart_keys(base_target).items()):
         con = duckdb.connect(str(base_db), read_only=True)
