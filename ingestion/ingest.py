@@ -32,6 +32,7 @@ from ingestion.load.loader import (
     make_pipeline,
     source_state,
 )
+from ingestion.solve.periods import SolveReport
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +44,16 @@ class IngestReport:
     load: LoadReport = field(default_factory=LoadReport)
     # loads that failed (what they would have loaded stays landed for the next run)
     load_errors: list[str] = field(default_factory=list)
+    solve: SolveReport | None = None  # the window solver's run over what was loaded
+    solve_errors: list[str] = field(default_factory=list)
 
     @property
     def had_errors(self) -> bool:
-        return any(o.errors for o in self.outcomes.values()) or bool(self.load_errors)
+        return (
+            any(o.errors for o in self.outcomes.values())
+            or bool(self.load_errors)
+            or bool(self.solve_errors)
+        )
 
 
 def pipeline_for(config: IngestConfig) -> dlt.Pipeline:
@@ -117,7 +124,37 @@ def ingest(
     report.outcomes = fetch_projects(config, plans, landing, settings, clock)
     late = _load(report, pipeline, landing, config, clock(), with_settings=True)
     report.load = early.add(late)
+    report.solve = solve_loaded(config, report.load.load_ids, report.solve_errors)
     return report
+
+
+def solve_loaded(
+    config: IngestConfig, load_ids: Sequence[str], errors: list[str] | None = None
+) -> SolveReport | None:
+    """The window solver over what these loads added (all history the first time), written to
+    the solved store; a failure is reported in `errors`, never raised (what is loaded stays)."""
+    from ingestion.solve.periods import solve_warehouse
+    from ingestion.solve.store import store_exists, write_replacements
+
+    try:
+        everything = not store_exists(config.warehouse)
+        if not load_ids and not everything:
+            return None
+        replacements, report = solve_warehouse(
+            config.warehouse, load_ids=None if everything else load_ids
+        )
+        write_replacements(config.warehouse, replacements)
+        return report
+    except Exception as exc:  # noqa: BLE001 - the raw layer is loaded; the next run solves again
+        message = (
+            f"Solving the windows failed ({exc.__class__.__name__}: "
+            f"{str(exc).splitlines()[0][:200] if str(exc) else 'no detail'}); the raw layer is "
+            "loaded and `clarity solve --all` solves every layout again"
+        )
+        log.error("%s", message)
+        if errors is not None:
+            errors.append(message)
+        return None
 
 
 def _load(
@@ -207,6 +244,9 @@ def retry_quarantined(config: IngestConfig, names: Sequence[str] | None = None) 
             uuid.uuid4().hex,
             config.project_timezones,
         )
+        errors: list[str] = []
+        solve_loaded(config, report.load.load_ids, errors)
+        report.kept.extend(("solve", error) for error in errors)
         return report
 
 
@@ -216,7 +256,7 @@ def import_files(
     """`clarity import`: land the archived bodies not loaded yet and load them."""
     with data_folder_lock(config.data_dir, "import"):
         config.warehouse.check_writable()
-        return import_archives(
+        report = import_archives(
             pipeline_for(config),
             Landing(config.data_dir),
             config.warehouse,
@@ -225,3 +265,5 @@ def import_files(
             uuid.uuid4().hex,
             config.project_timezones,
         )
+        report.solve = solve_loaded(config, report.load.load_ids, report.errors)
+        return report

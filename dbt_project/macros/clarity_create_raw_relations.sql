@@ -3,11 +3,11 @@
 {%- endmacro %}
 
 
-{% macro clarity_raw_source(table_name) -%}
+{% macro clarity_raw_source(table_name, source_name='clarity_raw') -%}
     {%- if clarity_raw_parquet_location() -%}
         {%- do ref('clarity_raw_parquet') -%}
     {%- endif -%}
-    {{ return(source('clarity_raw', table_name)) }}
+    {{ return(source(source_name, table_name)) }}
 {%- endmacro %}
 
 
@@ -30,14 +30,23 @@
             'CLARITY_RAW_PARQUET must not contain quotes or backslashes: ' ~ location
         ) }}
     {%- endif -%}
-    {%- set tables = [] -%}
-    {%- for node in graph.sources.values() if node.source_name == 'clarity_raw' -%}
-        {%- do tables.append(node.identifier) -%}
+    {#- the solved store sits beside the raw history: <parent>/clarity_solved -#}
+    {%- set locations = {
+        'clarity_raw': location,
+        'clarity_solved': location.rsplit('/', 1)[0] ~ '/clarity_solved',
+    } -%}
+    {%- set ns = namespace(declared=0) -%}
+    {%- for source_name, folder in locations.items() -%}
+        {%- set tables = [] -%}
+        {%- for node in graph.sources.values() if node.source_name == source_name -%}
+            {%- do tables.append(node.identifier) -%}
+        {%- endfor -%}
+        {%- do adapter.dispatch('clarity_create_raw_relations', 'clarity')(
+            folder, source_name, tables | sort
+        ) -%}
+        {%- set ns.declared = ns.declared + tables | length -%}
     {%- endfor -%}
-    {%- do adapter.dispatch('clarity_create_raw_relations', 'clarity')(
-        location, 'clarity_raw', tables | sort
-    ) -%}
-    {{ return(tables | length) }}
+    {{ return(ns.declared) }}
 {%- endmacro %}
 
 

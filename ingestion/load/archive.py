@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import dlt
 
@@ -36,6 +37,7 @@ class ImportReport:
     quarantined: int = 0  # files copied to quarantine (bodies set aside while loading: load)
     errors: list[str] = field(default_factory=list)
     load: LoadReport = field(default_factory=LoadReport)
+    solve: Any = None  # the window solver's report (ingestion/ingest.py runs it after the load)
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,7 @@ SNAPSHOTS_SCHEMA = pa.schema(
 INT64_MAX = 2**63 - 1
 
 
-def _is_plain_count(text: str) -> bool:
+def is_plain_count(text: str) -> bool:
     """Whether `text` is a count as the wire sends it: ASCII digits only (no sign, blank,
     exponent or padding), at most INT64_MAX. Staging's clarity_count_to_int takes the same
     strings and makes every other one null."""
@@ -103,7 +103,7 @@ def _as_count(value: Any) -> tuple[str | None, bool]:
     if value is None:
         return None, True
     if isinstance(value, str):
-        return value, _is_plain_count(value)
+        return value, is_plain_count(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value), False
     return None, False
@@ -224,7 +224,7 @@ def _convert_column(values: list, kind: str, key: str, aside: dict[int, dict[str
     if kind == "text" and all(v is None or v.__class__ is str for v in values):
         return values  # the common case: strings as on the wire
     if kind == "count" and all(
-        v is None or (v.__class__ is str and _is_plain_count(v)) for v in values
+        v is None or (v.__class__ is str and is_plain_count(v)) for v in values
     ):
         return values
     if kind == "number" and all(

@@ -24,6 +24,9 @@ NONE, ESTIMATE, EXACT = 0, 1, 2
 # whole-day intervals may still leave the smooth rate this much (relative)
 MIN_DEVIATION = 1e-3
 NEGATIVE = -1e-9
+# series whose largest window holds fewer than this are clipped at zero rather than solved
+# non-negatively (the difference is within their Poisson noise; clarity_tools/solver_check.py)
+NONNEGATIVE_MIN_COUNT = 30.0
 # the span of the running mean that irregularity is measured against, and the least
 # expectation of a window that takes part
 IRREGULARITY_SPAN = 7 * DAY_SECONDS
@@ -109,7 +112,10 @@ class NormalSystem:
         # one step of iterated Tikhonov: towards the limit where the windows fit exactly
         fitted = _window_sums(self.first, self.stop, z[1::2] * self.masses[:, None])
         z += self.factor.solve(self._data_side(y - fitted))
-        negative = np.flatnonzero((z[self.bounded] < NEGATIVE).any(axis=0))
+        # a series that went negative gets the non-negative solve when it is large enough for
+        # its shape to matter; a small one (a rare URL variant) is clipped at zero below
+        large = np.abs(y).max(axis=0, initial=0.0) >= NONNEGATIVE_MIN_COUNT
+        negative = np.flatnonzero((z[self.bounded] < NEGATIVE).any(axis=0) & large)
         if negative.size:
             product = to_sparse(self.band)
             zeros = self._forced_zeros(y[:, negative])

@@ -77,7 +77,9 @@ final as (
         metrics.avg_scroll_depth,
         metrics.avg_total_time_seconds,
         metrics.avg_active_time_seconds,
-        metrics.{{ signal_columns | join(',\n        metrics.') }}
+        metrics.{{ signal_columns | join(',\n        metrics.') }},
+        metrics.sessions_error,
+        metrics.{{ clarity_signal_columns(['sessions_error']) | join(',\n        metrics.') }}
     from chosen
     -- the site's period is its own row even without any metric row (an empty window)
     left join {{ ref('int_period_metrics') }} as metrics

@@ -23,6 +23,7 @@ candidates as (
     where
         (window_kind = 'snapshot' and num_of_days = 1)
         or (window_kind = 'nested_difference' and is_nested)
+        or window_kind in ('solved_exact', 'solved_estimate')
 
 ),
 
@@ -71,12 +72,18 @@ ranked as (
         row_number() over (
             partition by project, dimensions, activity_date
             order by
+                -- a solved period only for a date no window or nested slice gives
+                case
+                    when value_source in ('solved_exact', 'solved_estimate') then 1 else 0
+                end asc,
                 overlap_seconds desc,
                 case when value_source = 'one_day_window' then 0 else 1 end asc,
                 fetched_at desc,
                 window_id desc
         ) as row_num
     from served
+    -- below the coverage a period gives no value, and leaves the date to the next candidate
+    where day_coverage >= {{ var('clarity_min_day_coverage') }}
 
 ),
 
@@ -97,9 +104,7 @@ final as (
         window_start_at,
         window_end_at
     from ranked
-    where
-        row_num = 1
-        and day_coverage >= {{ var('clarity_min_day_coverage') }}
+    where row_num = 1
 
 )
 

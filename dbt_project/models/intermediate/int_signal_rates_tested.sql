@@ -16,7 +16,10 @@ daily as (
         sessions_with_signal,
         base_sessions
     from {{ ref('fct_signal_daily') }}
-    where scope in ('site', 'page')
+    where
+        scope in ('site', 'page')
+        -- an estimate never raises an alert nor makes a baseline: the rule tests counts
+        and coalesce(value_source, '') <> 'solved_estimate'
 
 ),
 

@@ -64,6 +64,23 @@ windows as (
     left join slice_nesting
         on slices.slice_id = slice_nesting.slice_id
 
+    union all
+
+    -- the window solver's periods (docs block clarity_window_solver)
+    select
+        period_id as window_id,
+        value_source as window_kind,
+        cast(null as {{ dbt.type_string() }}) as snapshot_id,
+        cast(null as {{ dbt.type_string() }}) as subtracted_snapshot_id,
+        project,
+        dimensions,
+        1 as num_of_days,
+        true as is_nested,
+        period_end_at as fetched_at,
+        period_start_at as window_start_at,
+        period_end_at as window_end_at
+    from {{ ref('int_solved_periods') }}
+
 ),
 
 zoned as (

@@ -39,8 +39,10 @@ full outer join collection_days
         site_days.project = collection_days.project
         and site_days.activity_date = collection_days.activity_date
 where
-    site_days.snapshot_id is null
-    or collection_days.site_period_id is null
+    site_days.project is null
+    or collection_days.project is null
+    -- a solved period has no snapshot; every other value has one
+    or (site_days.snapshot_id is null and site_days.value_source not like 'solved%')
     or site_days.value_source <> collection_days.site_value_source
     or (
         site_days.value_source = 'one_day_window'

@@ -19,6 +19,7 @@ url_rows as (
         window_end_at,
         page_url_raw,
         sessions,
+        sessions_error,
         bot_sessions,
         page_views,
         avg_scroll_depth,
@@ -47,6 +48,8 @@ pages as (
         cast(count(distinct page_url_raw) as {{ bigint }}) as url_variant_count,
         cast(coalesce(sum(sessions), 0) as {{ bigint }}) as sessions,
         cast(coalesce(sum(bot_sessions), 0) as {{ bigint }}) as bot_sessions,
+        -- the variants' stated errors added: an upper bound of the sum's
+        sum(sessions_error) as sessions_error,
         cast(coalesce(sum(page_views), 0) as {{ bigint }}) as page_views,
         -- engagement averages weighted by the sessions of each variant
         sum(avg_scroll_depth * sessions) as scroll_depth_weighted,
@@ -106,6 +109,7 @@ final as (
 
         -- traffic and engagement
         pages.sessions,
+        pages.sessions_error,
         pages.bot_sessions,
         pages.page_views,
         {{ clarity_safe_divide('pages.scroll_depth_weighted', 'pages.scroll_depth_sessions') }}

@@ -16,6 +16,7 @@ segment_rows as (
         day_coverage,
         fetched_at,
         sessions,
+        sessions_error,
         bot_sessions,
         distinct_users,
         page_views
@@ -39,6 +40,8 @@ segments as (
         fetched_at,
         cast(coalesce(sum(sessions), 0) as {{ bigint }}) as sessions,
         cast(coalesce(sum(bot_sessions), 0) as {{ bigint }}) as bot_sessions,
+        -- the variants' stated errors added: an upper bound of the sum's
+        sum(sessions_error) as sessions_error,
         -- distinct users are not additive: a nested slice has none (null)
         cast(
             case
@@ -99,6 +102,7 @@ final as (
 
         -- traffic
         segments.sessions,
+        segments.sessions_error,
         segments.bot_sessions,
         segments.distinct_users,
         segments.page_views,

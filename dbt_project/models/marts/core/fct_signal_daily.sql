@@ -17,7 +17,8 @@ scoped as (
         scope_key,
         activity_date,
         {{ provenance | join(',\n        ') }},
-        {{ clarity_signal_columns(['base_sessions', 'sessions']) | join(',\n        ') }}
+        {{ clarity_signal_columns(['base_sessions', 'sessions', 'sessions_error'])
+            | join(',\n        ') }}
     from {{ ref('int_daily_metrics_scoped') }}
     where {{ clarity_lookback_filter('activity_date') }}
 
@@ -57,7 +58,15 @@ unpivoted as (
                 when '{{ signal.key }}' then scoped.{{ signal.key }}_sessions
                 {%- endfor %}
             end
-        ), 0) as {{ bigint }}) as sessions_with_signal
+        ), 0) as {{ bigint }}) as sessions_with_signal,
+        -- the stated errors of a solved estimate, added over the variants (an upper bound)
+        sum(
+            case signals.signal
+                {%- for signal in clarity_signals() %}
+                when '{{ signal.key }}' then scoped.{{ signal.key }}_sessions_error
+                {%- endfor %}
+            end
+        ) as sessions_with_signal_error
     from scoped
     cross join signals
     group by
@@ -88,6 +97,7 @@ final as (
         -- counts
         base_sessions,
         sessions_with_signal,
+        sessions_with_signal_error,
 
         -- the 24-hour period the counts describe
         {{ provenance | join(',\n        ') }}

@@ -17,6 +17,7 @@ site as (
         avg_scroll_depth,
         avg_total_time_seconds,
         avg_active_time_seconds,
+        sessions_error,
         fetched_at,
         window_start_at,
         window_end_at
@@ -66,6 +67,7 @@ final as (
         -- traffic and engagement (an empty window counts as zero sessions; what a nested
         -- slice cannot give is null)
         coalesce(site.sessions, 0) as sessions,
+        site.sessions_error,
         coalesce(site.bot_sessions, 0) as bot_sessions,
         case
             when site.value_source = 'one_day_window' then coalesce(site.distinct_users, 0)
