@@ -21,6 +21,7 @@ COMMANDS = {
     "import": "import_",
     "status": "status",
     "quarantine": "quarantine",
+    "solve": "solve",
     "run": "run",
     "report": "report",
     "publish": "publish",

@@ -129,15 +129,20 @@ def ingest(
 
 
 def solve_loaded(
-    config: IngestConfig, load_ids: Sequence[str], errors: list[str] | None = None
+    config: IngestConfig,
+    load_ids: Sequence[str],
+    errors: list[str] | None = None,
+    *,
+    everything: bool = False,
 ) -> SolveReport | None:
-    """The window solver over what these loads added (all history the first time), written to
-    the solved store; a failure is reported in `errors`, never raised (what is loaded stays)."""
+    """The window solver over what these loads added (all history the first time, or with
+    `everything`), written to the solved store; a failure is reported in `errors`, never raised
+    (what is loaded stays)."""
     from ingestion.solve.periods import solve_warehouse
     from ingestion.solve.store import store_exists, write_replacements
 
     try:
-        everything = not store_exists(config.warehouse)
+        everything = everything or not store_exists(config.warehouse)
         if not load_ids and not everything:
             return None
         replacements, report = solve_warehouse(
@@ -149,7 +154,7 @@ def solve_loaded(
         message = (
             f"Solving the windows failed ({exc.__class__.__name__}: "
             f"{str(exc).splitlines()[0][:200] if str(exc) else 'no detail'}); the raw layer is "
-            "loaded and `clarity solve --all` solves every layout again"
+            "loaded and `clarity solve` solves every layout again"
         )
         log.error("%s", message)
         if errors is not None:

@@ -126,3 +126,12 @@ def print_schedule(project: str, fetches: dict, zone) -> None:
     print("  collection over the last 7 days:")
     for line in schedule_lines(fetches.get(project, []), zone):
         print(line)
+
+
+def print_solved(report) -> None:
+    """One line on what the window solver wrote (nothing when it did not run)."""
+    if report is not None and report.layouts:
+        print(
+            f"solved {report.periods} period(s) of {report.layouts} layout(s) that no one-day "
+            f"window gives ({report.rows} row(s), {report.seconds:.1f} s)"
+        )

@@ -56,6 +56,7 @@ def print_report(report: ImportReport) -> None:
     for error in report.errors:
         print(f"  error: {error}", file=sys.stderr)
     _common.print_quarantined(report.load.quarantined)
+    _common.print_solved(report.solve)
 
 
 def main(args: argparse.Namespace) -> int:

@@ -52,8 +52,11 @@ def print_report(report: IngestReport, config: IngestConfig) -> None:
         + (" (finished a pending package first)" if load.finished_pending_package else "")
     )
     _common.print_quarantined(load.quarantined)
+    _common.print_solved(report.solve)
     for error in report.load_errors:
         print(f"  load failed: {error}", file=sys.stderr)
+    for error in report.solve_errors:
+        print(f"  solve failed: {error}", file=sys.stderr)
 
 
 def main(args: argparse.Namespace) -> int:

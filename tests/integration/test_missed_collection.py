@@ -1,9 +1,10 @@
 """Missed and late collection, as a cron would leave them, with nested-window recovery switched
 off (`recover_sets = 0`): two skipped runs closed by one 3-day catch-up, then a run three hours
-late. The marts must leave the skipped dates empty (never invent a day from a multi-day window),
-say why in fct_collection_daily, keep the catch-up as the 72-hour window it is in
-fct_site_windows, and raise a collection alert per missed date; the late run's window still
-gives its date a value (it covers 21 of its 24 hours). test_schedules.py covers recovery."""
+late. One-day windows give their dates as fetched; the dates only the catch-up (or the first
+run's 3-day window) covers get the window solver's estimates, labelled `solved_estimate`, with a
+stated error that holds the truth, and are no longer missing collection days; the catch-up stays
+the 72-hour window it is in fct_site_windows; the late run's window still gives its date a
+value (it covers 21 of its 24 hours). test_schedules.py covers recovery."""
 
 from __future__ import annotations
 
@@ -65,12 +66,31 @@ def test_the_planner_closed_the_gap_with_one_three_day_window(warehouse):
     assert asked == [(when, 3 if when in (RUNS[0], CATCH_UP) else 1) for when in RUNS]
 
 
-def test_missed_dates_have_no_daily_rows_and_the_late_one_has(warehouse):
-    db, _ = warehouse
-    with_value = _dates(1, 2, 3, 7, 8, 9, 10)
+def test_every_date_the_windows_reach_has_a_value_labelled_by_its_source(warehouse):
+    db, service = warehouse
+    measured = _dates(1, 2, 3, 7, 8, 9, 10)
+    solved = _dates(-2, -1, 0, 4, 5, 6)
     for mart in ("fct_site_daily", "fct_page_daily", "fct_page_frustration_daily"):
         dates = query(db, f"select distinct activity_date from marts.{mart} order by 1")
-        assert [d for (d,) in dates] == with_value, mart
+        assert [d for (d,) in dates] == sorted(measured + solved), mart
+    sources = dict(
+        query(
+            db,
+            "select activity_date, value_source from marts.fct_site_daily where project = ?",
+            [PROJECT],
+        )
+    )
+    assert {d for d, source in sources.items() if source == "one_day_window"} == set(measured)
+    assert {d for d, source in sources.items() if source == "solved_estimate"} == set(solved)
+    # each estimate's stated error holds the truth of its 24-hour period
+    for day, sessions, error, start, end in query(
+        db,
+        "select activity_date, sessions, sessions_error, window_start_at, window_end_at "
+        "from marts.fct_site_daily where value_source = 'solved_estimate' and project = ?",
+        [PROJECT],
+    ):
+        truth = service.truth_site_window(PROJECT, start, end)["sessions"]
+        assert error > 0 and abs(sessions - truth) <= error + 1, (day, sessions, truth, error)
 
 
 def test_collection_daily_marks_each_missing_date_with_its_reason(warehouse):
@@ -84,17 +104,10 @@ def test_collection_daily_marks_each_missing_date_with_its_reason(warehouse):
     by_date = {row[0]: row[1:] for row in rows}
     assert list(by_date) == _dates(*range(-2, 12))
     missing = {day: reason for day, (is_missing, reason, *_) in by_date.items() if is_missing}
-    assert missing == {
-        # before the first run: only its initial 3-day window
-        **dict.fromkeys(_dates(-2, -1, 0), "only_multi_day_window"),
-        # the first skipped date: the last daily window reaches 10 minutes into it
-        _date(4): "coverage_below_threshold",
-        **dict.fromkeys(_dates(5, 6), "only_multi_day_window"),
-        # the current date at the last fetch
-        _date(11): "awaiting_collection",
-    }
-    assert by_date[_date(4)][2] == pytest.approx(10 / 1440)
-    assert by_date[_date(5)][2] is None and by_date[_date(6)][2] is None
+    # the solver gives every date a window reaches; only the current date waits
+    assert missing == {_date(11): "awaiting_collection"}
+    # the first period between the last daily fetch and the catch-up covers date 4 from 00:10
+    assert by_date[_date(4)][2] == pytest.approx(1430 / 1440)
     # the late run (03:00) covered 21 of its 24 hours: enough for a value
     assert by_date[_date(8)][:2] == (False, None)
     assert by_date[_date(8)][2] == pytest.approx(21 / 24)
@@ -117,7 +130,7 @@ def test_the_catch_up_is_kept_as_a_72_hour_window(warehouse):
     assert sessions == pytest.approx(true_three_days, rel=0.02)
 
 
-def test_daily_values_are_single_one_day_windows_never_window_arithmetic(warehouse):
+def test_one_day_windows_keep_their_own_values(warehouse):
     db, service = warehouse
     rows = query(
         db,
@@ -125,7 +138,7 @@ def test_daily_values_are_single_one_day_windows_never_window_arithmetic(warehou
         "w.sessions, d.rage_click_rate, w.rage_click_rate, d.day_coverage "
         "from marts.fct_site_daily as d "
         "inner join marts.fct_site_windows as w on d.snapshot_id = w.snapshot_id "
-        "where d.project = ? order by 1",
+        "where d.project = ? and d.value_source = 'one_day_window' order by 1",
         [PROJECT],
     )
     assert len(rows) == 7
@@ -144,26 +157,11 @@ def test_daily_values_are_single_one_day_windows_never_window_arithmetic(warehou
     assert day_after[4] < catch_up_sessions / 2  # one day's sessions, not the catch-up's
 
 
-def test_each_missed_date_raises_a_collection_alert(warehouse):
+def test_no_collection_alert_for_a_date_with_a_solved_value(warehouse):
     db, _ = warehouse
     alerts = query(
         db,
-        "select activity_date, metric, observed, expected, strength, rule "
-        "from marts.fct_alerts where scope = 'collection' and project = ? order by 1",
+        "select activity_date from marts.fct_alerts where scope = 'collection' and project = ?",
         [PROJECT],
     )
-    assert [(day, metric, strength) for day, metric, _, _, strength, _ in alerts] == [
-        (_date(-2), "collection", 1),
-        (_date(-1), "collection", 2),
-        (_date(0), "collection", 3),
-        (_date(4), "collection", 1),
-        (_date(5), "collection", 2),
-        (_date(6), "collection", 3),
-    ]
-    by_date = {day: (observed, expected, rule) for day, _, observed, expected, _, rule in alerts}
-    assert by_date[_date(4)] == (
-        pytest.approx(10 / 1440),
-        0.5,
-        "collection day missing: coverage_below_threshold",
-    )
-    assert by_date[_date(5)] == (0, 0.5, "collection day missing: only_multi_day_window")
+    assert alerts == []
