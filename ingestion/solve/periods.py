@@ -23,7 +23,12 @@ from datetime import UTC, datetime
 import numpy as np
 import pyarrow as pa
 
-from ingestion.api.contract import DIMENSION_COLUMNS, SIGNALS, canonical_dimensions
+from ingestion.api.contract import (
+    ALL_BLOCKS,
+    DIMENSION_COLUMNS,
+    FRUSTRATION_BLOCKS,
+    canonical_dimensions,
+)
 from ingestion.load.parse import is_plain_count
 from ingestion.solve.incremental import DEFAULT_BLOCKS, Blocks
 from ingestion.solve.partition import DEFAULT_SNAP_SECONDS, as_seconds
@@ -36,6 +41,10 @@ log = logging.getLogger(__name__)
 
 # additive measures: (measure, metric block, how a raw row gives it)
 TRAFFIC = "Traffic"
+# the blocks of a body that are not counts of sessions with a signal (Traffic is read on its own)
+NOT_SIGNAL_BLOCKS = tuple(
+    block for block in ALL_BLOCKS if block not in FRUSTRATION_BLOCKS and block != TRAFFIC
+)
 KIND_NAMES = {EXACT: "exact", ESTIMATE: "estimate"}
 # a count is an integer: half a unit of rounding in every input
 COUNT_ROUNDING = 0.5
@@ -59,10 +68,11 @@ SOLVED_SCHEMA = pa.schema(
 )
 
 
-def measures() -> list[str]:
-    """The measures solved, in a fixed order (dbt's pivot of the solved values names them)."""
-    signals = [m for s in SIGNALS for m in (f"{s.key}_base_sessions", f"{s.key}_sessions")]
-    return ["sessions", "bot_sessions", "page_views", *signals]
+def signal_measures(block: str) -> tuple[str, str]:
+    """The two measures of a signal's metric block: its base sessions and its sessions with the
+    signal, named by the block (dbt's clarity_signals() maps a block to its key), so that a signal
+    added to dbt is solved without a change here."""
+    return f"{block}:base_sessions", f"{block}:sessions"
 
 
 @dataclass(frozen=True)
@@ -246,14 +256,14 @@ def _series(reader: RawReader, dimensions: str, snapshots: list[Snapshot]) -> Se
         "pages_per_session_percentage",
     ]
     selected = ", ".join(c if c in present else f"null as {c}" for c in [*dims, *wanted])
-    blocks = [TRAFFIC, *(s.block for s in SIGNALS)]
+    # Traffic and every signal block: a block that is neither one of the other known blocks nor
+    # a top list (whatever signal the API adds, or dbt's seed names, is solved)
     rows = reader.fetchall(
         f"select snapshot_id, metric_name, {selected} from {RAW}.metric_rows "
-        "where snapshot_id = any(%s) and metric_name = any(%s)",
+        "where snapshot_id = any(%s) and not (metric_name = any(%s))",
         [s.snapshot_id for s in snapshots],
-        blocks,
+        list(NOT_SIGNAL_BLOCKS),
     )
-    signal_of = {s.block: s.key for s in SIGNALS}
     width = len(dims)
     url_at = dims.index("url") if "url" in dims else None
     for row in rows:
@@ -275,14 +285,14 @@ def _series(reader: RawReader, dimensions: str, snapshots: list[Snapshot]) -> Se
                 None if sessions is None or ratio is None else ratio * sessions,
             )
         else:
-            key = signal_of[metric]
+            base_measure, signal_measure = signal_measures(metric)
             base = _count(count)
             share = _number(pct, 0.0, 100.0)
-            _add(series, values, f"{key}_base_sessions", base)
+            _add(series, values, base_measure, base)
             _add(
                 series,
                 values,
-                f"{key}_sessions",
+                signal_measure,
                 None if base is None or share is None else share * base / 100.0,
             )
     return found

@@ -1,8 +1,8 @@
 """Daily analytics for every collection schedule, in one warehouse: projects collected daily at
 00:10, 03:00, 07:00 and 17:00 UTC and at 00:10 in New York, two projects that lost one and two
 days to an outage (500s) and recovered them with nested windows, and a project known only from
-an imported archive of 3-day windows. Built in two phases (the second incremental), then
-compared with a full refresh, mart for mart."""
+an imported archive of 3-day windows (its dates valued by the window solver). Built in two
+phases (the second incremental), then compared with a full refresh, mart for mart."""
 
 from __future__ import annotations
 
@@ -247,8 +247,8 @@ def test_calendar_day_errors_per_schedule(schedules, capsys):
     assert table["at-0700"][0] > table["at-0010"][0]  # a shifted period is less the calendar day
 
 
-def test_an_archive_of_three_day_windows_gives_page_windows_and_no_daily_values(schedules):
-    db, *_ = schedules
+def test_an_archive_of_three_day_windows_gives_page_windows_and_solved_daily_values(schedules):
+    db, _, service, *_ = schedules
     url_snapshots = query(
         db,
         "select count(*) from clarity_raw.snapshots where project = ? and dimensions = 'URL'",
@@ -263,10 +263,46 @@ def test_an_archive_of_three_day_windows_gives_page_windows_and_no_daily_values(
     )[0]
     assert windows[0] == url_snapshots and windows[1] > 10 * url_snapshots
     assert windows[2:4] == (3, 3) and windows[4] > 10
-    for mart in ("fct_site_daily", "fct_page_daily", "fct_segment_daily"):
-        assert query(db, f"select count(*) from marts.{mart} where project = ?", [ARCHIVED]) == [
-            (0,)
-        ], mart
+    # no one-day window: every date the windows span (14, the last one awaiting collection) is
+    # an estimate of the solver, none a collection alert
+    for mart in ("fct_site_daily", "fct_page_daily"):
+        sources = query(
+            db,
+            f"select value_source, count(distinct activity_date) from marts.{mart} "
+            "where project = ? group by 1",
+            [ARCHIVED],
+        )
+        assert sources == [("solved_estimate", DAYS + 2)], mart
+    missing = query(
+        db,
+        "select activity_date, missing_reason from marts.fct_collection_daily "
+        "where project = ? and is_missing",
+        [ARCHIVED],
+    )
+    assert [reason for _, reason in missing] == ["awaiting_collection"]
+    alerts = query(
+        db,
+        "select count(*) from marts.fct_alerts where project = ? and scope = 'collection'",
+        [ARCHIVED],
+    )
+    assert alerts == [(0,)]
+    # the estimates hold the truth of their 24-hour periods within the stated error
+    rows = query(
+        db,
+        "select window_start_at, window_end_at, sessions, sessions_error from marts.fct_site_daily "
+        "where project = ?",
+        [ARCHIVED],
+    )
+    truths = [
+        service.truth_site_window(ARCHIVED, start, end)["sessions"] for start, end, *_ in rows
+    ]
+    within = sum(
+        abs(sessions - true) <= error + 0.5
+        for (_, _, sessions, error), true in zip(rows, truths, strict=True)
+    )
+    assert within >= 0.85 * len(rows), (within, len(rows))
+    relative = [abs(row[2] - true) / true for row, true in zip(rows, truths, strict=True)]
+    assert statistics.median(relative) <= 0.08, relative
 
 
 def test_incremental_build_equals_full_refresh_on_every_mart(schedules):

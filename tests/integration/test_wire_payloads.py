@@ -128,7 +128,10 @@ DOCS_THREE_DAYS = {
 
 
 def test_site_daily_holds_the_one_day_bodies(warehouse):
-    rows = _rows(warehouse, "select * from marts.fct_site_daily order by project")
+    rows = _rows(
+        warehouse,
+        "select * from marts.fct_site_daily where value_source = 'one_day_window' order by project",
+    )
     assert [(r["project"], r["activity_date"]) for r in rows] == [(DOCS, DAY), (SHOP, DAY)]
     docs, shop = rows
     for row in rows:
@@ -137,6 +140,31 @@ def test_site_daily_holds_the_one_day_bodies(warehouse):
     _assert_row(docs, DOCS_DAY, "fct_site_daily docs")
     assert docs["rage_click_rate"] == pytest.approx(round(8.77 * 57 / 100) / 57)
     _assert_row(shop, ZERO_DAY, "fct_site_daily zero traffic")
+
+
+def test_the_three_day_body_is_solved_into_its_three_dates(warehouse):
+    # 164 sessions from 2026-03-08 00:25 to 03-11 00:25: no one-day window gives those dates,
+    # so the solver splits the window into its three 24-hour periods, estimates that add up to it
+    rows = query(
+        warehouse,
+        "select activity_date, value_source, sessions, sessions_error "
+        "from marts.fct_site_daily where project = ? and activity_date < ? order by 1",
+        [DOCS, DAY],
+    )
+    assert [(day, source) for day, source, _, _ in rows] == [
+        (date(2026, 3, 8), "solved_estimate"),
+        (date(2026, 3, 9), "solved_estimate"),
+        (date(2026, 3, 10), "solved_estimate"),
+    ]
+    assert 164 - 1 <= sum(sessions for _, _, sessions, _ in rows) <= 164 + 1  # each rounded
+    assert all(0 < error < 164 / 3 for _, _, _, error in rows)  # stated, and below the value
+    solved = query(
+        warehouse,
+        "select sum(value) from clarity_solved.solved_periods where project = ? "
+        "and dimensions = '' and measure = 'sessions' and kind = 'estimate'",
+        [DOCS],
+    )[0][0]
+    assert solved == pytest.approx(164, abs=1e-6)
 
 
 def test_site_windows_keep_every_body_with_its_nulls(warehouse):
@@ -237,7 +265,11 @@ PAGES = {
 
 
 def test_page_daily_folds_url_variants_and_sums_their_counts(warehouse):
-    rows = _rows(warehouse, "select * from marts.fct_page_daily order by page_url")
+    rows = _rows(
+        warehouse,
+        "select * from marts.fct_page_daily where value_source = 'one_day_window' "
+        "order by page_url",
+    )
     assert {r["page_url"] for r in rows} == set(PAGES)  # the "Url": null row is no page
     for row in rows:
         assert (row["project"], row["activity_date"]) == (DOCS, DAY)
@@ -321,15 +353,16 @@ def test_token_values_are_masked_from_staging_on(warehouse):
 def test_collection_days_around_the_bodies(warehouse):
     rows = query(
         warehouse,
-        "select activity_date, missing_reason, snapshots_fetched from marts.fct_collection_daily "
+        "select activity_date, missing_reason, site_value_source, snapshots_fetched "
+        "from marts.fct_collection_daily "
         "where project = ? order by 1",
         [DOCS],
     )
     assert rows == [
-        # covered by the three-day windows only
-        (date(2026, 3, 8), "only_multi_day_window", 0),
-        (date(2026, 3, 9), "only_multi_day_window", 0),
-        (date(2026, 3, 10), "only_multi_day_window", 0),
-        (DAY, None, 2),  # the two three-day bodies were fetched that day
-        (date(2026, 3, 12), "awaiting_collection", 2),  # the day of the one-day fetches
+        # covered by the three-day windows only: valued by the solver's estimates
+        (date(2026, 3, 8), None, "solved_estimate", 0),
+        (date(2026, 3, 9), None, "solved_estimate", 0),
+        (date(2026, 3, 10), None, "solved_estimate", 0),
+        (DAY, None, "one_day_window", 2),  # the two three-day bodies were fetched that day
+        (date(2026, 3, 12), "awaiting_collection", None, 2),  # the day of the one-day fetches
     ]

@@ -7,12 +7,18 @@
 {%- set bigint = dbt.type_bigint() -%}
 {%- set numeric = dbt.type_numeric() -%}
 {%- set double = clarity_type_double() -%}
-{%- set counts = ['sessions', 'bot_sessions', 'page_views']
-    + clarity_signal_columns(['base_sessions', 'sessions']) -%}
+{#- column: the solver's measure (a signal's measures are named by its metric block) -#}
+{%- set measures = {'sessions': 'sessions', 'bot_sessions': 'bot_sessions', 'page_views': 'page_views'} -%}
+{%- for signal in clarity_signals() -%}
+{%- do measures.update({
+        signal.key ~ '_base_sessions': signal.block ~ ':base_sessions',
+        signal.key ~ '_sessions': signal.block ~ ':sessions',
+    }) -%}
+{%- endfor -%}
 {%- set error_sums = [] -%}
 {%- for column in ['sessions'] + clarity_signal_columns(['sessions']) -%}
 {%- do error_sums.append(
-        "sum(case when measure = '" ~ column ~ "' then solved_error end) as "
+        "sum(case when measure = '" ~ measures[column] ~ "' then solved_error end) as "
         ~ column ~ '_error'
     ) -%}
 {%- endfor -%}
@@ -38,8 +44,8 @@ pivoted as (
     select
         period_id,
         {{ dimension_columns | join(',\n        ') }},
-        {%- for column in counts %}
-        sum(case when measure = '{{ column }}' then solved_value end) as {{ column }},
+        {%- for column, measure in measures.items() %}
+        sum(case when measure = '{{ measure }}' then solved_value end) as {{ column }},
         {%- endfor %}
         {{ error_sums | join(',\n        ') }}
     from solved
