@@ -65,6 +65,7 @@
             'create or replace view ' ~ schema ~ '.' ~ table ~ ' as select * from read_parquet('
             ~ "'" ~ location ~ '/' ~ table ~ "/*.parquet', union_by_name = true)"
         ) -%}
+        {%- do clarity_cache_declared(schema, table, 'view') -%}
     {%- endfor -%}
 {%- endmacro %}
 
@@ -95,5 +96,19 @@
             'create table ' ~ relation ~ " using parquet options (mergeSchema 'true') location '"
             ~ folder ~ "'"
         ) -%}
+        {%- do clarity_cache_declared(schema, table, 'table') -%}
     {%- endfor -%}
+{%- endmacro %}
+
+
+{#- A declared relation into dbt's relation cache: the cache was filled when the run started, and
+    a model that asks whether the relation exists (clarity_relation_exists) must see it in the
+    same run, the first one included. -#}
+{% macro clarity_cache_declared(schema, table, type) -%}
+    {%- do adapter.cache_added(api.Relation.create(
+        database=target.database if target.type != 'spark' else none,
+        schema=schema,
+        identifier=table,
+        type=type,
+    )) -%}
 {%- endmacro %}

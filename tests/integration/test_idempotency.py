@@ -6,7 +6,8 @@ day, our own archive re-imported, another collector's archive) and build increme
 test_incremental.py proves the same equality for the core marts on a failed request and a 23:00
 re-run; this one adds the archive paths and the frustration marts, keyed on the grains the
 marts declare in dbt's manifest. Both collect without nested-window recovery (recover_sets = 0),
-so that days stay missing and collection alerts exist; test_schedules.py proves the equality
+so that the catch-up windows' dates are the window solver's; a low alert threshold gives alerts
+to compare (the solved dates raise no collection alert); test_schedules.py proves the equality
 with recovery, outages, time zones and schedules in the history."""
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ pytestmark = pytest.mark.integration
 
 DIMENSION_SETS = ((), ("URL",), ("Device",))  # two runs a day still fit the quota
 FIRST_DAYS = 10
+# the builds' vars: alerts from one standard deviation on, so that fct_alerts has rows
+BUILD = [*SCHEDULED_BUILD, "--vars", '{"clarity_alert_z_threshold": 1.0}']
 # phase 2, by collection day (collection_time(d) is 00:10 UTC on date START + d and covers
 # date START + d - 1): d=11 daily, d=12 skipped, d=13 asks 2 days, d=14 and d=15 skipped,
 # d=16 asks 3 days, then a forced re-run at 01:00 the same day asks 1 day again
@@ -77,7 +80,7 @@ def built_twice(tmp_path_factory):
         )
         for day in range(1, FIRST_DAYS + 1):
             _ingest_at(service, config, collection_time(day))
-        code, _ = run_dbt(SCHEDULED_BUILD, config.duckdb_path, target_path=folder / "t1")
+        code, _ = run_dbt(BUILD, config.duckdb_path, target_path=folder / "t1")
         assert code == 0, "first dbt build failed"
 
         for day in (11, 13, 16):
@@ -101,11 +104,11 @@ def built_twice(tmp_path_factory):
         assert foreign.returncode == 0, foreign.stderr + foreign.stdout
 
     incremental = config.duckdb_path
-    code, _ = run_dbt(SCHEDULED_BUILD, incremental, target_path=folder / "t2")
+    code, _ = run_dbt(BUILD, incremental, target_path=folder / "t2")
     assert code == 0, "incremental dbt build failed"
     full = folder / "full-refresh.duckdb"
     shutil.copyfile(incremental, full)
-    code, _ = run_dbt([*SCHEDULED_BUILD, "--full-refresh"], full, target_path=folder / "t3")
+    code, _ = run_dbt([*BUILD, "--full-refresh"], full, target_path=folder / "t3")
     assert code == 0, "full-refresh dbt build failed"
     return folder, incremental, full, (before, own.stdout, foreign_bodies, foreign.stdout)
 

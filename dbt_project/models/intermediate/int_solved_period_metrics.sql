@@ -8,7 +8,9 @@
 {%- set numeric = dbt.type_numeric() -%}
 {%- set double = clarity_type_double() -%}
 {#- column: the solver's measure (a signal's measures are named by its metric block) -#}
-{%- set measures = {'sessions': 'sessions', 'bot_sessions': 'bot_sessions', 'page_views': 'page_views'} -%}
+{%- set measures = {
+    'sessions': 'sessions', 'bot_sessions': 'bot_sessions', 'page_views': 'page_views',
+} -%}
 {%- for signal in clarity_signals() -%}
 {%- do measures.update({
         signal.key ~ '_base_sessions': signal.block ~ ':base_sessions',

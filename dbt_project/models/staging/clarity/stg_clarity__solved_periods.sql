@@ -37,8 +37,10 @@ renamed as (
 
     select
         -- ids
-        {{ clarity_surrogate_key(['project', 'dimensions', 'period_start', 'period_end']) }}
-            as period_id,
+        {{ clarity_surrogate_key([
+            'project', 'dimensions',
+            clarity_epoch_seconds('period_start'), clarity_epoch_seconds('period_end'),
+        ]) }} as period_id,
         project,
         coalesce(dimensions, '') as dimensions,
         cast(block as {{ dbt.type_bigint() }}) as solver_block,
