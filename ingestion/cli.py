@@ -1,5 +1,6 @@
-"""The `clarity` command: ingest, plan, import, status, publish, mcp, dq-coverage, and the tools
-beside the product (serve-offline, demo). Each command imports what it needs when it runs, so
+"""The `clarity` command: one module per command under ingestion/commands/ (ingest, plan,
+import, status, quarantine, solve, run, report, publish, mcp, dq-coverage, and the tools beside
+the product: serve-offline, demo). Each command imports what it needs when it runs, so
 `clarity --help` starts in a blink."""
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ a warehouse loaded before the solver existed, or after changing how the solver w
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ingestion.commands import _common
 from ingestion.exit_codes import ExitCode
@@ -25,7 +26,7 @@ def main(args: argparse.Namespace) -> int:
     with data_folder_lock(config.data_dir, "solve"):
         report = solve_loaded(config, (), errors, everything=True)
     for error in errors:
-        print(f"clarity: {error}")
+        print(f"clarity: {error}", file=sys.stderr)
     if report is None:
         return ExitCode.FAILED
     print(
