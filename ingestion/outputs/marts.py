@@ -255,8 +255,9 @@ class MartsReader(Generic[Rows]):
         metrics: Sequence[str] = DEFAULT_SITE_METRICS,
     ) -> Rows:
         """One row per date of the collection record from `start` to `end`: its day coverage,
-        value source, whether it is missing and why, and the chosen `metrics` of the site
-        (null on a missing date)."""
+        value source and the stated error of a solved value's sessions (null for a measured
+        one), whether it is missing and why, and the chosen `metrics` of the site (null on a
+        missing date)."""
         unknown = [metric for metric in metrics if metric not in SITE_METRICS]
         if unknown:
             raise ValueError(f"not measures of fct_site_daily: {', '.join(unknown)}")
@@ -264,8 +265,8 @@ class MartsReader(Generic[Rows]):
         return self.fetch(
             f"""
             select
-                c.activity_date, d.day_coverage, d.value_source, c.is_missing,
-                c.missing_reason{columns}
+                c.activity_date, d.day_coverage, d.value_source, d.sessions_error,
+                c.is_missing, c.missing_reason{columns}
             from marts.fct_collection_daily as c
             left join marts.fct_site_daily as d
                 on c.project = d.project and c.activity_date = d.activity_date
@@ -290,7 +291,7 @@ class MartsReader(Generic[Rows]):
             select
                 frustration_rank_{window}d as rank, page_url,
                 excess_frustrated_sessions_7d, shrunk_score_7d, score_7d, site_score_7d,
-                sessions_7d, days_with_data_7d,
+                sessions_7d, days_with_data_7d, estimated_days_7d,
                 frustration_rank_28d, excess_frustrated_sessions_28d, shrunk_score_28d,
                 sessions_28d
             from marts.fct_page_frustration_daily

@@ -119,21 +119,23 @@ def test_site_daily(reader, built_warehouse):
     )
     assert [(r["activity_date"], r["is_missing"], r["missing_reason"]) for r in rows] == collected
     site = {
-        day: (sessions, rate, coverage, source)
-        for day, sessions, rate, coverage, source in query(
+        day: values
+        for day, *values in query(
             built_warehouse.path,
-            "select activity_date, sessions, rage_click_rate, day_coverage, value_source "
-            "from marts.fct_site_daily where project = ?",
+            "select activity_date, sessions, rage_click_rate, day_coverage, value_source, "
+            "sessions_error from marts.fct_site_daily where project = ?",
             [DOCS],
         )
     }
     for row in rows:
-        expected = site.get(row["activity_date"], (None, None, None, None))
-        got = (row["sessions"], row["rage_click_rate"], row["day_coverage"], row["value_source"])
+        expected = site.get(row["activity_date"], [None] * 5)
+        got = [row[column] for column in (
+            "sessions", "rage_click_rate", "day_coverage", "value_source", "sessions_error"
+        )]  # fmt: skip
         assert got == expected
     assert list(rows[0]) == [
-        "activity_date", "day_coverage", "value_source", "is_missing", "missing_reason",
-        "sessions", "rage_click_rate",
+        "activity_date", "day_coverage", "value_source", "sessions_error", "is_missing",
+        "missing_reason", "sessions", "rage_click_rate",
     ]  # fmt: skip
     with pytest.raises(ValueError, match="drop table"):
         reader.site_daily(DOCS, start, end, ["sessions; drop table"])

@@ -22,6 +22,7 @@ ASSISTANT_DOCS = (
     "clarity_value_source",
     "clarity_daily_choice",
     "clarity_nested_recovery",
+    "clarity_window_solver",
     "clarity_missing_reason",
     "clarity_frustration_signals",
     "clarity_signal_rate",

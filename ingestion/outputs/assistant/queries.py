@@ -207,6 +207,8 @@ class PublishedMarts:
             "recovered_from_nested_windows": sum(
                 day["value_source"] == "nested_difference" for day in with_value
             ),
+            "solved_exact": sum(day["value_source"] == "solved_exact" for day in with_value),
+            "solved_estimates": sum(day["value_source"] == "solved_estimate" for day in with_value),
             "lowest_day_coverage": min(
                 (day["day_coverage"] for day in with_value if day["day_coverage"] is not None),
                 default=None,
@@ -226,10 +228,14 @@ class PublishedMarts:
                 "One row per date of the project's time zone; a date without a value has "
                 "is_missing true and missing_reason says why (never invented). day_coverage is "
                 "the share of the date the 24-hour period behind the value covers; value_source "
-                "is one_day_window or nested_difference (a day recovered after a gap: distinct "
-                "users and averages are null there). Rates are fractions 0..1; "
-                "frustration_score is 0..100. Never average rates over days: recombine counts "
-                "(<signal>_sessions over sessions). See clarity://docs/clarity_day_coverage."
+                "is one_day_window, nested_difference (a day recovered after a gap), "
+                "solved_exact or solved_estimate (the window solver's split of multi-day "
+                "windows; sessions_error is an estimate's stated error: the truth lies within "
+                "sessions ± sessions_error for about 90 % of estimates; say so when you quote "
+                "one). Distinct users and averages are null on recovered and solved days. "
+                "Rates are fractions 0..1; frustration_score is 0..100. Never average rates "
+                "over days: recombine counts (<signal>_sessions over sessions). See "
+                "clarity://docs/clarity_day_coverage and clarity://docs/clarity_window_solver."
             ),
         }
 
@@ -407,14 +413,20 @@ class PublishedMarts:
                 for row in rows
                 if row["site_value_source"] == "nested_difference"
             ],
+            "solved_days": [
+                row["activity_date"]
+                for row in rows
+                if row["site_value_source"] in ("solved_exact", "solved_estimate")
+            ],
             "days": rows,
             "notes": (
                 "Requests are counted on the date (project's time zone) they were sent; the "
                 "value of date D normally comes from a request sent on D + 1. A missing day's "
                 "reason: request_failed, awaiting_collection (not ended at the last fetch: no "
                 "anomaly), coverage_below_threshold, only_multi_day_window, not_collected. "
-                "recovered_days got their value from nested windows after a gap. See "
-                "clarity://docs/clarity_missing_reason."
+                "recovered_days got their value from nested windows after a gap, solved_days "
+                "from the window solver (multi-day windows split into days: exact or an "
+                "estimate with its stated error). See clarity://docs/clarity_missing_reason."
             ),
         }
 

@@ -166,9 +166,10 @@ def build_server(db: Path, limits: Limits | None = None) -> MCPServer:
     ) -> Answer:
         """The site's daily series for one project over a period (at most 366 dates): one row
         per date with the chosen measures, plus day_coverage (share of the date the 24-hour
-        period behind the value covers) and value_source (one_day_window or
-        nested_difference); a date without a value is listed with is_missing and
-        missing_reason instead of being invented. A summary gives the dates with and without
+        period behind the value covers), value_source (one_day_window, nested_difference,
+        solved_exact or solved_estimate) and sessions_error (a solved estimate's stated error);
+        a date without a value is listed with is_missing and missing_reason instead of being
+        invented. A summary gives the dates with and without
         a value and, with sessions, their total."""
         return _answer(marts.site_daily, project, start, end, metrics)
 

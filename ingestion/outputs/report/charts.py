@@ -14,6 +14,13 @@ if TYPE_CHECKING:
 WIDTH = 640
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 PALETTE = {"site": "#d95f02", "page": "#7570b3", "collection": "#666666"}
+# where a day's value comes from (value_source), one colour each
+SOURCE_COLOURS = {
+    "one_day_window": "#1b9e77",
+    "nested_difference": "#e7298a",
+    "solved_exact": "#66a61e",
+    "solved_estimate": "#e6ab02",
+}
 
 
 def _alt():
@@ -28,13 +35,17 @@ def _configured(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
 
 def daily_chart(report: ProjectReport) -> alt.TopLevelMixin:
     """Sessions and the site's frustration score per day; a missing day is a gap, a day whose
-    value covers less than LOW_COVERAGE of its date (or comes from nested windows) is marked."""
+    value covers less than LOW_COVERAGE of its date is marked, the colour says where the value
+    comes from (a one-day window, nested windows, the window solver), and a solved estimate
+    carries its stated error as a bar."""
     alt = _alt()
     data = report.daily.copy()
     data["coverage"] = data["day_coverage"].apply(
         lambda c: "missing" if c != c or c is None else ("low" if c < LOW_COVERAGE else "full")
     )
     data["source"] = data["value_source"].fillna("missing")
+    data["sessions_low"] = data["sessions"] - data["sessions_error"]
+    data["sessions_high"] = data["sessions"] + data["sessions_error"]
     base = alt.Chart(data).encode(
         x=alt.X("activity_date:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0))
     )
@@ -44,6 +55,7 @@ def daily_chart(report: ProjectReport) -> alt.TopLevelMixin:
         alt.Tooltip("frustration_score:Q", format=".2f", title="score"),
         alt.Tooltip("day_coverage:Q", format=".2f", title="day coverage"),
         alt.Tooltip("source:N", title="value from"),
+        alt.Tooltip("sessions_error:Q", format=".0f", title="± sessions (estimate)"),
         alt.Tooltip("missing_reason:N", title="missing because"),
     ]
     sessions = base.mark_line(color="#1b9e77", point=False).encode(
@@ -61,20 +73,23 @@ def daily_chart(report: ProjectReport) -> alt.TopLevelMixin:
             color=alt.Color(
                 "source:N",
                 title="value from",
-                scale=alt.Scale(
-                    domain=["one_day_window", "nested_difference"], range=["#1b9e77", "#e7298a"]
-                ),
+                scale=alt.Scale(domain=list(SOURCE_COLOURS), range=list(SOURCE_COLOURS.values())),
             ),
             tooltip=tooltip,
         )
         .transform_filter("datum.sessions != null")
+    )
+    stated_error = (
+        base.mark_rule(color=SOURCE_COLOURS["solved_estimate"], opacity=0.6)
+        .encode(y="sessions_low:Q", y2="sessions_high:Q", tooltip=tooltip)
+        .transform_filter("datum.sessions_error != null && datum.source == 'solved_estimate'")
     )
     missing = (
         base.mark_rule(color="#bbbbbb", strokeDash=[3, 3])
         .encode(tooltip=tooltip)
         .transform_filter("datum.sessions == null")
     )
-    top = alt.layer(sessions, marked, missing).properties(
+    top = alt.layer(sessions, stated_error, marked, missing).properties(
         width=WIDTH, height=170, title="Sessions per day (gaps: days without a value)"
     )
     score = base.mark_line(color="#d95f02", point=alt.OverlayMarkDef(size=25)).encode(

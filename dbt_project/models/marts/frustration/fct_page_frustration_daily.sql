@@ -11,7 +11,8 @@ page_daily as (
         project,
         page_url,
         activity_date,
-        sessions
+        sessions,
+        value_source
     from {{ ref('fct_page_daily') }}
 
 ),
@@ -56,6 +57,12 @@ page_windows as (
         count(
             case when {{ in_window }} then page_daily.activity_date end
         ) as days_with_data_{{ days }}d,
+        count(
+            case
+                when {{ in_window }} and page_daily.value_source = 'solved_estimate'
+                    then page_daily.activity_date
+            end
+        ) as estimated_days_{{ days }}d,
         cast(
             coalesce(sum(case when {{ in_window }} then page_daily.sessions end), 0)
             as {{ dbt.type_bigint() }}
@@ -209,6 +216,7 @@ excess as (
         page_windows.sessions,
         {% for days in windows -%}
         page_windows.days_with_data_{{ days }}d,
+        page_windows.estimated_days_{{ days }}d,
         page_windows.sessions_{{ days }}d,
         {%- for column in clarity_signal_columns(['rate_' ~ days ~ 'd'], 'scored.') %}
         {{ column }},
@@ -246,6 +254,7 @@ final as (
 
         -- trailing 7 days
         days_with_data_7d,
+        estimated_days_7d,
         sessions_7d,
         {{ clarity_signal_columns(['rate_7d']) | join(',\n        ') }},
         score_7d,
@@ -259,6 +268,7 @@ final as (
 
         -- trailing 28 days
         days_with_data_28d,
+        estimated_days_28d,
         sessions_28d,
         {{ clarity_signal_columns(['rate_28d']) | join(',\n        ') }},
         score_28d,

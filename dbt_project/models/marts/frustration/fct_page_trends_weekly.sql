@@ -6,7 +6,8 @@ page_daily as (
         project,
         page_url,
         activity_date,
-        sessions
+        sessions,
+        value_source
     from {{ ref('fct_page_daily') }}
 
 ),
@@ -18,6 +19,8 @@ page_weeks as (
         page_url,
         {{ clarity_score_week_start('activity_date') }} as week_start_date,
         count(*) as days_with_data,
+        count(case when value_source = 'solved_estimate' then activity_date end)
+            as estimated_days,
         cast(sum(sessions) as {{ dbt.type_bigint() }}) as sessions
     from page_daily
     group by
@@ -93,6 +96,7 @@ scored as (
         page_weeks.page_url,
         page_weeks.week_start_date,
         page_weeks.days_with_data,
+        page_weeks.estimated_days,
         project_weeks.project_days_with_data,
         page_weeks.sessions,
         {{ clarity_signal_columns(['rate'], 'signals_scored.') | join(',\n        ') }},
@@ -118,6 +122,7 @@ compared as (
         this_week.page_url,
         this_week.week_start_date,
         this_week.days_with_data,
+        this_week.estimated_days,
         this_week.project_days_with_data,
         this_week.sessions,
         {{ clarity_signal_columns(['rate'], 'this_week.') | join(',\n        ') }},
@@ -146,6 +151,7 @@ final as (
 
         -- the week
         days_with_data,
+        estimated_days,
         project_days_with_data,
         project_days_with_data = 7 as is_complete_week,
         sessions,
