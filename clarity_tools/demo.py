@@ -139,10 +139,13 @@ def collect_nightly(
     progress_every: int = 5,
 ) -> dict:
     """Another collector's way: each night (`moments`) every dimension set of every project as a
-    3-day window over HTTP, each body saved in `archive` with its sidecar (`.meta.json`), the
-    night's files imported by `clarity import` (whose load runs the window solver). A failed
+    3-day window over HTTP, each body saved in `archive` with its sidecar (`.meta.json`); then
+    the archive imported by `clarity import` (whose load runs the window solver). A failed
     request (an outage) loses that night's body; the next nights' windows still cover its days.
-    Returns totals and the load ids."""
+    Returns totals and the load ids.
+
+    One import of all nights, not one a night: the windows overlap, so every import re-solves
+    the series' whole history, and a nightly import of 35 nights took minutes."""
     from ingestion.api.client import ClarityClient
     from ingestion.api.errors import ClarityError
     from ingestion.api.snapshot import SnapshotMeta
@@ -151,6 +154,7 @@ def collect_nightly(
 
     logging.getLogger("ingestion.load.archive").setLevel(logging.WARNING)  # a line a body
     totals = {"snapshots": 0, "rows": 0, "requests": 0, "errors": 0, "load_ids": []}
+    bodies = 0
     for night, moment in enumerate(moments, start=1):
         service.clock.set(moment)
         folder = archive / f"night-{night:03d}"
@@ -181,22 +185,22 @@ def collect_nightly(
                 (folder / f"{meta.snapshot_id}.json").write_bytes(response.body)
                 sidecar = folder / f"{meta.snapshot_id}.meta.json"
                 sidecar.write_text(json.dumps(meta.to_json()))
-        imported = import_files(config, [folder], ArchiveDefaults())
-        for error in imported.errors:
-            log.error("night %d: %s", night, error)
-        totals["errors"] += len(imported.errors)
-        totals["snapshots"] += imported.load.snapshots_loaded
-        totals["rows"] += imported.load.rows_loaded
-        totals["load_ids"].extend(imported.load.load_ids)
+                bodies += 1
         if night % progress_every == 0 or night == len(moments):
             log.info(
-                "night %d/%d (%s): %d snapshots, %d metric rows so far",
+                "night %d/%d (%s): %d bodies so far",
                 night,
                 len(moments),
                 moment.isoformat(timespec="minutes"),
-                totals["snapshots"],
-                totals["rows"],
+                bodies,
             )
+    imported = import_files(config, [archive], ArchiveDefaults())
+    for error in imported.errors:
+        log.error("import of %s: %s", archive, error)
+    totals["errors"] += len(imported.errors)
+    totals["snapshots"] = imported.load.snapshots_loaded
+    totals["rows"] = imported.load.rows_loaded
+    totals["load_ids"] = list(imported.load.load_ids)
     return totals
 
 
@@ -239,15 +243,18 @@ def write_truth(service, duckdb_path: Path, first: date, last: date, zone) -> No
         con.close()
 
 
-# the daily marts compared period by period, and their page-grain key
-PERIOD_MARTS = {"fct_site_daily": (), "fct_page_daily": ("page_url",)}
+# the daily marts compared period by period: their truth table and the key beside the period
+PERIOD_MARTS = {
+    "fct_site_daily": ("site_periods", ()),
+    "fct_page_daily": ("page_periods", ("page_url",)),
+}
 
 
 _EDGES = ("window_start_at", "window_end_at")
 
 
 def write_period_truth(service, duckdb_path: Path) -> None:
-    """The truth of every 24-hour period the daily marts took their values from (each row's
+    """The truth of every period the daily marts took their values from (each row's
     window_start_at..window_end_at), in schema offline_truth: site_periods (project,
     window_start_at, window_end_at, sessions) and page_periods (the same per page_url; pages
     with no session in a period have no row); the edges are timestamps with time zone, as in
@@ -317,8 +324,7 @@ def solver_comparison(duckdb_path: Path) -> list[dict]:
     con = duckdb.connect(str(duckdb_path), read_only=True)
     try:
         out = []
-        for mart, key in PERIOD_MARTS.items():
-            table = "page_periods" if key else "site_periods"
+        for mart, (table, key) in PERIOD_MARTS.items():
             on = " and ".join(
                 f"m.{column} = t.{column}"
                 for column in ("project", *key, "window_start_at", "window_end_at")
