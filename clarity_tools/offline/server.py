@@ -22,7 +22,13 @@ from clarity_tools.offline.faults import NOT_JSON_BODY, OBJECT_BODY, Fault, Faul
 from clarity_tools.offline.projects import ProjectSpec, default_projects
 from clarity_tools.offline.responses import build_response, clean_dimensions
 from clarity_tools.offline.simulation import SimulatedProject, normalise_start, simulate_projects
-from clarity_tools.offline.truth import page_daily, segment_daily, site_daily, site_window
+from clarity_tools.offline.truth import (
+    page_daily,
+    page_window,
+    segment_daily,
+    site_daily,
+    site_window,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -288,6 +294,10 @@ class OfflineClarity:
 
     def truth_page_daily(self, project: str, day: date, zone: tzinfo = UTC) -> dict[str, dict]:
         return page_daily(self.simulated(project), day, zone)
+
+    def truth_page_window(self, project: str, start: datetime, end: datetime) -> dict[str, dict]:
+        """Per page, as ``truth_page_daily``, over the sessions starting in ``[start, end)``."""
+        return page_window(self.simulated(project), as_utc(start), as_utc(end))
 
     def truth_segment_daily(
         self, project: str, dimension: str, day: date, zone: tzinfo = UTC

@@ -102,7 +102,15 @@ def _grouped(
 def page_daily(project: SimulatedProject, day: date, zone: tzinfo = UTC) -> dict[str, Truth]:
     """Per canonical page URL (``urls.canonical_url``): visits (= the page's sessions), bots, page
     views, signals; only pages with at least one non-bot visit that day (a day of ``zone``)."""
-    first, last = _day_range(project, day, zone)
+    return _pages(project, *_day_range(project, day, zone))
+
+
+def page_window(project: SimulatedProject, start: datetime, end: datetime) -> dict[str, Truth]:
+    """Per canonical page URL, as ``page_daily``, over the sessions starting in ``[start, end)``."""
+    return _pages(project, *project.session_range(start, end))
+
+
+def _pages(project: SimulatedProject, first: int, last: int) -> dict[str, Truth]:
     window = slice(int(project.visit_offsets[first]), int(project.visit_offsets[last]))
     session = project.v_session[window]
     human = ~project.is_bot[session]

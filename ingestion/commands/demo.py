@@ -20,6 +20,16 @@ def _clock_time(text: str) -> time:
         raise argparse.ArgumentTypeError(f"{text!r} is not a time of day (HH:MM)") from None
 
 
+def _minutes(text: str) -> int:
+    try:
+        minutes = int(text)
+    except ValueError:
+        minutes = -1
+    if not 0 <= minutes <= 600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes from 0 to 600")
+    return minutes
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--days", type=int, default=35)
     parser.add_argument("--seed", type=int, default=7)
@@ -29,6 +39,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_clock_time,
         default="00:10",
         help="time of day of the daily collection, in --timezone (default 00:10)",
+    )
+    parser.add_argument(
+        "--windows",
+        choices=("daily", "nightly-3day"),
+        default="daily",
+        help="daily: `clarity ingest` once a day (one-day windows, nested after a gap); "
+        "nightly-3day: every dimension set as a 3-day window each night, imported with "
+        "`clarity import` and valued by the window solver (default daily)",
+    )
+    parser.add_argument(
+        "--jitter-minutes",
+        type=_minutes,
+        default=0,
+        help="each collection starts 0 to this many minutes after --collect-at, at random "
+        "(the same for the same --seed; default 0)",
     )
     parser.add_argument(
         "--timezone", default="UTC", help="IANA time zone of the demo projects (default UTC)"
@@ -61,4 +86,6 @@ def main(args: argparse.Namespace) -> int:
         collect_at=args.collect_at,
         timezone_name=args.timezone,
         outages=outages,
+        windows=args.windows,
+        jitter_minutes=args.jitter_minutes,
     )

@@ -40,6 +40,14 @@ def test_the_demo_recovers_an_outage_and_compares_with_the_truth(tmp_path):
     assert {"2026-10-03", "2026-10-04"} <= set(blog)
     errors = re.search(r"median error ([0-9.]+)%, worst ([0-9.]+)%", out)
     assert errors and float(errors.group(1)) <= float(errors.group(2))
+    # one-day windows and nested differences are exact: no error against their own periods
+    exact = re.findall(r"^\s+(fct_site_daily|fct_page_daily)\s+(\w+)\s+\d+\s+(\S+)", out, re.M)
+    assert {(mart, source) for mart, source, _ in exact} == {
+        (mart, source)
+        for mart in ("fct_site_daily", "fct_page_daily")
+        for source in ("one_day_window", "nested_difference")
+    }, out
+    assert {median for *_, median in exact} == {"0.0%"}, out
     # the truth is in the warehouse, on the projects' own dates
     truth = query(
         db,

@@ -282,3 +282,22 @@ def test_days_of_another_time_zone_start_at_its_midnight(service: OfflineClarity
     assert service.truth_site_daily(SHOP, fall_back, zone) == service.truth_site_window(
         SHOP, midnight, midnight + timedelta(hours=25)
     )
+
+
+def test_page_truth_of_any_window_adds_up_and_of_a_day_is_the_daily_truth(
+    service: OfflineClarity,
+) -> None:
+    day = START.date() + timedelta(days=4)
+    midnight = _midnight_after(day) - timedelta(days=1)
+    assert service.truth_page_window(BLOG, midnight, midnight + timedelta(days=1)) == (
+        service.truth_page_daily(BLOG, day)
+    )
+    split = midnight + timedelta(hours=7, minutes=13)
+    halves = [
+        service.truth_page_window(BLOG, midnight, split),
+        service.truth_page_window(BLOG, split, midnight + timedelta(days=1)),
+    ]
+    whole = service.truth_page_daily(BLOG, day)
+    assert {page: truth["sessions"] for page, truth in whole.items()} == {
+        page: sum(half.get(page, {"sessions": 0})["sessions"] for half in halves) for page in whole
+    }
