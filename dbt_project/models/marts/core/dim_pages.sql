@@ -1,16 +1,16 @@
+{%- set bigint = dbt.type_bigint() -%}
 with
 
-page_rows as (
+variants as (
 
     select
         project,
         page_url,
-        page_url_raw,
-        snapshot_id,
-        sessions,
-        fetched_at
-    from {{ ref('int_snapshot_metrics_pivoted') }}
-    where page_url is not null
+        page_snapshot_count,
+        max_window_sessions,
+        first_seen_at,
+        last_seen_at
+    from {{ ref('int_page_url_variants_seen') }}
 
 ),
 
@@ -19,12 +19,12 @@ pages as (
     select
         project,
         page_url,
-        count(distinct page_url_raw) as url_variant_count,
-        count(distinct snapshot_id) as snapshot_count,
-        max(coalesce(sessions, 0)) as max_window_sessions,
-        min(fetched_at) as first_seen_at,
-        max(fetched_at) as last_seen_at
-    from page_rows
+        cast(count(*) as {{ bigint }}) as url_variant_count,
+        cast(sum(page_snapshot_count) as {{ bigint }}) as snapshot_count,
+        max(max_window_sessions) as max_window_sessions,
+        min(first_seen_at) as first_seen_at,
+        max(last_seen_at) as last_seen_at
+    from variants
     group by project, page_url
 
 ),

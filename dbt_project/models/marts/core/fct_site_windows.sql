@@ -1,27 +1,11 @@
 with
 
-snapshots as (
+windows as (
 
     select
         snapshot_id,
         project,
         num_of_days,
-        fetched_at,
-        window_start_at,
-        window_end_at
-    from {{ ref('stg_clarity__snapshots') }}
-    where dimensions = ''
-
-),
-
-site_metrics as (
-
-    select
-        snapshot_id,
-        {%- for signal in clarity_signals() %}
-        {{ signal.key }}_base_sessions,
-        {{ signal.key }}_sessions,
-        {%- endfor %}
         sessions,
         bot_sessions,
         distinct_users,
@@ -29,9 +13,16 @@ site_metrics as (
         pages_per_session,
         avg_scroll_depth,
         avg_total_time_seconds,
-        avg_active_time_seconds
-    from {{ ref('int_snapshot_metrics_pivoted') }}
-    where dimensions = ''
+        avg_active_time_seconds,
+        {%- for signal in clarity_signals() %}
+        {{ signal.key }}_base_sessions,
+        {{ signal.key }}_sessions,
+        {{ signal.key }}_rate,
+        {%- endfor %}
+        fetched_at,
+        window_start_at,
+        window_end_at
+    from {{ ref('int_site_windows_measured') }}
 
 ),
 
@@ -51,42 +42,36 @@ final as (
 
     select
         -- ids
-        snapshots.snapshot_id,
-        snapshots.project,
-        snapshots.num_of_days,
+        windows.snapshot_id,
+        windows.project,
+        windows.num_of_days,
         daily_choice.activity_date as chosen_for_date,
 
         -- traffic and engagement (an empty window counts as zero sessions)
-        coalesce(site_metrics.sessions, 0) as sessions,
-        coalesce(site_metrics.bot_sessions, 0) as bot_sessions,
-        coalesce(site_metrics.distinct_users, 0) as distinct_users,
-        coalesce(site_metrics.page_views, 0) as page_views,
-        site_metrics.pages_per_session,
-        site_metrics.avg_scroll_depth,
-        site_metrics.avg_total_time_seconds,
-        site_metrics.avg_active_time_seconds,
+        windows.sessions,
+        windows.bot_sessions,
+        windows.distinct_users,
+        windows.page_views,
+        windows.pages_per_session,
+        windows.avg_scroll_depth,
+        windows.avg_total_time_seconds,
+        windows.avg_active_time_seconds,
 
         -- frustration signals
         {%- for signal in clarity_signals() %}
-        coalesce(site_metrics.{{ signal.key }}_base_sessions, 0)
-            as {{ signal.key }}_base_sessions,
-        coalesce(site_metrics.{{ signal.key }}_sessions, 0) as {{ signal.key }}_sessions,
-        {{ clarity_safe_divide(
-            'site_metrics.' ~ signal.key ~ '_sessions',
-            'site_metrics.' ~ signal.key ~ '_base_sessions'
-        ) }} as {{ signal.key }}_rate,
+        windows.{{ signal.key }}_base_sessions,
+        windows.{{ signal.key }}_sessions,
+        windows.{{ signal.key }}_rate,
         {%- endfor %}
 
         -- window (UTC)
-        snapshots.fetched_at,
-        snapshots.window_start_at,
-        snapshots.window_end_at
+        windows.fetched_at,
+        windows.window_start_at,
+        windows.window_end_at
 
-    from snapshots
-    left join site_metrics
-        on snapshots.snapshot_id = site_metrics.snapshot_id
+    from windows
     left join daily_choice
-        on snapshots.snapshot_id = daily_choice.snapshot_id
+        on windows.snapshot_id = daily_choice.snapshot_id
 
 )
 

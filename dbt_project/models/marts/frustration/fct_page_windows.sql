@@ -1,8 +1,29 @@
 {%- set signals = clarity_signals() | map(attribute='key') | list -%}
 {%- set prior_sessions = var('clarity_score_prior_sessions', 50) -%}
 {%- set bigint = dbt.type_bigint() -%}
-
+{#- Incremental by snapshot: every row depends on its own snapshot only (the site rate, the
+    score and the rank are taken within the snapshot), so a run appends the URL snapshots not
+    here yet (an archive import of old data included). After changing the prior or the seed's
+    weights, run --full-refresh. -#}
+{{ config(**clarity_incremental_config('snapshot_id', append_only=true)) }}
 with
+
+new_snapshots as (
+
+    select snapshot_id
+    -- the alias is used by the incremental filter only
+    from {{ ref('stg_clarity__snapshots') }} as all_snapshots  -- noqa: AL05
+    where
+        dimensions = 'URL'
+    {% if is_incremental() %}
+        and not exists (
+            select 1
+            from {{ this }} as windows
+            where windows.snapshot_id = all_snapshots.snapshot_id
+        )
+    {% endif %}
+
+),
 
 url_rows as (
 
@@ -26,6 +47,8 @@ url_rows as (
     where
         dimensions = 'URL'
         and page_url is not null
+        -- on an incremental run, only the snapshots not here yet
+        and snapshot_id in (select new_snapshots.snapshot_id from new_snapshots)
 
 ),
 
