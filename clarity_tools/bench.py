@@ -470,9 +470,9 @@ def markdown(result: BenchResult, preset: str) -> str:
     if "incremental_long_over_short" in r:
         lines += [
             f"| dbt incremental: {result.days} d / {result.short_days} d | "
-            f"{r['incremental_long_over_short']:.2f} | <= 1.5 |",
+            f"{r['incremental_long_over_short']:.2f} | <= 1.1 |",
             f"| dbt incremental / full refresh at {result.days} d | "
-            f"{r['incremental_long_over_full_long']:.2f} | <= 0.25 |",
+            f"{r['incremental_long_over_full_long']:.2f} | <= 0.2 |",
         ]
     if "filesystem_over_duckdb_rows_per_second" in r:
         fs, db = s["ingest_filesystem_long"], s["ingest_ours_long"]
