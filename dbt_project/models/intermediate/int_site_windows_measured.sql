@@ -17,13 +17,7 @@ snapshots as (
     from {{ ref('stg_clarity__snapshots') }} as all_snapshots  -- noqa: AL05
     where
         dimensions = ''
-    {% if is_incremental() %}
-        and not exists (
-            select 1
-            from {{ this }} as measured
-            where measured.snapshot_id = all_snapshots.snapshot_id
-        )
-    {% endif %}
+        and {{ clarity_snapshot_not_built('all_snapshots') }}
 
 ),
 

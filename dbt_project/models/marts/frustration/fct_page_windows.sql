@@ -15,13 +15,7 @@ new_snapshots as (
     from {{ ref('stg_clarity__snapshots') }} as all_snapshots  -- noqa: AL05
     where
         dimensions = 'URL'
-    {% if is_incremental() %}
-        and not exists (
-            select 1
-            from {{ this }} as windows
-            where windows.snapshot_id = all_snapshots.snapshot_id
-        )
-    {% endif %}
+        and {{ clarity_snapshot_not_built('all_snapshots') }}
 
 ),
 
