@@ -1,9 +1,9 @@
 """The demo: the offline Clarity service on loopback, daily collection simulated for several
 weeks and several projects through the real `ingest` path (at a chosen time of day and time zone,
-with an outage the next run recovers with nested windows) or, as another collector does it,
-nightly 3-day windows imported with `clarity import` (the window solver values the days), then
-`dbt build` and docs. The service's truth goes into the same DuckDB file (schema offline_truth),
-so the marts can be compared with what really happened, in SQL."""
+with an outage whose days the next run asks again, one window per set) or, as another collector
+does it, nightly 3-day windows imported with `clarity import` (the window solver values the
+days), then `dbt build` and docs. The service's truth goes into the same DuckDB file (schema
+offline_truth), so the marts can be compared with what really happened, in SQL."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 SIMULATION_START = datetime(2026, 10, 1, tzinfo=timezone.utc)
 COLLECTION_TIME = clock_time(0, 10)  # cron shortly after midnight
 TRUTH_SCHEMA = "offline_truth"
-# How the demo collects: `daily` runs `clarity ingest` (one-day windows, nested after a gap);
+# How the demo collects: `daily` runs `clarity ingest` (one-day windows; after a gap the planner's
+# choice: one window over the gap per set, nested windows with the budget left);
 # `nightly-3day` is another collector's way (every set as a 3-day window each night), its bodies
 # imported with their sidecars (`clarity import`), the days valued by the window solver.
 WINDOW_SHAPES = ("daily", "nightly-3day")
@@ -58,8 +59,8 @@ class Outage:
             ) from None
 
 
-# The default demo: two days of 500s for the shop; the next daily run recovers both days with
-# nested windows (its first two dimension sets).
+# The default demo: two days of 500s for the shop; the next daily run asks every set one 3-day
+# window over the gap (ten sets spend the whole budget), whose days the window solver estimates.
 DEFAULT_OUTAGES = (Outage("northwind-shop", date(2026, 10, 15), 2),)
 
 
@@ -393,7 +394,7 @@ def format_solver_comparison(compared: list[dict]) -> list[str]:
 
 def truth_comparison(duckdb_path: Path) -> dict:
     """fct_site_daily.sessions against the truth of the same dates: relative errors, and how
-    many dates the nested windows recovered."""
+    many dates nested windows and the window solver gave."""
     import duckdb
 
     con = duckdb.connect(str(duckdb_path), read_only=True)
@@ -530,8 +531,8 @@ def run_demo(
     if compared and windows == "daily":
         print(
             f"  {compared['dates']} project-days in fct_site_daily, {compared['recovered']} of "
-            "them recovered by nested windows (the days before each project's first run and "
-            "the days lost to an outage)"
+            f"them from nested windows and {compared['solved']} from the window solver (the "
+            "days a first run or the run after an outage reached back to)"
         )
     elif compared:
         print(

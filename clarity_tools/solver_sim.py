@@ -13,6 +13,9 @@ import numpy as np
 from clarity_tools.offline import OfflineClarity, canonical_url
 from clarity_tools.offline.catalog import SIGNALS
 from clarity_tools.offline.simulation import SimulatedProject
+from ingestion.api.snapshot import dimensions_key
+from ingestion.collect.plan import plan_project
+from ingestion.config import default_policy
 
 DAY = 86_400.0
 SITE: tuple[str, ...] = ()
@@ -87,22 +90,21 @@ def daily(
     outage: Sequence[int] = (),
     recover_sets: int = 2,
 ) -> list[Request]:
-    """The planner's schedule: a one-day window of every set each day at ``at``; after a gap (the
-    first run, an outage) the first ``recover_sets`` sets get nested windows (1, 2 and 3 days at
-    one moment), the others one window as long as the gap (3 days at most)."""
+    """The planner's schedule (ingestion/collect/plan.py, the product's own): a run every day at
+    ``at`` except the days of ``outage``; each run asks what `plan_project` plans for the sets'
+    last successes (one-day windows when daily; after a gap one window per set, then nested
+    windows for the first ``recover_sets`` sets while the budget lasts)."""
+    policy = default_policy(recover_sets=recover_sets)
+    last: dict[str, datetime] = {}
     requests = []
-    gap = 3
     for number in range(1, days + 1):
         if number in outage:
-            gap += 1
             continue
         moment = datetime.combine(start.date() + timedelta(days=number), at, tzinfo=UTC)
-        for position, dims in enumerate(sets):
-            if gap > 1 and position < recover_sets:
-                requests.extend(Request(moment, dims, k) for k in range(1, min(gap, 3) + 1))
-            else:
-                requests.append(Request(moment, dims, min(gap, 3)))
-        gap = 1
+        plan = plan_project("sim", sets, moment, used_today=0, last_success=last, policy=policy)
+        for planned in plan.requests:
+            requests.append(Request(moment, tuple(planned.dimensions), planned.num_of_days))
+            last[dimensions_key(planned.dimensions)] = moment
     return requests
 
 

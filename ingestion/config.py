@@ -115,9 +115,9 @@ class ClaritySettings(BaseConfiguration):
     recover_sets: Annotated[
         int, Range(0, len(DEFAULT_DIMENSION_SETS), at_most="dimension_sets")
     ] = 2
-    """after a gap (an outage, a stopped cron, a first run) the first N sets are asked with
-    nested 1-, 2- and 3-day windows back to back, whose differences are the exact days of the
-    gap; the other sets get one window"""
+    """after a gap (an outage, a stopped cron, a first run) every due set gets one window over
+    the gap first; the budget left then buys nested 1-, 2- and 3-day windows (asked back to back,
+    their differences are the exact days of the gap) for the first N sets"""
     max_parallel_projects: Annotated[int, Range(1, 64)] = 8
     """projects asked at the same time (each project's own requests stay one after another:
     its quota and its 429 stop are its own)"""

@@ -1,21 +1,27 @@
 """Which requests to send today. Per project and UTC day (the API's quota resets at 00:00 UTC) a
 budget (10 by default, lower if configured, minus a reserve); an ordered list of dimension sets,
 each asked once per day of the project's own time zone; numOfDays from the gap since the set's
-last successful snapshot. After a gap (an outage, a stopped cron, a first run) the first
-`recover_sets` sets get nested windows (1, 2 and 3 days asked back to back, ending at the same
-moment), whose differences are the exact days of the gap; the other sets one window.
-Pure functions: no I/O, no clock."""
+last successful snapshot.
+
+After a gap (an outage, a stopped cron, a first run) every due set first gets one window as long
+as the gap (3 days at most): a set left unasked loses the days that fall out of the API's reach
+before the next run, and the window solver turns one window into estimated days. Only then does
+the budget left buy nested windows (1, 2 and 3 days asked back to back, ending at one moment,
+whose differences are the exact days of the gap) for the first `recover_sets` sets, as deep as
+the gap and as far as the budget goes. `Forecast` says per set which days the plan makes exact,
+estimated or lost. Pure functions: no I/O, no clock."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from ingestion.api.contract import DAILY_QUOTA, VALID_NUM_DAYS
 from ingestion.api.snapshot import dimensions_key, to_utc
+from ingestion.collect.schedule import collection
 
 UTC = ZoneInfo("UTC")
 
@@ -34,6 +40,21 @@ class Skipped:
     reason: str
 
 
+@dataclass(frozen=True)
+class Forecast:
+    """What one set's requests today do for its days (dates of the project's zone): `exact`
+    where two of today's windows start a day apart (or one window of one day), `estimated` where
+    only a longer window covers the day (the window solver estimates it, exact in sum), `lost`
+    where the gap reaches further back than the API keeps (3 days) or further than the next run
+    can still ask, `waiting` for a set not asked today whose days the next run can still reach."""
+
+    dimensions: tuple[str, ...]
+    exact: tuple[date, ...] = ()
+    estimated: tuple[date, ...] = ()
+    lost: tuple[date, ...] = ()
+    waiting: tuple[date, ...] = ()
+
+
 @dataclass
 class ProjectPlan:
     project: str
@@ -43,8 +64,16 @@ class ProjectPlan:
     used_today: int
     requests: list[PlannedRequest] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
-    # sets that needed nested windows but got one window: the budget was too small
+    # recovery sets whose gap wanted nested windows that the budget left after one window per
+    # set could not buy (all of them, or all but the shortest)
     fallbacks: list[str] = field(default_factory=list)
+    # per set due today (asked or not), what the plan does for the days since its last success
+    forecasts: list[Forecast] = field(default_factory=list)
+
+    def set_days(self) -> dict[str, int]:
+        """Days of every set due today, by what the plan makes of them."""
+        kinds = ("exact", "estimated", "lost", "waiting")
+        return {kind: sum(len(getattr(f, kind)) for f in self.forecasts) for kind in kinds}
 
     @property
     def spendable(self) -> int:
@@ -96,6 +125,52 @@ def num_days_for_gap(last_success: datetime | None, now: datetime, policy: PlanP
     return min(max(days, 1), max(VALID_NUM_DAYS))
 
 
+def _gap_days(last: datetime | None, now: datetime, policy: PlanPolicy) -> int:
+    """The 24-hour periods since the last success (uncapped: beyond 3 they are out of reach)."""
+    if last is None:
+        return policy.initial_num_days
+    gap_hours = (to_utc(now) - to_utc(last)).total_seconds() / 3600
+    return max(math.ceil((gap_hours - policy.gap_slack_hours) / 24), 1)
+
+
+def _period_date(now: datetime, ago: int, zone: tzinfo) -> date:
+    """The date of the 24-hour period that ends `ago - 1` days before `now` (the date a one-day
+    window fetched then would give)."""
+    return collection(now - timedelta(days=ago - 1), zone).serves
+
+
+def forecast(
+    dims: tuple[str, ...],
+    lengths: Sequence[int],
+    last: datetime | None,
+    now: datetime,
+    policy: PlanPolicy,
+    zone: tzinfo = UTC,
+) -> Forecast:
+    """What windows of `lengths` days, all ending at `now`, make of a set's days since `last`
+    (no lengths: the set is not asked today). Period k (the 24 hours ending k - 1 days before
+    `now`) is exact when windows start at both of its edges (`now` is the edge of every window),
+    so that it is one window or the difference of two; else estimated if a window covers it."""
+    gap = _gap_days(last, now, policy)
+    reach = max(VALID_NUM_DAYS)
+    days = {k: _period_date(now, k, zone) for k in range(1, gap + 1)}
+    if not lengths:
+        # the next run (a day later) reaches the periods that are then at most `reach` days old
+        waiting = tuple(days[k] for k in sorted(days) if k + 1 <= reach)
+        lost = tuple(days[k] for k in sorted(days) if k + 1 > reach)
+        return Forecast(dims, lost=lost[::-1], waiting=waiting[::-1])
+    edges = {0, *lengths}
+    exact, estimated, lost = [], [], []
+    for k in sorted(days, reverse=True):
+        if k > max(lengths):
+            lost.append(days[k])
+        elif k - 1 in edges and k in edges:
+            exact.append(days[k])
+        else:
+            estimated.append(days[k])
+    return Forecast(dims, tuple(exact), tuple(estimated), tuple(lost))
+
+
 def plan_project(
     project: str,
     dimension_sets: Sequence[Sequence[str]],
@@ -125,6 +200,9 @@ def plan_project(
         used_today=used_today,
     )
     left = 0 if quota_exhausted_today else plan.spendable
+    # first pass: one window per due set, in the configured order, while the budget lasts
+    due: list[tuple[int, tuple[str, ...], datetime | None, int]] = []
+    lengths: dict[tuple[str, ...], list[int]] = {}
     for position, dims in enumerate(dimension_sets):
         dims = tuple(sorted(dims))
         last = last_success.get(dimensions_key(dims))
@@ -134,32 +212,53 @@ def plan_project(
                 Skipped(dims, f"already fetched today at {local:%H:%M} {_zone_name(zone)}")
             )
             continue
+        due.append((position, dims, last, num_days_for_gap(last, now, policy)))
         if left <= 0:
             reason = _no_budget_reason(plan, policy, quota_exhausted_today)
             plan.skipped.append(Skipped(dims, reason))
             continue
-        days = num_days_for_gap(last, now, policy)
-        gap = "never fetched" if last is None else f"last success {_hours(now, last):.1f} h ago"
-        if days > 1 and position < policy.recover_sets:
-            if left >= days:
-                for length in range(1, days + 1):
-                    reason = (
-                        f"{gap}: nested window {length} of {days} (asked back to back; their "
-                        "differences are the days of the gap)"
-                    )
-                    plan.requests.append(PlannedRequest(project, dims, length, reason))
-                left -= days
-                continue
-            plan.fallbacks.append(dimensions_key(dims))
-            reason = (
-                f"{gap}: numOfDays={days}, one window: nested windows need {days} requests "
-                f"and {left} are left today"
-            )
-        else:
-            reason = f"{gap}: numOfDays={days}"
-        plan.requests.append(PlannedRequest(project, dims, days, reason))
+        lengths[dims] = [due[-1][3]]
         left -= 1
+    # second pass: the budget left buys nested windows for the first `recover_sets` sets
+    for position, dims, _last, days in due:
+        if dims not in lengths or days == 1 or position >= policy.recover_sets:
+            continue
+        extra = min(days - 1, left)
+        lengths[dims] = [*range(1, extra + 1), days]
+        left -= extra
+        if extra < days - 1:
+            plan.fallbacks.append(dimensions_key(dims))
+    for _position, dims, last, days in due:
+        asked = lengths.get(dims, [])
+        plan.forecasts.append(forecast(dims, asked, last, now, policy, zone))
+        for length in asked:
+            plan.requests.append(
+                PlannedRequest(project, dims, length, _reason(last, now, days, length, asked))
+            )
     return plan
+
+
+def _reason(
+    last: datetime | None, now: datetime, days: int, length: int, asked: Sequence[int]
+) -> str:
+    gap = "never fetched" if last is None else f"last success {_hours(now, last):.1f} h ago"
+    if len(asked) == days and days > 1:
+        return (
+            f"{gap}: nested window {length} of {days} (asked back to back; their differences "
+            "are the days of the gap)"
+        )
+    if len(asked) > 1:
+        return (
+            f"{gap}: window {length} of {', '.join(map(str, asked))} days (asked back to back; "
+            f"nested windows of all {days} lengths need {days - len(asked)} more requests than "
+            "today's budget left after one window per set)"
+        )
+    if days > 1:
+        return (
+            f"{gap}: numOfDays={days}, one window over the gap (the window solver estimates "
+            "its days, exact in sum)"
+        )
+    return f"{gap}: numOfDays={days}"
 
 
 def _hours(now: datetime, last: datetime) -> float:

@@ -44,7 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--windows",
         choices=("daily", "nightly-3day"),
         default="daily",
-        help="daily: `clarity ingest` once a day (one-day windows, nested after a gap); "
+        help="daily: `clarity ingest` once a day (one-day windows; after a gap one window over "
+        "it per set, nested windows with the budget left); "
         "nightly-3day: every dimension set as a 3-day window each night, imported with "
         "`clarity import` and valued by the window solver (default daily)",
     )

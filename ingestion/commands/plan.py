@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
 from ingestion.commands import _common
@@ -62,11 +62,52 @@ def print_plans(result: Plans) -> None:
             print(f"  skip  [{dims}]  ({skipped.reason})")
         if project_plan.fallbacks:
             print(
-                f"  note: too little budget left for nested windows of "
-                f"[{'], ['.join(k or 'no dimension' for k in project_plan.fallbacks)}]: one "
-                "window instead; the days of the gap it covers get no daily value"
+                f"  note: the budget left after one window per set buys too few nested windows "
+                f"for [{'], ['.join(k or 'no dimension' for k in project_plan.fallbacks)}]: "
+                "the days between its windows are estimated"
             )
+        for line in forecast_lines(project_plan):
+            print(line)
         _common.print_schedule(project_plan.project, result.fetches, project.zone)
+
+
+def _dates(days: Sequence[date]) -> str:
+    return ", ".join(f"{day:%a %d %b}" for day in days)
+
+
+def forecast_lines(project_plan: ProjectPlan) -> list[str]:
+    """Per set due today, the dates its requests make exact, estimated or lost (sets with the
+    same forecast on one line), then the totals in set-days."""
+    if not project_plan.forecasts:
+        return []
+    groups: dict[tuple, list[str]] = {}
+    for forecast in project_plan.forecasts:
+        key = (forecast.exact, forecast.estimated, forecast.lost, forecast.waiting)
+        groups.setdefault(key, []).append(", ".join(forecast.dimensions) or "no dimension")
+    lines = ["  days since each set's last success, by what today's requests make of them:"]
+    for (exact, estimated, lost, waiting), sets in groups.items():
+        parts = [
+            f"{label} {_dates(days)}"
+            for label, days in (
+                ("exact", exact),
+                ("estimated", estimated),
+                ("lost", lost),
+                ("waiting for the next run", waiting),
+            )
+            if days
+        ]
+        names = (
+            "every set due"
+            if len(sets) == len(project_plan.forecasts)
+            else ("[" + "], [".join(sets) + "]")
+        )
+        lines.append(f"    {names}: {'; '.join(parts)}")
+    totals = project_plan.set_days()
+    lines.append(
+        f"    set-days: {totals['exact']} exact, {totals['estimated']} estimated, "
+        f"{totals['lost']} lost, {totals['waiting']} waiting"
+    )
+    return lines
 
 
 def main(args: argparse.Namespace) -> int:

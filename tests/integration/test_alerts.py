@@ -85,15 +85,17 @@ def test_no_other_signal_alert_fires(built_warehouse, planted):
 def _rule_z_scores(path) -> dict[tuple, float]:
     """The alert rule recomputed in Python from the daily marts (docs block clarity_alert_rule,
     default vars): z per (scope, project, page, signal, date) where both sides have 100
-    sessions, for every rise."""
+    sessions, for every rise. A solved estimate is neither tested nor part of a baseline."""
     rows = query(
         path,
         f"""
         select 'site', project, '', activity_date, {", ".join(_COUNT_COLUMNS)}
         from marts.fct_site_daily
+        where value_source <> 'solved_estimate'
         union all
         select 'page', project, page_url, activity_date, {", ".join(_COUNT_COLUMNS)}
         from marts.fct_page_daily
+        where value_source <> 'solved_estimate'
         """,
     )
     series: dict[tuple, dict] = {}

@@ -99,13 +99,20 @@ def test_plan_and_status_spend_nothing(offline, tmp_path):
     planned = run_cli(offline, tmp_path, "plan", "--now", now)
     assert planned.returncode == 0, planned.stderr
     assert "0 of 10 used" in planned.stdout and planned.stdout.count("  ask ") == 10
+    # a first run: one 3-day window per set (ten sets, ten requests), its days estimated
+    assert "every set due: estimated " in planned.stdout
+    assert "set-days: 0 exact, 30 estimated, 0 lost, 0 waiting" in planned.stdout
     assert offline.request_log == []
     assert run_cli(offline, tmp_path, "ingest", "--now", now).returncode == 0
     again = run_cli(offline, tmp_path, "plan", "--now", now)
     assert "10 of 10 used" in again.stdout and "already fetched today" in again.stdout
+    # the next day's run: one-day windows, the day before exact
+    offline.clock.set(collection_time(2))
+    now = collection_time(2).isoformat()
+    assert run_cli(offline, tmp_path, "ingest", "--now", now).returncode == 0
     status = run_cli(offline, tmp_path, "status", "--now", now)
     assert status.returncode == 0
-    assert f"{BLOG}: 10 snapshots" in status.stdout and "today 10/10 requests" in status.stdout
+    assert f"{BLOG}: 20 snapshots" in status.stdout and "today 10/10 requests" in status.stdout
     # when collection ran and how well it covered the project's days
     assert "collection over the last 7 days:" in status.stdout
     assert "00:10 UTC: gives" in status.stdout and "day coverage 0.99" in status.stdout

@@ -57,23 +57,16 @@ def test_first_run_loads_the_budget_for_every_project(offline, tmp_path):
     loaded = list((tmp_path / "landing" / "loaded").rglob("*.json"))
     assert len([p for p in loaded if not p.name.endswith(".meta.json")]) == counts["snapshots"]
     assert list((tmp_path / "landing" / "pending").glob("*.json")) == []
-    # the first run takes the 72 hours the API still has: nested 1-, 2- and 3-day windows for
-    # the first two sets (recover_sets), one 3-day window for the next ones while the budget
-    # lasts; no-dimension bodies have 16 blocks
+    # the first run takes the 72 hours the API still has: one 3-day window for each of the ten
+    # sets, which spends the whole budget (none is left for nested windows); no-dimension
+    # bodies have 16 blocks
     asked = query(
         config.duckdb_path,
         "select dimensions, list(num_of_days order by num_of_days) from clarity_raw.snapshots "
         "where project = ? group by 1 order by 1",
         [BLOG],
     )
-    assert asked == [
-        ("", [1, 2, 3]),
-        ("Browser", [3]),
-        ("Device", [3]),
-        ("Device,URL", [3]),
-        ("OS", [3]),
-        ("URL", [1, 2, 3]),
-    ]
+    assert asked == sorted((",".join(sorted(d)), [3]) for d in DEFAULT_DIMENSION_SETS)
     assert (
         scalar(
             config.duckdb_path,
@@ -200,9 +193,9 @@ def test_500_on_one_set_others_load_and_the_set_is_retried_next_run(offline, tmp
         config.duckdb_path,
         "select num_of_days from clarity_raw.snapshots where dimensions = 'URL' order by 1",
     )
-    # the first run's nested 1-day URL window failed, its 2- and 3-day ones arrived; the next
-    # run asks the set again, one day since its last success
-    assert url_days == [(1,), (2,), (3,)]
+    # the first run's one URL window (3 days) failed; the next run asks the set again as never
+    # fetched: the 72 hours the API still has, one window (the other nine sets take the rest)
+    assert url_days == [(3,)]
 
 
 def test_a_run_of_500s_never_spends_more_than_the_budget(offline, tmp_path):

@@ -4,6 +4,7 @@ warehouse (3 projects, 35 days collected at 00:10 UTC)."""
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Iterable
 
@@ -28,11 +29,14 @@ RATE_TOLERANCE = 0.01  # absolute: one percentage point
 # up to 1/n, which stays within one percentage point only from n = 100 on (below that, a single
 # session is more than 1 point: 1 of 50 is 2 points). Smaller pages are counted but not compared.
 MIN_COMPARED_SESSIONS = 100
-# Solved estimates (a date no one-day window or nested slice gives: here the segment sets on
-# the dates the site recovered from nested windows) hold the truth within their stated error
-# for this share of rows at least (measured on this warehouse: 410 of 459, 89 %), and stay
-# within this median relative error for segments of 100 true sessions or more (measured 3.7 %).
-MIN_WITHIN_STATED_ERROR = 0.85
+# Solved estimates (a date no one-day window or nested slice gives: here the first run's 3-day
+# windows of every set) hold the truth within their stated error for the share the docs state
+# (STATED_COVERAGE): a count of estimates within it that would be this unlikely under that
+# share (one-sided binomial tail) fails, whatever the number of estimates (9 site-days or 459
+# segment-days); and they stay within this median relative error where the truth has 100
+# sessions or more (the figures measured on this warehouse are printed by the tests).
+STATED_COVERAGE = 0.90
+UNLIKELY = 0.001
 MAX_MEDIAN_ESTIMATE_ERROR = 0.08
 
 SIGNAL_COLUMNS = ", ".join(f"{key}_sessions, {key}_base_sessions" for key in SIGNAL_KEYS.values())
@@ -107,15 +111,21 @@ def test_site_daily_matches_the_truth(built_warehouse):
     service = built_warehouse.service
     rows = _rows(
         built_warehouse.path,
-        f"select project, activity_date, day_coverage, sessions, {SIGNAL_COLUMNS} "
+        f"select project, activity_date, day_coverage, value_source, sessions, sessions_error, "
+        f"{SIGNAL_COLUMNS} "
         "from marts.fct_site_daily where day_coverage >= ? order by project, activity_date",
         [MIN_COVERAGE],
     )
     errors = Errors("fct_site_daily")
+    estimates: list[tuple[int, float, int]] = []
     for row in rows:
         truth = service.truth_site_daily(row["project"], row["activity_date"])
+        if row["value_source"] == "solved_estimate":  # the first run's 3-day windows
+            estimates.append((row["sessions"], row["sessions_error"], truth["sessions"]))
+            continue
         where = f"{row['project']} {row['activity_date']}"
         errors.add(where, row["sessions"], truth["sessions"], _rates(row), _true_rates(truth))
+    _assert_estimates_within_their_error("fct_site_daily", estimates, minimum=3)
     # every collected day but the first and the last (catch-up window, today) of each project
     projects = {row["project"] for row in rows}
     assert projects == set(service.projects)
@@ -127,7 +137,8 @@ def test_page_daily_matches_the_truth(built_warehouse):
     service = built_warehouse.service
     rows = _rows(
         built_warehouse.path,
-        f"select project, activity_date, page_url, sessions, {SIGNAL_COLUMNS} "
+        f"select project, activity_date, page_url, value_source, sessions, sessions_error, "
+        f"{SIGNAL_COLUMNS} "
         "from marts.fct_page_daily where day_coverage >= ? order by project, activity_date",
         [MIN_COVERAGE],
     )
@@ -136,8 +147,17 @@ def test_page_daily_matches_the_truth(built_warehouse):
         by_day.setdefault((row["project"], row["activity_date"]), {})[row["page_url"]] = row
     errors = Errors("fct_page_daily")
     pages_small = 0
+    estimates: list[tuple[int, float, int]] = []
     for (project, day), pages in by_day.items():
         truth = service.truth_page_daily(project, day)
+        solved = {
+            url: row for url, row in pages.items() if row["value_source"] == "solved_estimate"
+        }
+        if solved:  # a date the first run's 3-day windows reach: estimates, checked as such
+            for url, row in solved.items():
+                true_sessions = truth[url]["sessions"] if url in truth else 0
+                estimates.append((row["sessions"], row["sessions_error"], true_sessions))
+            continue
         # every page of the truth is found under its canonical URL (variants folded)...
         lost = sorted(set(truth) - set(pages))
         assert not lost, f"{project} {day}: true pages missing from fct_page_daily: {lost[:5]}"
@@ -164,6 +184,7 @@ def test_page_daily_matches_the_truth(built_warehouse):
     assert len(errors.sessions) >= 400
     assert len(compared_projects) >= 2  # the blog's pages rarely reach 100 sessions a day
     errors.assert_within()
+    _assert_estimates_within_their_error("fct_page_daily", estimates, minimum=100)
 
 
 def test_segment_daily_matches_the_truth(built_warehouse):
@@ -208,12 +229,30 @@ def test_segment_daily_matches_the_truth(built_warehouse):
     }
     assert len(errors.sessions) >= 1000
     errors.assert_within()
-    # the solved estimates: within their stated error (half a session of rounding beside it)
-    assert len(estimates) >= 100
+    _assert_estimates_within_their_error("fct_segment_daily", estimates, minimum=100)
+
+
+def _assert_estimates_within_their_error(
+    label: str, estimates: list[tuple[int, float, int]], minimum: int
+) -> None:
+    """Solved estimates (solved sessions, stated error, true sessions): within their stated error
+    (half a session of rounding beside it) about as often as STATED_COVERAGE says, and a median
+    relative error under MAX_MEDIAN_ESTIMATE_ERROR where the truth has 100 sessions or more."""
+    assert len(estimates) >= minimum, (label, len(estimates))
     within = sum(abs(solved - true) <= error + 0.5 for solved, error, true in estimates)
-    assert within / len(estimates) >= MIN_WITHIN_STATED_ERROR, (within, len(estimates))
     relative = [abs(solved - true) / true for solved, _, true in estimates if true >= 100]
-    assert relative and statistics.median(relative) <= MAX_MEDIAN_ESTIMATE_ERROR
+    median = statistics.median(relative) if relative else float("nan")
+    n = len(estimates)
+    tail = sum(
+        math.comb(n, k) * STATED_COVERAGE**k * (1 - STATED_COVERAGE) ** (n - k)
+        for k in range(within + 1)
+    )
+    print(
+        f"{label}: {n} solved estimates, {within / n:.1%} within the stated error (P = {tail:.3f} "
+        f"under {STATED_COVERAGE:.0%}), median relative error {median:.2%} (truth >= 100 sessions)"
+    )
+    assert tail >= UNLIKELY, (label, within, n, tail)
+    assert relative and median <= MAX_MEDIAN_ESTIMATE_ERROR, (label, median)
 
 
 def test_page_urls_follow_the_canonical_rule(built_warehouse):

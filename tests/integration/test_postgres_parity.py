@@ -13,7 +13,6 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from clarity_tools.offline import default_projects
 from ingestion.config import duckdb_warehouse
 from ingestion.transform.dbt_runner import SCHEDULED_BUILD, run_dbt
 from ingestion.warehouse.destination import PostgresSettings, Warehouse
@@ -22,10 +21,10 @@ from tests.integration.helpers import query
 from tests.parity_data import (
     BUILD_VARS,
     DAYS,
-    OUTAGE_DAYS,
     collect,
     parity_config,
     parity_service,
+    snapshot_count,
 )
 from tests.postgres_server import postgres_server, server_bin_dir
 
@@ -141,8 +140,7 @@ def test_both_warehouses_hold_the_same_raw_data(parity):
     duck_snapshots, pg_snapshots = _fetch(parity, "duckdb", sql), _fetch(parity, "postgres", sql)
     count = "select count(*) from clarity_raw.metric_rows"
     assert _fetch(parity, "duckdb", count) == _fetch(parity, "postgres", count)
-    # ten a run, no snapshot from the runs of the outage
-    assert len(duck_snapshots) == (DAYS * len(default_projects()) - OUTAGE_DAYS) * 10
+    assert len(duck_snapshots) == snapshot_count(DAYS)
     assert duck_snapshots == pg_snapshots
     nested = "select count(*) from clarity_raw.snapshots where num_of_days = 2"
     assert _fetch(parity, "duckdb", nested) == _fetch(parity, "postgres", nested) != [(0,)]

@@ -314,7 +314,7 @@ def test_incremental_build_equals_full_refresh_on_every_mart(schedules):
     assert not differences, "\n".join(differences)
 
 
-def test_plan_says_when_the_budget_is_too_small_for_nested_windows(offline, tmp_path):
+def test_plan_forecasts_what_a_small_budget_makes_of_a_gap(offline, tmp_path):
     first = run_cli(offline, tmp_path, "ingest", "--now", _run_at(BLOG, 1).isoformat())
     assert first.returncode == 0, first.stderr
     planned = run_cli(
@@ -327,8 +327,12 @@ def test_plan_says_when_the_budget_is_too_small_for_nested_windows(offline, tmp_
     )
     assert planned.returncode == 0, planned.stderr
     asks = [line for line in planned.stdout.splitlines() if line.startswith("  ask ")]
+    # two runs missed: four of the ten sets get one 3-day window each, nothing left to nest
     assert len(asks) == 4
-    assert "nested window 3 of 3" in asks[2]
-    assert "[URL] numOfDays=3" in asks[3] and "nested windows need 3 requests" in asks[3]
-    assert "too little budget left for nested windows of [URL]" in planned.stdout
+    assert all("numOfDays=3" in ask and "one window over the gap" in ask for ask in asks)
+    assert "too few nested windows for [no dimension], [URL]" in planned.stdout
+    # the six sets the budget cannot reach lose the day tomorrow's window no longer reaches
+    assert "set-days: 0 exact, 12 estimated, 6 lost, 12 waiting" in planned.stdout
+    lost = _day(1).strftime("%a %d %b")
+    assert f"lost {lost}; waiting for the next run" in planned.stdout
     assert "collection over the last 7 days:" in planned.stdout

@@ -29,10 +29,10 @@ from tests.integration.helpers import query
 from tests.parity_data import (
     BUILD_VARS,
     DAYS,
-    OUTAGE_DAYS,
     collect,
     parity_config,
     parity_service,
+    snapshot_count,
 )
 
 pytestmark = pytest.mark.integration
@@ -225,8 +225,7 @@ def test_both_engines_built_from_every_snapshot(spark_parity):
     sql = "select count(*), sum(snapshot_count) from marts.dim_projects"
     projects = len(default_projects())
     for number, marts in enumerate(spark_parity.rounds, start=1):
-        # ten a run, no snapshot from the runs of the outage
-        expected = [(projects, ((DAYS + number - 1) * projects - OUTAGE_DAYS) * 10)]
+        expected = [(projects, snapshot_count(DAYS + number - 1))]
         assert query(marts.duckdb, sql) == expected
         assert _exported(marts, "dim_projects", sql) == expected
 

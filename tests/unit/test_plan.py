@@ -129,7 +129,7 @@ def test_a_budget_of_zero_plans_nothing_and_says_collection_is_paused():
     assert all("collection is paused (daily_budget 0" in s.reason for s in plan.skipped)
 
 
-def test_a_gap_is_recovered_with_nested_windows_for_the_first_sets():
+def test_after_a_gap_every_set_gets_one_window_before_any_set_gets_nested_windows():
     last = last_all(NOW - timedelta(days=3))  # two daily runs missed
     plan = plan_project(
         "shop",
@@ -139,18 +139,41 @@ def test_a_gap_is_recovered_with_nested_windows_for_the_first_sets():
         last_success=last,
         policy=default_policy(),
     )
-    asked = [(r.dimensions, r.num_of_days) for r in plan.requests]
-    # the first two sets (no dimension, URL) back to back 1, 2, 3 days; then one window each
-    assert asked[:6] == [((), 1), ((), 2), ((), 3), (("URL",), 1), (("URL",), 2), (("URL",), 3)]
-    assert asked[6:] == [(("Device", "URL"), 3), (("Device",), 3), (("Browser",), 3), (("OS",), 3)]
-    assert "nested window 2 of 3" in plan.requests[1].reason
-    assert len(plan.requests) == 10 and plan.fallbacks == []
-    assert [s.dimensions for s in plan.skipped] == [
-        ("Country",),
-        ("Channel",),
-        ("Medium", "Source"),
-        ("Campaign",),
+    # ten sets, ten requests: a 3-day window each (none skipped), nothing left for nesting
+    assert [(r.dimensions, r.num_of_days) for r in plan.requests] == [
+        (tuple(sorted(d)), 3) for d in DEFAULT_DIMENSION_SETS
     ]
+    assert plan.skipped == []
+    assert "one window over the gap" in plan.requests[0].reason
+    assert plan.fallbacks == ["", "URL"]  # the two recovery sets wanted nested windows
+    assert plan.set_days() == {"exact": 0, "estimated": 30, "lost": 0, "waiting": 0}
+
+
+def test_budget_left_after_one_window_per_set_buys_nested_windows_in_order():
+    last = last_all(NOW - timedelta(days=3))
+    sets = [(), ("URL",), ("Device",)]
+    plan = plan_project("shop", sets, NOW, used_today=0, last_success=last, policy=default_policy())
+    # three windows, then 7 left: the site and URL sets get 1, 2 and 3 days back to back
+    assert [(r.dimensions, r.num_of_days) for r in plan.requests] == [
+        ((), 1),
+        ((), 2),
+        ((), 3),
+        (("URL",), 1),
+        (("URL",), 2),
+        (("URL",), 3),
+        (("Device",), 3),
+    ]
+    assert "nested window 2 of 3" in plan.requests[1].reason
+    assert plan.fallbacks == []
+    site, url, device = plan.forecasts
+    gap_dates = (
+        NOW.date() - timedelta(days=3),
+        NOW.date() - timedelta(days=2),
+        NOW.date() - timedelta(days=1),
+    )
+    assert site.exact == url.exact == gap_dates and site.estimated == ()
+    assert device.exact == () and device.estimated == gap_dates
+    assert plan.set_days() == {"exact": 6, "estimated": 3, "lost": 0, "waiting": 0}
 
 
 def test_a_two_day_gap_needs_two_nested_windows_and_a_first_run_three():
@@ -164,7 +187,7 @@ def test_a_two_day_gap_needs_two_nested_windows_and_a_first_run_three():
     assert "never fetched" in first.requests[0].reason
 
 
-def test_too_small_a_budget_falls_back_to_one_window_and_says_so():
+def test_a_budget_short_of_full_nesting_buys_the_shortest_window_first():
     last = last_all(NOW - timedelta(days=3))
     plan = plan_project(
         "shop",
@@ -172,17 +195,46 @@ def test_too_small_a_budget_falls_back_to_one_window_and_says_so():
         NOW,
         used_today=0,
         last_success=last,
-        policy=default_policy(daily_budget=4),
+        policy=default_policy(daily_budget=3),
     )
-    # three for the site's nested windows, then one left: the URL set gets one 3-day window
+    # one window each, then one left: the site's 1-day window, whose day is exact
     assert [(r.dimensions, r.num_of_days) for r in plan.requests] == [
         ((), 1),
-        ((), 2),
         ((), 3),
         (("URL",), 3),
     ]
-    assert plan.fallbacks == ["URL"]
-    assert "nested windows need 3 requests and 1 are left today" in plan.requests[3].reason
+    assert plan.fallbacks == ["", "URL"]
+    assert "window 1 of 1, 3 days" in plan.requests[0].reason
+    site = plan.forecasts[0]
+    assert site.exact == (NOW.date() - timedelta(days=1),)
+    assert site.estimated == (NOW.date() - timedelta(days=3), NOW.date() - timedelta(days=2))
+
+
+def test_a_set_the_budget_cannot_reach_waits_and_loses_what_the_next_run_cannot_ask():
+    last = last_all(NOW - timedelta(days=3))
+    plan = plan_project(
+        "shop",
+        [(), ("URL",)],
+        NOW,
+        used_today=0,
+        last_success=last,
+        policy=default_policy(daily_budget=1),
+    )
+    assert [(r.dimensions, r.num_of_days) for r in plan.requests] == [((), 3)]
+    url = plan.forecasts[1]
+    # tomorrow's 3-day window reaches back to 2 days before today: the oldest day is lost
+    assert url.lost == (NOW.date() - timedelta(days=3),)
+    assert url.waiting == (NOW.date() - timedelta(days=2), NOW.date() - timedelta(days=1))
+    assert plan.set_days() == {"exact": 0, "estimated": 3, "lost": 1, "waiting": 2}
+
+
+def test_a_gap_longer_than_the_api_keeps_loses_its_oldest_days():
+    last = last_all(NOW - timedelta(days=5))
+    plan = plan_project("shop", [()], NOW, used_today=0, last_success=last, policy=default_policy())
+    assert [r.num_of_days for r in plan.requests] == [1, 2, 3]
+    site = plan.forecasts[0]
+    assert site.lost == (NOW.date() - timedelta(days=5), NOW.date() - timedelta(days=4))
+    assert len(site.exact) == 3
 
 
 def test_a_daily_run_asks_one_window_even_for_recovery_sets():
@@ -195,6 +247,9 @@ def test_a_daily_run_asks_one_window_even_for_recovery_sets():
         policy=default_policy(),
     )
     assert [r.num_of_days for r in plan.requests] == [1] * 10
+    assert plan.fallbacks == []
+    assert {f.exact for f in plan.forecasts} == {(NOW.date() - timedelta(days=1),)}
+    assert plan.set_days() == {"exact": 10, "estimated": 0, "lost": 0, "waiting": 0}
 
 
 def test_today_is_the_projects_day():
