@@ -19,9 +19,11 @@
 {%- endfor -%}
 {%- set error_sums = [] -%}
 {%- for column in ['sessions'] + clarity_signal_columns(['sessions']) -%}
+{#- a measure the solver wrote no row for is zero with a negligible error (ingestion/solve:
+    nothing to add, as a series absent from a window): its error is 0, not unknown -#}
 {%- do error_sums.append(
-        "sum(case when measure = '" ~ measures[column] ~ "' then solved_error end) as "
-        ~ column ~ '_error'
+        "coalesce(sum(case when measure = '" ~ measures[column] ~ "' then solved_error end), 0)"
+        ~ " as " ~ column ~ '_error'
     ) -%}
 {%- endfor -%}
 
