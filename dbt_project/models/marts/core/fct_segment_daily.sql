@@ -123,8 +123,9 @@ final as (
         -- engagement (non-additive: one-day windows only)
         {{ clarity_safe_divide('segments.pages_weighted', 'segments.pages_sessions') }}
             as pages_per_session,
-        {{ clarity_safe_divide('segments.scroll_depth_weighted', 'segments.scroll_depth_sessions') }}
-            as avg_scroll_depth,
+        {{ clarity_safe_divide(
+            'segments.scroll_depth_weighted', 'segments.scroll_depth_sessions'
+        ) }} as avg_scroll_depth,
         {{ clarity_safe_divide('segments.total_time_weighted', 'segments.time_sessions') }}
             as avg_total_time_seconds,
         {{ clarity_safe_divide('segments.active_time_weighted', 'segments.time_sessions') }}
