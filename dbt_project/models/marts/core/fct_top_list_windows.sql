@@ -1,78 +1,8 @@
-{%- set lists = {
-    'ReferrerUrl': 'referrer',
-    'PageTitle': 'page_title',
-    'PopularPages': 'popular_page',
-    'Browser': 'browser',
-    'Device': 'device',
-    'OS': 'os',
-    'Country': 'country',
-} -%}
-
 with
 
-snapshots as (
+items as (
 
-    select
-        snapshot_id,
-        project,
-        num_of_days,
-        fetched_at,
-        window_start_at,
-        window_end_at
-    from {{ ref('stg_clarity__snapshots') }}
-    -- the top lists come only in site-level bodies
-    where dimensions = ''
-
-),
-
-list_rows as (
-
-    select
-        snapshot_id,
-        case metric_name
-            {%- for block, list_name in lists.items() %}
-            when '{{ block }}' then '{{ list_name }}'
-            {%- endfor %}
-        end as list_name,
-        -- the wire's order is the list's order (most sessions first)
-        row_number() over (
-            partition by snapshot_id, metric_name
-            order by block_index asc, row_index asc
-        ) as item_rank,
-        -- masked in staging already (a referrer's or a popular page's secret parameters)
-        case
-            when metric_name = 'PopularPages' then page_url_raw
-            when metric_name = 'PageTitle' then {{ clarity_html_unescape('item_name') }}
-            else item_name
-        end as item_received,
-        case
-            when metric_name = 'PopularPages' then page_url_raw
-            when metric_name = 'ReferrerUrl' then item_name
-        end as url_received,
-        case when metric_name <> 'PopularPages' then sessions_count end as sessions,
-        case when metric_name = 'PopularPages' then visits_count end as visits
-    from {{ ref('stg_clarity__metric_rows') }}
-    where
-        metric_name in (
-            {%- for block in lists %}
-            '{{ block }}'{% if not loop.last %},{% endif %}
-            {%- endfor %}
-        )
-
-),
-
-normalised as (
-
-    select
-        snapshot_id,
-        list_name,
-        item_rank,
-        -- no name: sessions without a referrer (direct, typed, bookmarks, apps), or unknown
-        coalesce(item_received, '(not set)') as item,
-        {{ clarity_normalize_url('url_received') }} as item_url,
-        sessions,
-        visits
-    from list_rows
+    select * from {{ ref('int_top_list_items') }}
 
 ),
 
@@ -91,44 +21,32 @@ final as (
 
     select
         -- ids
-        {{ clarity_surrogate_key([
-            'normalised.snapshot_id', 'normalised.list_name', 'normalised.item_rank',
-        ]) }} as top_list_window_id,
-        normalised.snapshot_id,
-        snapshots.project,
-        snapshots.num_of_days,
+        items.top_list_window_id,
+        items.snapshot_id,
+        items.project,
+        items.num_of_days,
         daily_choice.activity_date as chosen_for_date,
 
         -- the list and the item
-        normalised.list_name,
-        cast(normalised.item_rank as {{ dbt.type_int() }}) as item_rank,
-        normalised.item,
-        normalised.item_url,
-        case
-            when
-                normalised.list_name = 'referrer'
-                and position('://' in normalised.item_url) > 0
-                then {{ dbt.split_part('normalised.item_url', "'/'", 3) }}
-        end as referrer_host,
-        case
-            when normalised.list_name = 'popular_page'
-                then {{ clarity_surrogate_key(['snapshots.project', 'normalised.item_url']) }}
-        end as page_id,
+        items.list_name,
+        items.item_rank,
+        items.item,
+        items.item_url,
+        items.referrer_host,
+        items.page_id,
 
         -- the item's count within the window
-        cast(normalised.sessions as {{ dbt.type_bigint() }}) as sessions,
-        cast(normalised.visits as {{ dbt.type_bigint() }}) as visits,
+        items.sessions,
+        items.visits,
 
         -- window (UTC)
-        snapshots.fetched_at,
-        snapshots.window_start_at,
-        snapshots.window_end_at
+        items.fetched_at,
+        items.window_start_at,
+        items.window_end_at
 
-    from normalised
-    inner join snapshots
-        on normalised.snapshot_id = snapshots.snapshot_id
+    from items
     left join daily_choice
-        on normalised.snapshot_id = daily_choice.snapshot_id
+        on items.snapshot_id = daily_choice.snapshot_id
 
 )
 
