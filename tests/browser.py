@@ -35,29 +35,54 @@ def chromium_path() -> str:
 
 
 @dataclass
+class Part:
+    """One element of the rendered page: whether it shows, its size, its text and its pixels."""
+
+    visible: bool
+    width: float
+    height: float
+    text: str
+    screenshot: bytes
+
+
+@dataclass
 class Rendered:
     screenshot: bytes
     errors: list[str] = field(default_factory=list)  # console errors and uncaught exceptions
     requests: list[str] = field(default_factory=list)  # every URL the page asked for
+    parts: dict[str, Part] = field(default_factory=dict)  # the elements asked for, by selector
 
     def colours(self) -> int:
         """How many distinct colours the screenshot has (a blank page has one)."""
-        from PIL import Image
-
-        image = Image.open(io.BytesIO(self.screenshot)).convert("RGB")
-        return len(image.getcolors(maxcolors=1 << 20) or [])
+        return colours(self.screenshot)
 
     def ink(self) -> float:
         """The share of pixels that are not the background (white)."""
-        from PIL import Image
-
-        image = Image.open(io.BytesIO(self.screenshot)).convert("L")
-        histogram = image.histogram()
-        return 1 - histogram[255] / sum(histogram)
+        return ink(self.screenshot)
 
 
-def render(path: Path, width: int = 1200, height: int = 1600) -> Rendered:
-    """Open a local file in headless Chromium; its screenshot, errors and requests."""
+def colours(png: bytes) -> int:
+    """How many distinct colours the image has (a blank one has one)."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    return len(image.getcolors(maxcolors=1 << 20) or [])
+
+
+def ink(png: bytes) -> float:
+    """The share of the image's pixels that are not the background (white)."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("L")
+    histogram = image.histogram()
+    return 1 - histogram[255] / sum(histogram)
+
+
+def render(
+    path: Path, width: int = 1200, height: int = 1600, parts: tuple[str, ...] = ()
+) -> Rendered:
+    """Open a local file in headless Chromium; its screenshot, errors and requests, and each of
+    the elements the CSS selectors `parts` name (the first match) as the browser shows it."""
     from playwright.sync_api import sync_playwright
 
     executable = chromium_path()
@@ -72,6 +97,19 @@ def render(path: Path, width: int = 1200, height: int = 1600) -> Rendered:
             page.on("request", lambda r: requests.append(r.url))
             page.goto(path.resolve().as_uri(), wait_until="load")
             shot = page.screenshot(full_page=True)
+            found = {selector: _part(page.locator(selector).first) for selector in parts}
         finally:
             browser.close()
-    return Rendered(shot, errors, requests)
+    return Rendered(shot, errors, requests, found)
+
+
+def _part(locator) -> Part:
+    box = locator.bounding_box() or {"width": 0.0, "height": 0.0}
+    visible = locator.is_visible()
+    return Part(
+        visible=visible,
+        width=box["width"],
+        height=box["height"],
+        text=locator.inner_text(),
+        screenshot=locator.screenshot() if visible else b"",
+    )

@@ -1,7 +1,8 @@
 """The questions every output asks of the marts (schema `marts`), each written once: which marts
-are built, the projects and their dates, the site's days, the pages to fix, the segments, the
-alerts and the collection record. The report, the highlights, the notifications, the MCP server
-and `clarity run` ask here and only present the answers."""
+are built, the projects and their dates, the site's days, the pages to fix, the segments and
+their engagement, the top-10 lists, the alerts and the collection record. The report, the
+highlights, the notifications, the MCP server and `clarity run` ask here and only present the
+answers."""
 
 from __future__ import annotations
 
@@ -41,6 +42,16 @@ SITE_METRICS = (
 )
 DEFAULT_SITE_METRICS = ("sessions", "frustration_score")
 SEGMENT_DIMENSIONS = ("Device", "Browser", "OS", "Country", "Channel", "Campaign", "Source+Medium")
+# the top-10 lists of fct_top_list_daily; popular_page counts visits, the others sessions
+TOP_LISTS = ("referrer", "page_title", "popular_page", "browser", "device", "os", "country")
+TOP_LIST_SIZE = 10
+# engagement averages of fct_segment_daily, each recombined by sessions
+ENGAGEMENT = (
+    "avg_scroll_depth",
+    "avg_total_time_seconds",
+    "avg_active_time_seconds",
+    "pages_per_session",
+)
 # the marts the outputs read: `clarity run` builds them when one is missing
 OUTPUT_MARTS = (
     "dim_projects",
@@ -50,6 +61,7 @@ OUTPUT_MARTS = (
     "fct_page_frustration_daily",
     "fct_page_trends_weekly",
     "fct_segment_daily",
+    "fct_top_list_daily",
     "fct_alerts",
 )
 # the daily marts whose dates `dates` gives
@@ -58,6 +70,7 @@ _DATED = {
     "collection": "fct_collection_daily",
     "pages": "fct_page_frustration_daily",
     "segments": "fct_segment_daily",
+    "top_lists": "fct_top_list_daily",
 }
 
 Rows = TypeVar("Rows")
@@ -184,7 +197,7 @@ class MartsReader(Generic[Rows]):
         self, project: str, of: str, dimension: str | None = None
     ) -> tuple[date | None, date | None]:
         """The first and latest date of `project` in a daily mart: `of` is site, collection,
-        pages (the page rankings) or segments (of one `dimension`, or any)."""
+        pages (the page rankings), segments (of one `dimension`, or any) or top_lists."""
         table = _DATED[of]
         sql = f"select min(activity_date), max(activity_date) from marts.{table} where project = ?"
         params: list[Any] = [project]
@@ -448,6 +461,131 @@ class MartsReader(Generic[Rows]):
             order by dimension, segment_rank, signal_order
             """,
             params,
+        )
+
+    def engagement_by_segment(self, project: str, dimension: str, start: date, end: date) -> Rows:
+        """One row per value of `dimension` from `start` to `end`, the largest first: the
+        period's sessions, and each engagement average (scroll depth, total and active time,
+        pages per session) recombined over the dates that have it, weighted by their sessions
+        (sum of average x sessions over the sum of those sessions: never an average of daily
+        averages), with `measured_sessions` and `days_measured` (the one-day-window dates: a
+        nested slice or a solved period has no averages)."""
+        averages = ",\n".join(
+            f"sum({name} * sessions) / nullif(sum(case when {name} is not null "
+            f"then sessions end), 0) as {name}"
+            for name in ENGAGEMENT
+        )
+        return self.fetch(
+            f"""
+            select
+                dimension_value,
+                sum(sessions) as sessions,
+                sum(case when avg_scroll_depth is not null then sessions end)
+                    as measured_sessions,
+                count(avg_scroll_depth) as days_measured,
+                {averages}
+            from marts.fct_segment_daily
+            where project = ? and dimension = ? and activity_date between ? and ?
+            group by dimension_value
+            order by sum(sessions) desc nulls last, dimension_value
+            """,
+            [project, dimension, start, end],
+        )
+
+    # -- the top lists -----------------------------------------------------------------------
+
+    @staticmethod
+    def _top_list_key(list_name: str, by_host: bool) -> str:
+        """What one row of a recombined list is: the referring site (by_host), the page of a
+        popular page (its URL variants of one list are disjoint visits), else the item."""
+        if list_name not in TOP_LISTS:
+            raise ValueError(f"list must be one of {', '.join(TOP_LISTS)}, got {list_name!r}")
+        if by_host and list_name != "referrer":
+            raise ValueError("by_host applies to the referrer list only")
+        if by_host:
+            return "coalesce(referrer_host, item)"
+        return "item_url" if list_name == "popular_page" else "item"
+
+    def top_list(
+        self,
+        project: str,
+        list_name: str,
+        start: date,
+        end: date,
+        *,
+        by_host: bool = False,
+        limit: int = TOP_LIST_SIZE,
+    ) -> Rows:
+        """The `limit` items of one top list (TOP_LISTS) recombined from the daily lists of
+        `start` to `end`, most counted first: per item (a referrer URL, or its host with
+        `by_host`; a popular page by its normalised URL) the sessions (visits for popular
+        pages) the days' lists hold, `days_listed` (dates whose list holds it) of
+        `days_with_lists` (dates with that list), and its best rank. Only what the lists hold
+        is added: a day the item was not in the top 10 adds nothing (unknown, not zero), so
+        each sum is a lower bound of the item's sessions over the period, and an item never
+        in a daily top 10 is missing. Never a total of the site."""
+        key = self._top_list_key(list_name, by_host)
+        return self.fetch(
+            f"""
+            with listed as (
+                select activity_date, item_rank, {key} as item, page_id, sessions, visits
+                from marts.fct_top_list_daily
+                where project = ? and list_name = ? and activity_date between ? and ?
+            ),
+
+            days as (
+                select count(distinct activity_date) as days_with_lists from listed
+            ),
+
+            items as (
+                select
+                    item,
+                    min(page_id) as page_id,
+                    sum(sessions) as sessions,
+                    sum(visits) as visits,
+                    count(distinct activity_date) as days_listed,
+                    min(item_rank) as best_rank
+                from listed
+                group by item
+            )
+
+            select
+                items.item, items.page_id, items.sessions, items.visits, items.days_listed,
+                days.days_with_lists, items.best_rank
+            from items
+            cross join days
+            order by coalesce(items.sessions, items.visits) desc, items.item
+            limit ?
+            """,
+            [project, list_name, start, end, limit],
+        )
+
+    def top_list_days(
+        self,
+        project: str,
+        list_name: str,
+        items: Sequence[str],
+        start: date,
+        end: date,
+        *,
+        by_host: bool = False,
+    ) -> Rows:
+        """One row per date from `start` to `end` and each of `items` (as top_list names them)
+        that the date's list holds: its sessions (visits for popular pages) and rank. A date
+        whose list does not hold an item has no row for it: its count is unknown, not 0."""
+        key = self._top_list_key(list_name, by_host)
+        return self.fetch(
+            f"""
+            select
+                activity_date, {key} as item, min(item_rank) as best_rank,
+                sum(sessions) as sessions, sum(visits) as visits
+            from marts.fct_top_list_daily
+            where project = ? and list_name = ? and activity_date between ? and ?
+                and {key} in (select unnest(?))
+            group by activity_date, {key}
+            order by activity_date, item
+            """,
+            [project, list_name, start, end, list(items)],
         )
 
     # -- the alerts --------------------------------------------------------------------------

@@ -53,6 +53,7 @@ TOOLS = {
     "pages_to_fix",
     "page_trend",
     "segment_breakdown",
+    "top_list",
     "alerts",
     "collection_health",
     "query",
@@ -276,6 +277,38 @@ def test_segment_breakdown_recombines_the_counts(session, published):
     assert [g[:2] for g in got] == [tuple(row[:2]) for row in expected]
     assert [g[2] for g in got] == pytest.approx([row[2] for row in expected])
     assert sum(s["share_of_sessions"] for s in answer["segments"]) == pytest.approx(1)
+
+
+def test_top_list_recombines_only_what_the_daily_lists_hold(session, published):
+    answer = session.answer(
+        "top_list",
+        project=DOCS,
+        list_name="referrer",
+        start="2026-10-26",
+        end="2026-11-01",
+        by_host=True,
+        limit=50,
+    )
+    expected = query(
+        published,
+        "select coalesce(referrer_host, item), sum(sessions), count(distinct activity_date) "
+        "from marts.fct_top_list_daily where project = ? and list_name = 'referrer' "
+        "and activity_date between '2026-10-26' and '2026-11-01' group by 1 order by 2 desc, 1",
+        [DOCS],
+    )
+    got = [(i["item"], i["sessions"], i["days_listed"]) for i in answer["items"]]
+    assert got == [tuple(row) for row in expected] and len(got) >= 10
+    assert answer["days_with_lists"] == 7 and "not zero" in answer["notes"]
+    pages = session.answer("top_list", project=DOCS, list_name="popular_page", limit=3)
+    assert len(pages["items"]) == 3 and all(item["visits"] > 0 for item in pages["items"])
+    known = scalar(
+        published,
+        "select count(*) from marts.dim_pages where page_id in (select unnest(?))",
+        [[item["page_id"] for item in pages["items"]]],
+    )
+    assert known == 3  # popular pages join dim_pages
+    refused = session.refusal("top_list", project=DOCS, list_name="device", by_host=True)
+    assert "referrer" in refused
 
 
 def test_alerts_gives_every_alert_with_the_rules_numbers(session, published):

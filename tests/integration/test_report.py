@@ -11,7 +11,7 @@ import pytest
 
 from ingestion.outputs.report import write_report
 from ingestion.outputs.report.charts import SECTIONS
-from tests.browser import render
+from tests.browser import colours, ink, render
 from tests.integration.helpers import query
 
 pytestmark = pytest.mark.integration
@@ -158,3 +158,64 @@ def test_the_markdown_form_has_png_charts_beside_it(built_warehouse, tmp_path):
         png = (tmp_path / image).read_bytes()
         assert png.startswith(b"\x89PNG") and len(png) > 2000
     assert "## fabrikam-blog" in text and "sessions in the last 7 days" in text
+
+
+def _referrer_sites(db, project: str, end) -> list[tuple[str, int, int]]:
+    """The period's referring sites from fct_top_list_daily, computed here from the rows: per
+    host (the item when there is none), the sessions of the days' lists and the days listed."""
+    rows = query(
+        db,
+        "select coalesce(referrer_host, item), sum(sessions), count(distinct activity_date) "
+        "from marts.fct_top_list_daily where project = ? and list_name = 'referrer' "
+        "and activity_date between ? and ? group by 1 order by 2 desc, 1",
+        [project, end - timedelta(days=DAYS - 1), end],
+    )
+    return [(host, int(sessions), days) for host, sessions, days in rows]
+
+
+def test_where_visitors_come_from_lists_the_marts_referrers(report):
+    _, text, db = report
+    project = "contoso-docs"
+    end = query(
+        db, "select max(activity_date) from marts.fct_site_daily where project = ?", [project]
+    )[0][0]
+    sites = _referrer_sites(db, project, end)
+    section = text[text.index(f'<section id="{project}">') :]
+    section = section[: section.index("</section>")]
+    table = section[section.index("<th>referring site</th>") :]
+    table = table[: table.index("</table>")]
+    cells = _outline(table).cells
+    shown = [cells[i : i + 4] for i in range(0, len(cells), 4)]
+    assert len(shown) == min(len(sites), 8) > 3
+    for (site, sessions, days), (label, cell_sessions, cell_days, _) in zip(
+        sites, shown, strict=False
+    ):
+        assert label == ("(no referrer: direct)" if site == "(not set)" else site)
+        assert cell_sessions == f"{sessions:,}" and cell_days.startswith(f"{days} of ")
+    assert "not zero" in section  # the table says what a top-10 list cannot answer
+
+
+def test_a_real_browser_shows_the_referrers_and_scroll_depth(report, tmp_path):
+    result, _, db = report
+    project = "contoso-docs"
+    chart = f'section#{project} div[data-section="referrers"]'
+    scroll = f'section#{project} div[data-section="scroll"]'
+    rendered = render(
+        result.path,
+        parts=(f"#{project}-referrers", chart, f"{chart} + table", f"#{project}-scroll", scroll),
+    )
+    assert rendered.errors == []
+    heading = rendered.parts[f"#{project}-referrers"]
+    assert heading.visible and heading.text == "Where visitors come from"
+    for name, selector in (("referrers", chart), ("scroll", scroll)):
+        drawn = rendered.parts[selector]
+        assert drawn.visible and drawn.width > 300 and drawn.height > 100, selector
+        assert colours(drawn.screenshot) > 10 and ink(drawn.screenshot) > 0.05, selector
+        (tmp_path / f"{name}.png").write_bytes(drawn.screenshot)
+    table = rendered.parts[f"{chart} + table"]
+    end = query(
+        db, "select max(activity_date) from marts.fct_site_daily where project = ?", [project]
+    )[0][0]
+    top_site, sessions, _ = _referrer_sites(db, project, end)[0]
+    assert table.visible and f"{top_site}\t{sessions:,}" in table.text
+    assert rendered.parts[f"#{project}-scroll"].text == "Scroll depth by device"

@@ -27,6 +27,8 @@ SEMANTIC_MODELS = {
     "page_daily": "fct_page_daily",
     "page_frustration_daily": "fct_page_frustration_daily",
     "signal_daily": "fct_signal_daily",
+    "segment_daily": "fct_segment_daily",
+    "top_list_daily": "fct_top_list_daily",
 }
 SPINE = "metricflow_time_spine"
 
@@ -78,7 +80,14 @@ def test_semantic_models_sit_on_the_marts(project):
         entities = {entity["name"]: entity["type"] for entity in models[name]["entities"]}
         # every metric can be grouped by project: the entity is shared by all semantic models
         assert entities["project"] == ("primary" if mart == "dim_projects" else "foreign"), name
-    for name in ("site_daily", "page_daily", "page_frustration_daily", "signal_daily"):
+    for name in (
+        "site_daily",
+        "page_daily",
+        "page_frustration_daily",
+        "signal_daily",
+        "segment_daily",
+        "top_list_daily",
+    ):
         assert models[name]["defaults"]["agg_time_dimension"] == "activity_date"
         time_dimensions = {
             d["name"]: d["type_params"]["time_granularity"]
@@ -98,6 +107,9 @@ def test_counts_are_summed_and_nothing_is_averaged(project):
         "page_sessions": "page_daily",
         "signal_sessions": "signal_daily",
         "signal_base_sessions": "signal_daily",
+        "segment_sessions": "segment_daily",
+        "top_list_sessions": "top_list_daily",
+        "top_list_visits": "top_list_daily",
     }
     for name, model in expected.items():
         assert name in measures, f"measure {name} missing"
@@ -107,6 +119,21 @@ def test_counts_are_summed_and_nothing_is_averaged(project):
     assert not [name for name, (_, m) in measures.items() if m["agg"] in ("average", "median")]
     # a signal is a value of the `signal` dimension, not a family of measures
     assert not [name for name in measures for signal in signal_weights() if signal in name]
+
+
+def test_segment_engagement_is_a_ratio_of_session_weighted_sums(project):
+    _, semantic, _ = project
+    metrics = {metric["name"]: metric for metric in semantic["metrics"]}
+    for metric, numerator, denominator in (
+        ("segment_avg_scroll_depth", "scroll_depth_weighted", "scroll_depth_sessions"),
+        ("segment_avg_total_time_seconds", "total_time_weighted", "time_sessions"),
+        ("segment_avg_active_time_seconds", "active_time_weighted", "time_sessions"),
+        ("segment_pages_per_session", "pages_weighted", "pages_sessions"),
+    ):
+        params = metrics[metric]["type_params"]
+        assert metrics[metric]["type"] == "ratio", metric
+        assert params["numerator"]["name"] == f"segment_{numerator}", metric
+        assert params["denominator"]["name"] == f"segment_{denominator}", metric
 
 
 def test_window_values_of_the_frustration_mart_are_semi_additive(project):

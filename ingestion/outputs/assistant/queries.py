@@ -37,6 +37,8 @@ from ingestion.outputs.marts import (
     SEGMENT_DAYS,
     SEGMENT_DIMENSIONS,
     SITE_METRICS,
+    TOP_LIST_SIZE,
+    TOP_LISTS,
     MartsReader,
 )
 
@@ -49,6 +51,7 @@ MAX_DAYS = 366  # dates per call of site_daily, segment_breakdown, collection_he
 MAX_WEEKS = 104
 MAX_PAGES = 100
 MAX_SEGMENT_VALUES = 100
+MAX_TOP_ITEMS = 50  # items top_list returns at most (recombined days can list more than 10)
 # what the alerts tool tells of an alert, in this order
 ALERT_FIELDS = (
     "activity_date", "scope", "metric", "page_url", "observed", "expected", "strength",
@@ -346,6 +349,62 @@ class PublishedMarts:
                     if truncated
                     else ""
                 )
+            ),
+        }
+
+    def top_list(
+        self,
+        project: str,
+        list_name: str,
+        start: date | None = None,
+        end: date | None = None,
+        by_host: bool = False,
+        limit: int = TOP_LIST_SIZE,
+    ) -> dict[str, Any]:
+        if list_name not in TOP_LISTS:
+            raise AnswerError(f"unknown list {list_name!r}; choose from {', '.join(TOP_LISTS)}")
+        if by_host and list_name != "referrer":
+            raise AnswerError("by_host groups referrers by site: use it with list 'referrer'")
+        if not 1 <= limit <= MAX_TOP_ITEMS:
+            raise AnswerError(f"limit must be between 1 and {MAX_TOP_ITEMS}, got {limit}")
+        with self._connection() as call:
+            self._project(call, project)
+            last = call.marts.dates(project, "top_lists")[1]
+            if last is None:
+                raise AnswerError(
+                    f"no daily top lists for {project} yet: they come from one-day site "
+                    "windows, and none was chosen for a date"
+                )
+            start, end = _period(last, start, end, SEGMENT_DAYS, project)
+            items = call.marts.top_list(
+                project, list_name, start, end, by_host=by_host, limit=limit
+            )
+        unit = "visits" if list_name == "popular_page" else "sessions"
+        return {
+            "project": project,
+            "list": list_name,
+            "by_host": by_host,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "days_with_lists": items[0]["days_with_lists"] if items else 0,
+            "items": [
+                {
+                    "item": row["item"],
+                    unit: row[unit],
+                    "days_listed": row["days_listed"],
+                    "best_rank": row["best_rank"],
+                    **({"page_id": row["page_id"]} if list_name == "popular_page" else {}),
+                }
+                for row in items
+            ],
+            "notes": (
+                f"Recombined from the daily top-10 lists (one-day windows only): per item the "
+                f"{unit} the days' lists hold and the days it was listed. A day it was not in "
+                "the top 10 adds nothing: its count that day is unknown, not zero, so each sum "
+                "is a lower bound, an item never in a daily top 10 is missing, and the items "
+                "never add up to the site's total. '(not set)' is a referrer without a name "
+                "(direct visits, bookmarks, apps). Popular pages are normalised page URLs "
+                "(page_id joins dim_pages). See clarity://docs/clarity_top_list."
             ),
         }
 

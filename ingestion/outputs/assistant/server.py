@@ -29,12 +29,20 @@ from ingestion.outputs.assistant.queries import (
     CONNECTION_CONFIG,
     MAX_DAYS,
     MAX_PAGES,
+    MAX_TOP_ITEMS,
     MAX_WEEKS,
     AnswerError,
     Limits,
     PublishedMarts,
 )
-from ingestion.outputs.marts import DEFAULT_DAYS, SEGMENT_DAYS, SEGMENT_DIMENSIONS, SITE_METRICS
+from ingestion.outputs.marts import (
+    DEFAULT_DAYS,
+    SEGMENT_DAYS,
+    SEGMENT_DIMENSIONS,
+    SITE_METRICS,
+    TOP_LIST_SIZE,
+    TOP_LISTS,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +59,7 @@ Project = Annotated[
 ]
 Metric = Literal[SITE_METRICS]  # type: ignore[valid-type]
 Dimension = Literal[SEGMENT_DIMENSIONS]  # type: ignore[valid-type]
+TopList = Literal[TOP_LISTS]  # type: ignore[valid-type]
 # a tool's result: structured content (a JSON object) with its compact JSON text beside it
 Answer = Annotated[CallToolResult, dict[str, Any]]
 
@@ -130,7 +139,7 @@ def _answer(call: Callable[..., dict[str, Any]], *args: Any) -> CallToolResult:
 
 
 def build_server(db: Path, limits: Limits | None = None) -> MCPServer:
-    """The server: eight read-only tools over the copy at `db` and the docs blocks."""
+    """The server: nine read-only tools over the copy at `db` and the docs blocks."""
     marts = PublishedMarts(db, limits)
     server = _Server(NAME, instructions=INSTRUCTIONS, log_level="WARNING")
 
@@ -232,6 +241,41 @@ def build_server(db: Path, limits: Limits | None = None) -> MCPServer:
         share of sessions, days with data and, for each of the six signals, the sessions with
         it and its rate (0..1) recombined from the daily counts. Largest segments first."""
         return _answer(marts.segment_breakdown, project, dimension, start, end)
+
+    @server.tool(annotations=READ_ONLY)
+    def top_list(
+        project: Project,
+        list_name: Annotated[
+            TopList,
+            Field(
+                description="Which top-10 list: referrer, page_title, popular_page, browser, "
+                "device, os or country."
+            ),
+        ],
+        start: Annotated[
+            dt.date | None,
+            Field(
+                description=f"First date, YYYY-MM-DD (default: {SEGMENT_DAYS - 1} days before end)."
+            ),
+        ] = None,
+        end: Annotated[
+            dt.date | None,
+            Field(description="Last date, YYYY-MM-DD (default: the latest date with lists)."),
+        ] = None,
+        by_host: Annotated[
+            bool, Field(description="Referrers only: group referrer URLs by referring site.")
+        ] = False,
+        limit: Annotated[
+            int,
+            Field(ge=1, le=MAX_TOP_ITEMS, description=f"Items to return, 1 to {MAX_TOP_ITEMS}."),
+        ] = TOP_LIST_SIZE,
+    ) -> Answer:
+        """Clarity's top-10 lists of one project over a period (at most 366 dates): top
+        referrers (URLs, or sites with by_host), page titles, popular pages (normalised URLs,
+        in visits), browsers, devices, OSs or countries. Per item the sessions (visits) its
+        daily lists hold, the days it was listed and its best rank, most first. An item absent
+        from a day's list is unknown, not zero: sums are lower bounds, never site totals."""
+        return _answer(marts.top_list, project, list_name, start, end, by_host, limit)
 
     @server.tool(annotations=READ_ONLY)
     def alerts(

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 WIDTH = 640
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 PALETTE = {"site": "#d95f02", "page": "#7570b3", "collection": "#666666"}
+NO_REFERRER = {"(not set)": "(no referrer: direct)"}  # how a referrer list's null name reads
 # where a day's value comes from (value_source), one colour each
 SOURCE_COLOURS = {
     "one_day_window": "#1b9e77",
@@ -162,6 +163,78 @@ def segments_chart(report: ProjectReport) -> alt.TopLevelMixin:
     return _configured(alt.vconcat(*charts))
 
 
+def referrers_chart(report: ProjectReport) -> alt.TopLevelMixin:
+    """Where visitors come from: the referring sites with the most sessions in the period's
+    daily top-10 lists (bars), and beside each its sessions on the dates whose list holds it
+    (a date without a point: not in that day's top 10, its count unknown)."""
+    alt = _alt()
+    data = report.referrers.assign(label=report.referrers["item"].replace(NO_REFERRER))
+    order = list(data["label"])
+    bars = (
+        alt.Chart(data)
+        .mark_bar(color="#1b9e77")
+        .encode(
+            y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+            x=alt.X("sessions:Q", title="sessions in the daily top-10 lists"),
+            tooltip=[
+                alt.Tooltip("label:N", title="referrer"),
+                "sessions:Q",
+                alt.Tooltip("days_listed:Q", title="days in the top 10"),
+                alt.Tooltip("days_with_lists:Q", title="days with a list"),
+            ],
+        )
+        .properties(width=260, height=28 * max(len(order), 1), title="Top referring sites")
+    )
+    days = report.referrer_days.assign(label=report.referrer_days["item"].replace(NO_REFERRER))
+    spark = (
+        alt.Chart(days)
+        .mark_line(color="#1b9e77", point=alt.OverlayMarkDef(size=12))
+        .encode(
+            x=alt.X("activity_date:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0)),
+            y=alt.Y("sessions:Q", title=None, axis=alt.Axis(tickCount=2)),
+            tooltip=[
+                alt.Tooltip("label:N", title="referrer"),
+                alt.Tooltip("activity_date:T", title="date"),
+                "sessions:Q",
+            ],
+        )
+        .properties(width=300, height=36)
+        .facet(
+            row=alt.Row("label:N", sort=order, title=None, header=alt.Header(labels=False)),
+            spacing=6,
+            title="Sessions per day (no point: not in that day's top 10)",
+        )
+    )
+    return _configured(alt.hconcat(bars, spark))
+
+
+def scroll_depth_chart(report: ProjectReport) -> alt.TopLevelMixin:
+    """Average scroll depth by device over the period, each day's average weighted by its
+    sessions."""
+    alt = _alt()
+    data = report.scroll_depth
+    order = list(data["dimension_value"])
+    return _configured(
+        alt.Chart(data)
+        .mark_bar(color="#7570b3")
+        .encode(
+            y=alt.Y("dimension_value:N", sort=order, title="Device"),
+            x=alt.X(
+                "avg_scroll_depth:Q",
+                title="average scroll depth (% of the page)",
+                scale=alt.Scale(domain=[0, 100]),
+            ),
+            tooltip=[
+                alt.Tooltip("dimension_value:N", title="device"),
+                alt.Tooltip("avg_scroll_depth:Q", format=".1f", title="scroll depth (%)"),
+                alt.Tooltip("measured_sessions:Q", title="sessions"),
+                alt.Tooltip("days_measured:Q", title="days"),
+            ],
+        )
+        .properties(width=WIDTH - 120, height=22 * max(len(order), 1))
+    )
+
+
 def health_chart(report: ProjectReport) -> alt.TopLevelMixin:
     """Collection health (requests per day, failures stacked, missing days marked) under the
     alerts of the period on the same timeline."""
@@ -242,6 +315,8 @@ SECTIONS = (
     ("daily", "Sessions and frustration, day by day", daily_chart),
     ("pages", "Pages to fix first", pages_chart),
     ("segments", "Signals by device and browser, latest week", segments_chart),
+    ("referrers", "Where visitors come from", referrers_chart),
+    ("scroll", "Scroll depth by device", scroll_depth_chart),
     ("health", "Alerts and collection health", health_chart),
 )
 

@@ -1,6 +1,8 @@
 """The numbers of the report, per project, as the charts want them: the daily series, the pages
-to fix first and their trends, the signals by device and browser of the latest week, alerts and
-collection health over the period (each asked of outputs/marts.py), and a short summary."""
+to fix first and their trends, the signals by device and browser of the latest week, where
+visitors come from (the top referrers of the period's daily lists) and scroll depth by device,
+alerts and collection health over the period (each asked of outputs/marts.py), and a short
+summary."""
 
 from __future__ import annotations
 
@@ -23,9 +25,11 @@ REQUIRED_MARTS = (
     "fct_collection_daily",
     "fct_page_frustration_daily",
     "fct_segment_daily",
+    "fct_top_list_daily",
     "fct_alerts",
     "dim_projects",
 )
+TOP_REFERRERS = 8  # the referring sites the report lists and draws
 HEATMAP_DIMENSIONS = ("Device", "Browser")  # the segments the heatmaps show
 ALERT_COLUMNS = [
     "activity_date", "scope", "metric", "page_url", "observed", "expected", "strength", "rule"
@@ -62,6 +66,9 @@ class ProjectReport:
     pages: pd.DataFrame
     page_trends: pd.DataFrame
     segments: pd.DataFrame
+    referrers: pd.DataFrame  # the period's top referring sites, from the daily top-10 lists
+    referrer_days: pd.DataFrame  # their sessions on each date whose list holds them
+    scroll_depth: pd.DataFrame  # scroll depth by device over the period, weighted by sessions
     alerts: pd.DataFrame
     collection: pd.DataFrame
     summary: Summary = field(init=False)
@@ -100,6 +107,11 @@ def _project(
     )
     week_start = end - timedelta(days=SEGMENT_DAYS - 1)
     segments = reader.segments(project, HEATMAP_DIMENSIONS, week_start, end)
+    referrers = reader.top_list(project, "referrer", start, end, by_host=True, limit=TOP_REFERRERS)
+    referrer_days = reader.top_list_days(
+        project, "referrer", list(referrers["item"]), start, end, by_host=True
+    )
+    scroll_depth = reader.engagement_by_segment(project, "Device", start, end)
     alerts = reader.alerts(project, start, end)
     alerts["page_url"] = alerts["page_url"].fillna("(site)")
     collection = reader.collection_health(project, start, end)
@@ -112,6 +124,11 @@ def _project(
         pages=pages,
         page_trends=page_trends,
         segments=_signal_rates(segments),
+        referrers=referrers[["item", "sessions", "days_listed", "days_with_lists", "best_rank"]],
+        referrer_days=referrer_days[["activity_date", "item", "sessions"]],
+        scroll_depth=scroll_depth[
+            ["dimension_value", "avg_scroll_depth", "measured_sessions", "days_measured"]
+        ],
         alerts=alerts[ALERT_COLUMNS],
         collection=collection[COLLECTION_COLUMNS],
     )

@@ -17,6 +17,13 @@ from ingestion.outputs.report.data import ProjectReport, Summary, read_reports
 
 log = logging.getLogger(__name__)
 
+# what the referrer section's numbers are, said under its table
+TOP_LIST_NOTE = (
+    "From the daily top-10 referrer lists, URLs of one site added up: a day a site was not in "
+    "the top 10 adds nothing (its count is unknown, not zero), so each sum is a lower bound of "
+    "its sessions in the period, and a site never in a daily top 10 is not shown."
+)
+
 STYLE = """
 body { font-family: DejaVu Sans, Helvetica, Arial, sans-serif; color: #222; margin: 2em auto;
        max-width: 1080px; padding: 0 1em; }
@@ -147,6 +154,34 @@ def _table(report: ProjectReport, key: str) -> str:
             "<table><tr><th>rank</th><th>page</th><th>excess</th><th>shrunk score</th>"
             f"<th>sessions, 7 days</th></tr>{rows}</table>"
         )
+    if key == "referrers":
+        if report.referrers.empty:
+            return "<p>No referrer list in the period.</p>"
+        rows = "".join(
+            f"<tr><td>{html.escape(charts.NO_REFERRER.get(r['item'], r['item']))}</td>"
+            f'<td class="num">{int(r["sessions"]):,}</td>'
+            f'<td class="num">{int(r["days_listed"])} of {int(r["days_with_lists"])}</td>'
+            f'<td class="num">{int(r["best_rank"])}</td></tr>'
+            for r in report.referrers.to_dict("records")
+        )
+        return (
+            "<table><tr><th>referring site</th><th>sessions in the daily lists</th>"
+            f"<th>days in the top 10</th><th>best rank</th></tr>{rows}</table>"
+            f'<p class="meta">{html.escape(TOP_LIST_NOTE)}</p>'
+        )
+    if key == "scroll":
+        if report.scroll_depth.empty:
+            return "<p>No device breakdown in the period.</p>"
+        rows = "".join(
+            f"<tr><td>{html.escape(r['dimension_value'])}</td>"
+            f'<td class="num">{_number(r["avg_scroll_depth"], ".1f")}</td>'
+            f'<td class="num">{_number(r["measured_sessions"], ",.0f")}</td></tr>'
+            for r in report.scroll_depth.to_dict("records")
+        )
+        return (
+            "<table><tr><th>device</th><th>average scroll depth (%)</th>"
+            f"<th>sessions</th></tr>{rows}</table>"
+        )
     if key == "health":
         alerts = report.alerts
         if alerts.empty:
@@ -162,6 +197,13 @@ def _table(report: ProjectReport, key: str) -> str:
             f"<th>strength</th></tr>{rows}</table>"
         )
     return ""
+
+
+def _number(value: object, spec: str) -> str:
+    """`value` formatted, or a dash when it is null (NaN in a frame)."""
+    if value is None or value != value:
+        return "-"
+    return format(value, spec)
 
 
 def _markdown(reports: list[ProjectReport], out: Path) -> tuple[str, int]:

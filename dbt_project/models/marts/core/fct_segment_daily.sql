@@ -19,7 +19,11 @@ segment_rows as (
         sessions_error,
         bot_sessions,
         distinct_users,
-        page_views
+        page_views,
+        pages_per_session,
+        avg_scroll_depth,
+        avg_total_time_seconds,
+        avg_active_time_seconds
     from {{ ref('int_daily_metrics_scoped') }}
     where
         scope = 'segment'
@@ -48,7 +52,16 @@ segments as (
                 when value_source = 'one_day_window' then coalesce(sum(distinct_users), 0)
             end as {{ bigint }}
         ) as distinct_users,
-        cast(coalesce(sum(page_views), 0) as {{ bigint }}) as page_views
+        cast(coalesce(sum(page_views), 0) as {{ bigint }}) as page_views,
+        -- engagement averages weighted by the sessions of each row (null on a nested slice or
+        -- a solved period: averages are never differenced or solved)
+        sum(pages_per_session * sessions) as pages_weighted,
+        sum(case when pages_per_session is not null then sessions end) as pages_sessions,
+        sum(avg_scroll_depth * sessions) as scroll_depth_weighted,
+        sum(case when avg_scroll_depth is not null then sessions end) as scroll_depth_sessions,
+        sum(avg_total_time_seconds * sessions) as total_time_weighted,
+        sum(avg_active_time_seconds * sessions) as active_time_weighted,
+        sum(case when avg_total_time_seconds is not null then sessions end) as time_sessions
     from segment_rows
     group by
         project,
@@ -106,6 +119,17 @@ final as (
         segments.bot_sessions,
         segments.distinct_users,
         segments.page_views,
+
+        -- engagement (non-additive: one-day windows only)
+        {{ clarity_safe_divide('segments.pages_weighted', 'segments.pages_sessions') }}
+            as pages_per_session,
+        {{ clarity_safe_divide(
+            'segments.scroll_depth_weighted', 'segments.scroll_depth_sessions'
+        ) }} as avg_scroll_depth,
+        {{ clarity_safe_divide('segments.total_time_weighted', 'segments.time_sessions') }}
+            as avg_total_time_seconds,
+        {{ clarity_safe_divide('segments.active_time_weighted', 'segments.time_sessions') }}
+            as avg_active_time_seconds,
 
         -- frustration signals
         {{ clarity_signal_columns(['base_sessions', 'sessions', 'rate'], 'segment_signals.')
