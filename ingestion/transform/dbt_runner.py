@@ -151,16 +151,18 @@ def run_dbt_summarised(
     )
     summary = BuildSummary(code, seconds, log_file)
     if results.exists() and results.stat().st_mtime_ns != before:  # written by this run
-        _read_results(summary, json.loads(results.read_text(encoding="utf-8")))
+        try:
+            _read_results(summary, json.loads(results.read_text(encoding="utf-8")))
+        except ValueError:  # cut short (dbt killed while writing): the log is all there is
+            log.warning("%s is not valid JSON: see %s", results, log_file)
     return summary
 
 
 def _target_dir() -> Path:
     """Where dbt writes its artifacts when run_dbt is given no target path."""
+    project = PROJECT_ROOT / "dbt_project"
     configured = os.environ.get("DBT_TARGET_PATH")
-    if configured:
-        return Path(configured)
-    return PROJECT_ROOT / "dbt_project" / "target"
+    return project / configured if configured else project / "target"  # relative: to project
 
 
 def _read_results(summary: BuildSummary, run_results: dict) -> None:
