@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ingestion.api.client import utc_now
 from ingestion.collect.lock import data_folder_lock
@@ -17,9 +18,16 @@ from ingestion.config import IngestConfig
 from ingestion.exit_codes import ExitCode
 from ingestion.ingest import IngestReport, ingest
 
+if TYPE_CHECKING:
+    from ingestion.transform.dbt_runner import BuildSummary
+
 log = logging.getLogger(__name__)
 
 REPORT_NAME = "clarity-report.html"
+# dbt's per-node log of the last build of `clarity run`, in the data folder (replaced each build)
+DBT_LOG = "logs/dbt-build.log"
+# at most this many failing or warning nodes are named under the dbt step (the log has them all)
+NODES_SHOWN = 10
 
 
 @dataclass
@@ -27,6 +35,7 @@ class Step:
     name: str
     status: int
     detail: str
+    lines: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -38,8 +47,8 @@ class JobReport:
     def status(self) -> ExitCode:
         return ExitCode.worst(s.status for s in self.steps)
 
-    def add(self, name: str, status: int, detail: str) -> None:
-        self.steps.append(Step(name, status, detail))
+    def add(self, name: str, status: int, detail: str, lines: list[str] | None = None) -> None:
+        self.steps.append(Step(name, status, detail, list(lines or [])))
         log.info("%s: %s", name, detail)
 
 
@@ -78,10 +87,13 @@ def _run(config: IngestConfig, clock: Callable[[], datetime], checks: bool, days
         from ingestion.quality.checkpoint import run_raw_checkpoint
 
         quality = run_raw_checkpoint(config.warehouse, load.load_ids)
+        warned = quality.warnings
         job.add(
             "checkpoint",
             ExitCode.OK if quality.success else ExitCode.FAILED,
-            "passed" if quality.success else "FAILED: " + "; ".join(quality.failed_expectations),
+            ("passed" if quality.success else "FAILED: " + "; ".join(quality.failed_expectations))
+            + (f"; {len(warned)} warning(s)" if warned else ""),
+            [f"warning {text}" for text in warned],
         )
     built = True
     if load.load_ids or not _marts_exist(config):
@@ -106,7 +118,7 @@ def _marts_exist(config: IngestConfig) -> bool:
 
 
 def _build(config: IngestConfig, job: JobReport) -> bool:
-    from ingestion.transform.dbt_runner import SCHEDULED_BUILD, run_dbt
+    from ingestion.transform.dbt_runner import SCHEDULED_BUILD, run_dbt_summarised
 
     args = list(SCHEDULED_BUILD)
     if config.warehouse.kind == "postgres":
@@ -116,14 +128,32 @@ def _build(config: IngestConfig, job: JobReport) -> bool:
     raw_parquet = None
     if config.warehouse.kind == "filesystem":
         raw_parquet = config.raw_parquet or config.warehouse.parquet_location()
-    code, seconds = run_dbt(args, config.marts_duckdb_path, raw_parquet=raw_parquet)
-    job.add(
-        "dbt build",
-        ExitCode.OK if code == 0 else ExitCode.FAILED,
-        f"{'done' if code == 0 else f'FAILED (exit {code}): see dbt_project/logs'} "
-        f"in {seconds:.1f} s",
+    build = run_dbt_summarised(
+        args, config.marts_duckdb_path, config.data_dir / DBT_LOG, raw_parquet=raw_parquet
     )
-    return code == 0
+    job.add("dbt build", *_build_detail(build))
+    return build.code == 0
+
+
+def _build_detail(build: BuildSummary) -> tuple[ExitCode, str, list[str]]:
+    """The dbt step's status, its one line (counts, time, the log file) and a line per node
+    that errored or warned."""
+    counts = build.counts
+    if counts:
+        figures = (
+            f"{build.nodes} nodes: {counts['passed']} passed, {counts['warned']} warned, "
+            f"{counts['errored']} errored, {counts['skipped']} skipped"
+            + (f", {counts['no-op']} no-op" if counts["no-op"] else "")
+        )
+    else:
+        figures = "dbt stopped before running any node"
+    head = "" if build.code == 0 else f"FAILED (exit {build.code}): "
+    detail = f"{head}{figures} in {build.seconds:.1f} s; per-node log: {build.log_file}"
+    problems = build.errored + [p for p in build.problems if p.status != "errored"]
+    lines = [f"{p.status} {p.node}: {p.message}" for p in problems[:NODES_SHOWN]]
+    if len(problems) > NODES_SHOWN:
+        lines.append(f"... and {len(problems) - NODES_SHOWN} more in the log")
+    return (ExitCode.OK if build.code == 0 else ExitCode.FAILED), detail, lines
 
 
 def _publish_and_report(config: IngestConfig, job: JobReport, days: int) -> None:
@@ -134,7 +164,11 @@ def _publish_and_report(config: IngestConfig, job: JobReport, days: int) -> None
     try:
         target = config.published_path or published_path(config.marts_duckdb_path)
         copy = publish(config.marts_duckdb_path, target)
-        job.add("publish", ExitCode.OK, f"{copy.tables} tables to {copy.path}")
+        job.add(
+            "publish",
+            ExitCode.OK,
+            f"{copy.tables} tables ({copy.comments} comments) to {copy.path}",
+        )
     except RuntimeError as exc:
         job.add("publish", ExitCode.FAILED, str(exc))
     try:

@@ -43,7 +43,8 @@ def main(args: argparse.Namespace) -> int:
         print(f"clarity: {exc}", file=sys.stderr)
         return ExitCode.FAILED
     print(
-        f"published {result.tables} tables ({result.rows} rows) to {result.path} "
-        f"in {result.seconds:.1f} s; open it read-only from BI tools"
+        f"published {result.tables} tables ({result.rows} rows, {result.comments} table and "
+        f"column comments) to {result.path} in {result.seconds:.1f} s; open it read-only from "
+        "BI tools"
     )
     return ExitCode.OK

@@ -1,5 +1,5 @@
-"""`clarity run`: the daily job for cron (ingestion/daily_job.py), one line per step; the exit
-code is the worst step's."""
+"""`clarity run`: the daily job for cron (ingestion/daily_job.py), one line per step (and, under
+a step, a line per thing that failed); the exit code is the worst step's."""
 
 from __future__ import annotations
 
@@ -29,6 +29,8 @@ def print_job(job: JobReport) -> None:
     for step in job.steps:
         mark = _MARKS.get(step.status, "FAILED")
         print(f"{step.name:<11} {mark:<13} {step.detail}")
+        for line in step.lines:
+            print(f"{'':<11} {'':<13}   {line}")
 
 
 def main(args: argparse.Namespace) -> int:

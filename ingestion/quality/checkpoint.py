@@ -15,6 +15,7 @@ are read only; nothing is ever changed or deleted."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import warnings
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ingestion.api.contract import ALL_BLOCKS, DIMENSIONED_BLOCKS, FRUSTRATION_BLOCKS
 from ingestion.load.parse import ID_COLUMNS, METRIC_ROWS_SCHEMA, SNAPSHOTS_SCHEMA
 from ingestion.load.source import REQUESTS_SCHEMA
-from ingestion.quality.report import QualityReport, TableResult, outcome_of
+from ingestion.quality.report import ExpectationOutcome, QualityReport, TableResult, outcome_of
 from ingestion.warehouse.destination import RAW_DATASET, Warehouse
 from ingestion.warehouse.raw import RawReader, raw_reader
 
@@ -124,7 +125,7 @@ class _Summaries:
                 from {RAW}.metric_rows where _dlt_load_id = any(%s) group by snapshot_id
             )
             select
-                s.snapshot_id, s.dimensions, s.num_of_days, s.window_start, s.window_end,
+                s.snapshot_id, s.project, s.dimensions, s.num_of_days, s.window_start, s.window_end,
                 s.http_status, s.block_count, s.row_count,
                 {self._column_or_null("snapshots", "possibly_truncated", "s.")}
                     as possibly_truncated,
@@ -237,7 +238,34 @@ def _validate_table(table: str, summaries: _Summaries) -> TableResult:
     for index, (data, expectations) in enumerate(checks):
         result.evaluated += len(expectations)
         result.failures.extend(_validate(gx, context, f"{table}_{index}", data, expectations))
+    if table == "snapshots" and frame is not None:
+        result.failures = [_name_truncated(failure, frame) for failure in result.failures]
     return result
+
+
+_SETS_NAMED = 5
+
+
+def _name_truncated(failure: ExpectationOutcome, bodies: pd.DataFrame) -> ExpectationOutcome:
+    """The possible-truncation warning says which project and dimension set (GX alone would
+    show the flag's value, `True`): the set to ask with fewer dimensions, or to watch."""
+    if not failure.target.startswith("possibly_truncated"):
+        return failure
+    flagged = bodies[bodies["possibly_truncated"].fillna(False).astype(bool)]
+    sets = sorted(
+        {
+            (str(p), str(d) or "no dimensions")
+            for p, d in zip(flagged["project"], flagged["dimensions"], strict=True)
+        }
+    )
+    named = ", ".join(f"{project} {dimensions}" for project, dimensions in sets[:_SETS_NAMED])
+    if len(sets) > _SETS_NAMED:
+        named += f" and {len(sets) - _SETS_NAMED} more"
+    observed = (
+        f"{len(flagged)} of {len(bodies)} bodies had a block of 1,000 rows, which the API may "
+        f"have cut: {named}"
+    )
+    return dataclasses.replace(failure, observed=observed)
 
 
 def _ephemeral_context(gx: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 _MAX_OBSERVED_CHARS = 160
@@ -70,14 +71,25 @@ class QualityReport:
             if failure.severity == "critical"
         ]
 
+    @property
+    def warnings(self) -> list[str]:
+        """The expectations that warned (the load passes), each with what it saw."""
+        return [
+            f"{table}: {failure.label}: {failure.observed}"
+            for table, result in self.tables.items()
+            for failure in result.failures
+            if failure.severity != "critical"
+        ]
+
     def summary(self) -> str:
         status = "PASSED" if self.success else "FAILED"
-        if not self.load_ids:
+        shown = [load_time(load_id) for load_id in self.load_ids]
+        if not shown:
             loads = "(none)"
-        elif len(self.load_ids) <= 3:
-            loads = ", ".join(self.load_ids)
+        elif len(shown) <= 3:
+            loads = ", ".join(shown)
         else:
-            loads = f"{len(self.load_ids)} ({self.load_ids[0]} ... {self.load_ids[-1]})"
+            loads = f"{len(shown)} ({shown[0]} ... {shown[-1]})"
         lines = [
             f"Raw data checkpoint (Great Expectations): {status} in {self.duration_seconds:.2f}s",
             f"  loads: {loads}",
@@ -99,6 +111,16 @@ class QualityReport:
                 lines.append(f"      {mark} {failure.label}: {failure.observed}")
             lines.extend(f"      note: {note}" for note in result.notes)
         return "\n".join(lines)
+
+
+def load_time(load_id: str) -> str:
+    """A dlt load id (the Unix time the load started, e.g. `1796173849.865697`) as the UTC time
+    a person reads, `2026-12-02 01:10:49 UTC`; an id of another shape as it is."""
+    try:
+        started = datetime.fromtimestamp(float(load_id), tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return str(load_id)
+    return f"{started:%Y-%m-%d %H:%M:%S} UTC"
 
 
 def outcome_of(expectation_result: Any) -> ExpectationOutcome:

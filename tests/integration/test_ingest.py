@@ -269,7 +269,14 @@ def test_a_block_of_1000_rows_is_flagged(tmp_path):
     with OfflineClarity(projects=[large_project()], seed=7, start=START, days=4) as service:
         config = make_config(service, tmp_path, initial_num_days=1)
         service.clock.set(collection_time(1))
-        ingest(config, clock=service.clock.now)
+        report = ingest(config, clock=service.clock.now)
+    # the checkpoint's warning says which project and set to look at (the load still passes)
+    from ingestion.quality.checkpoint import run_raw_checkpoint
+
+    quality = run_raw_checkpoint(config.warehouse, report.load.load_ids)
+    assert quality.success, quality.summary()
+    (warning,) = [w for w in quality.warnings if "possibly_truncated" in w]
+    assert f"{large_project().name} Device,URL" in warning, warning
     flagged = query(
         config.duckdb_path,
         "select dimensions from clarity_raw.snapshots where possibly_truncated",

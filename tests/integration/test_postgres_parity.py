@@ -198,3 +198,27 @@ def test_every_mart_is_equal_on_duckdb_and_postgres(parity, capsys):
     assert {"site", "page", "collection"} <= scopes, f"alerts compared: {scopes}"
     sources = _fetch(parity, "postgres", "select distinct value_source from marts.fct_site_daily")
     assert sorted(sources) == [("nested_difference",), ("one_day_window",)]
+
+
+def test_every_mart_table_and_column_has_the_same_comment_on_both_engines(parity):
+    """dbt's persist_docs writes the marts' descriptions on both engines (BI tools show them)."""
+    duck = _fetch(
+        parity,
+        "duckdb",
+        f"select table_name, null, comment from duckdb_tables() where schema_name = "
+        f"'{MARTS_SCHEMA}' union all select table_name, column_name, comment "
+        f"from duckdb_columns() where schema_name = '{MARTS_SCHEMA}' order by all",
+    )
+    pg = _fetch(
+        parity,
+        "postgres",
+        "select c.relname, null, obj_description(c.oid, 'pg_class') from pg_class as c "
+        f"join pg_namespace as n on n.oid = c.relnamespace where n.nspname = '{MARTS_SCHEMA}' "
+        "and c.relkind = 'r' union all select c.relname, a.attname, "
+        "col_description(c.oid, a.attnum) from pg_class as c join pg_namespace as n "
+        "on n.oid = c.relnamespace join pg_attribute as a on a.attrelid = c.oid "
+        f"where n.nspname = '{MARTS_SCHEMA}' and c.relkind = 'r' and a.attnum > 0 "
+        "and not a.attisdropped order by 1, 2 nulls first",
+    )
+    assert all(comment for _, _, comment in duck), [row for row in duck if not row[2]]
+    assert sorted(duck, key=str) == sorted(pg, key=str)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 import pytest
@@ -71,3 +72,39 @@ def test_a_reader_on_the_published_copy_never_blocks_ingest_build_and_publish(of
         "where database_name = 'clarity_published'",
     )
     assert storage == [("v1.0.0+",)]
+
+
+def test_every_mart_table_and_column_of_the_copy_carries_its_dbt_description(offline, tmp_path):
+    """BI tools (DBeaver, Metabase) show the copy's comments: each is the model's or column's
+    description as dbt rendered it (docs blocks resolved), read from the build's manifest."""
+    config = make_config(offline, tmp_path, projects=[BLOG])
+    target = tmp_path / "dbt-target"
+    offline.clock.set(collection_time(1))
+    ingest(config, clock=offline.clock.now)
+    assert run_dbt(SCHEDULED_BUILD, config.duckdb_path, target_path=target, quiet=True)[0] == 0
+    copy = publish(config.duckdb_path)
+    nodes = {
+        node["name"]: node
+        for node in json.loads((target / "manifest.json").read_text())["nodes"].values()
+        if node["resource_type"] == "model" and node["schema"] == "marts"
+    }
+    tables = query(
+        copy.path, "select table_name, comment from duckdb_tables() where schema_name = 'marts'"
+    )
+    assert sorted(name for name, _ in tables) == sorted(nodes)
+    for name, comment in tables:
+        assert comment and comment == nodes[name]["description"], name
+    columns = query(
+        copy.path,
+        "select table_name, column_name, comment from duckdb_columns() "
+        "where schema_name = 'marts' order by all",
+    )
+    assert len(columns) > 300
+    undocumented = [
+        (table, column, comment)
+        for table, column, comment in columns
+        if not comment or comment != nodes[table]["columns"].get(column, {}).get("description")
+    ]
+    assert undocumented == []
+    assert "{{" not in "".join(comment for _, _, comment in columns)  # docs blocks rendered
+    assert copy.comments == len(tables) + len(columns)

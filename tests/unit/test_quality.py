@@ -285,6 +285,36 @@ def test_bad_counts_fail_and_type_surprises_warn(tmp_path: Path) -> None:
     )
 
 
+def test_a_possibly_truncated_body_is_a_warning_naming_its_project_and_set(
+    tmp_path: Path,
+) -> None:
+    path = _raw_file(
+        tmp_path / "cut.duckdb",
+        snapshots=[
+            _snapshot("s1", CLEAN, rows=1, dimensions="Device,URL"),
+            _snapshot("s2", CLEAN, rows=1),
+        ],
+        metric_rows=[_frustration_row("s1", CLEAN, 0, "4"), _frustration_row("s2", CLEAN, 0, "4")],
+    )
+    with duckdb.connect(str(path)) as connection:
+        connection.execute(
+            "update clarity_raw.snapshots set possibly_truncated = true where snapshot_id = 's1'"
+        )
+    report = _check(path, [CLEAN])
+    assert report.success, report.summary()  # a warning: the load passes
+    assert report.warnings == [
+        "snapshots: expect_column_values_to_be_in_set (possibly_truncated in [False]): 1 of 2 "
+        "bodies had a block of 1,000 rows, which the API may have cut: demo Device,URL"
+    ]
+    assert "WARNING" in report.summary() and "demo Device,URL" in report.summary()
+
+
+def test_the_summary_shows_loads_as_utc_times_not_load_ids(raw_file: Path) -> None:
+    summary = _check(raw_file, [CLEAN, MISSING_SESSIONS]).summary()
+    assert "  loads: 2023-11-14 22:13:20 UTC, 2023-11-14 22:13:20 UTC" in summary
+    assert CLEAN not in summary
+
+
 def test_an_unknown_key_is_noted(tmp_path: Path) -> None:
     path = _raw_file(
         tmp_path / "new-key.duckdb",
