@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ingestion.outputs.clarity_links import NO_ID
 from ingestion.outputs.marts import DEFAULT_DAYS
 from ingestion.outputs.report import charts
 from ingestion.outputs.report.data import ProjectReport, Summary, read_reports
@@ -18,6 +19,10 @@ from ingestion.outputs.report.data import ProjectReport, Summary, read_reports
 log = logging.getLogger(__name__)
 
 # what the referrer section's numbers are, said under its table
+CLARITY_LINKS_NOTE = (
+    "The links open each page's recordings and heatmap in the Clarity dashboard over the 7 days "
+    "ranked. Microsoft does not document these addresses: they may change."
+)
 TOP_LIST_NOTE = (
     "From the daily top-10 referrer lists, URLs of one site added up: a day a site was not in "
     "the top 10 adds nothing (its count is unknown, not zero), so each sum is a lower bound of "
@@ -147,12 +152,13 @@ def _table(report: ProjectReport, key: str) -> str:
         rows = "".join(
             f'<tr><td class="num">{int(r["rank"])}</td><td>{html.escape(r["page_url"])}</td>'
             f'<td class="num">{r["excess"]:.1f}</td><td class="num">{r["score"]:.2f}</td>'
-            f'<td class="num">{int(r["sessions"]):,}</td></tr>'
+            f'<td class="num">{int(r["sessions"]):,}</td><td>{_clarity_cell(r)}</td></tr>'
             for r in report.pages.to_dict("records")
         )
         return (
             "<table><tr><th>rank</th><th>page</th><th>excess</th><th>shrunk score</th>"
-            f"<th>sessions, 7 days</th></tr>{rows}</table>"
+            f"<th>sessions, 7 days</th><th>in Clarity, 7 days</th></tr>{rows}</table>"
+            f'<p class="meta">{html.escape(CLARITY_LINKS_NOTE)}</p>'
         )
     if key == "referrers":
         if report.referrers.empty:
@@ -199,6 +205,39 @@ def _table(report: ProjectReport, key: str) -> str:
     return ""
 
 
+def _clarity_cell(row: dict) -> str:
+    """The links of one page to fix into Clarity (new tab, no opener), or why there are none."""
+    if not row["recordings_url"]:
+        return f'<span class="meta">{html.escape(NO_ID)}</span>'
+    return " · ".join(
+        f'<a class="clarity-link" data-kind="{kind}" href="{html.escape(row[column])}" '
+        f'target="_blank" rel="noopener noreferrer">{kind}</a>'
+        for kind, column in (("recordings", "recordings_url"), ("heatmap", "heatmap_url"))
+    )
+
+
+def _markdown_pages(report: ProjectReport) -> list[str]:
+    """The pages to fix as a Markdown table, with their links into Clarity."""
+    if report.pages.empty:
+        return []
+    lines = [
+        "| rank | page | excess | shrunk score | sessions, 7 days | in Clarity, 7 days |",
+        "|---:|---|---:|---:|---:|---|",
+    ]
+    for r in report.pages.to_dict("records"):
+        links = (
+            f"[recordings](<{r['recordings_url']}>) · [heatmap](<{r['heatmap_url']}>)"
+            if r["recordings_url"]
+            else NO_ID
+        )
+        page = str(r["page_url"]).replace("|", "\\|")
+        lines.append(
+            f"| {int(r['rank'])} | `{page}` | {r['excess']:.1f} | {r['score']:.2f} | "
+            f"{int(r['sessions']):,} | {links} |"
+        )
+    return [*lines, "", CLARITY_LINKS_NOTE, ""]
+
+
 def _number(value: object, spec: str) -> str:
     """`value` formatted, or a dash when it is null (NaN in a frame)."""
     if value is None or value != value:
@@ -225,6 +264,8 @@ def _markdown(reports: list[ProjectReport], out: Path) -> tuple[str, int]:
             png.write_bytes(charts.to_png(draw(report)))
             drawn += 1
             lines += [f"### {title}", "", f"![{title}]({folder.name}/{png.name})", ""]
+            if key == "pages":
+                lines += _markdown_pages(report)
     return "\n".join(lines), drawn
 
 
