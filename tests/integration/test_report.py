@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import duckdb
 import pytest
 
+from ingestion.outputs.highlights import print_highlights
 from ingestion.outputs.report import write_report
 from ingestion.outputs.report.charts import SECTIONS
 from tests.browser import colours, ink, render
@@ -305,3 +306,18 @@ def test_the_markdown_pages_to_fix_link_into_clarity(linked_report, tmp_path):
         for _, url in links
     )
     assert "set clarity_project_id" in text  # the other projects
+
+
+def test_the_highlights_link_each_page_to_fix_into_clarity(linked_report, capsys):
+    _, _, db = linked_report
+    print_highlights(db, LINKED)
+    lines = capsys.readouterr().out.splitlines()
+    recordings = [line.split(": ", 1)[1] for line in lines if "recordings: " in line]
+    heatmaps = [line.split(":    ", 1)[1] for line in lines if "heatmap:    " in line]
+    assert len(recordings) == len(heatmaps) == 5
+    base = f"https://clarity.microsoft.com/projects/view/{CLARITY_ID}"
+    assert all(url.startswith(f"{base}/impressions?date=Custom&start=") for url in recordings)
+    assert all(url.startswith(f"{base}/heatmaps?date=Custom&start=") for url in heatmaps)
+    print_highlights(db, "northwind-shop")  # no id: no link, and it says why
+    out = capsys.readouterr().out
+    assert "recordings: " not in out and "set clarity_project_id" in out

@@ -18,11 +18,12 @@ from ingestion.outputs.report.data import ProjectReport, Summary, read_reports
 
 log = logging.getLogger(__name__)
 
-# what the referrer section's numbers are, said under its table
+# what the links of the pages to fix open, said under their table
 CLARITY_LINKS_NOTE = (
     "The links open each page's recordings and heatmap in the Clarity dashboard over the 7 days "
     "ranked. Microsoft does not document these addresses: they may change."
 )
+# what the referrer section's numbers are, said under its table
 TOP_LIST_NOTE = (
     "From the daily top-10 referrer lists, URLs of one site added up: a day a site was not in "
     "the top 10 adds nothing (its count is unknown, not zero), so each sum is a lower bound of "
@@ -149,16 +150,21 @@ def _html(reports: list[ProjectReport]) -> tuple[str, int]:
 def _table(report: ProjectReport, key: str) -> str:
     """The numbers behind a chart, where a table helps (pages, alerts)."""
     if key == "pages" and not report.pages.empty:
+        linked = _linked(report)
         rows = "".join(
             f'<tr><td class="num">{int(r["rank"])}</td><td>{html.escape(r["page_url"])}</td>'
             f'<td class="num">{r["excess"]:.1f}</td><td class="num">{r["score"]:.2f}</td>'
-            f'<td class="num">{int(r["sessions"]):,}</td><td>{_clarity_cell(r)}</td></tr>'
+            f'<td class="num">{int(r["sessions"]):,}</td>'
+            + (f"<td>{_clarity_cell(r)}</td>" if linked else "")
+            + "</tr>"
             for r in report.pages.to_dict("records")
         )
         return (
             "<table><tr><th>rank</th><th>page</th><th>excess</th><th>shrunk score</th>"
-            f"<th>sessions, 7 days</th><th>in Clarity, 7 days</th></tr>{rows}</table>"
-            f'<p class="meta">{html.escape(CLARITY_LINKS_NOTE)}</p>'
+            "<th>sessions, 7 days</th>"
+            + ("<th>in Clarity, 7 days</th>" if linked else "")
+            + f"</tr>{rows}</table>"
+            f'<p class="meta">{html.escape(_links_note(linked))}</p>'
         )
     if key == "referrers":
         if report.referrers.empty:
@@ -205,10 +211,17 @@ def _table(report: ProjectReport, key: str) -> str:
     return ""
 
 
+def _linked(report: ProjectReport) -> bool:
+    """Whether the pages to fix have links into Clarity (the project has a Clarity id)."""
+    return bool(report.pages["recordings_url"].notna().any())
+
+
+def _links_note(linked: bool) -> str:
+    return CLARITY_LINKS_NOTE if linked else f"{NO_ID[0].upper()}{NO_ID[1:]}."
+
+
 def _clarity_cell(row: dict) -> str:
-    """The links of one page to fix into Clarity (new tab, no opener), or why there are none."""
-    if not row["recordings_url"]:
-        return f'<span class="meta">{html.escape(NO_ID)}</span>'
+    """The links of one page to fix into Clarity (new tab, no opener)."""
     return " · ".join(
         f'<a class="clarity-link" data-kind="{kind}" href="{html.escape(row[column])}" '
         f'target="_blank" rel="noopener noreferrer">{kind}</a>'
@@ -220,22 +233,24 @@ def _markdown_pages(report: ProjectReport) -> list[str]:
     """The pages to fix as a Markdown table, with their links into Clarity."""
     if report.pages.empty:
         return []
+    linked = _linked(report)
     lines = [
-        "| rank | page | excess | shrunk score | sessions, 7 days | in Clarity, 7 days |",
-        "|---:|---|---:|---:|---:|---|",
+        "| rank | page | excess | shrunk score | sessions, 7 days |"
+        + (" in Clarity, 7 days |" if linked else ""),
+        "|---:|---|---:|---:|---:|" + ("---|" if linked else ""),
     ]
     for r in report.pages.to_dict("records"):
         links = (
-            f"[recordings](<{r['recordings_url']}>) · [heatmap](<{r['heatmap_url']}>)"
-            if r["recordings_url"]
-            else NO_ID
+            f" [recordings](<{r['recordings_url']}>) · [heatmap](<{r['heatmap_url']}>) |"
+            if linked
+            else ""
         )
         page = str(r["page_url"]).replace("|", "\\|")
         lines.append(
             f"| {int(r['rank'])} | `{page}` | {r['excess']:.1f} | {r['score']:.2f} | "
-            f"{int(r['sessions']):,} | {links} |"
+            f"{int(r['sessions']):,} |{links}"
         )
-    return [*lines, "", CLARITY_LINKS_NOTE, ""]
+    return [*lines, "", _links_note(linked), ""]
 
 
 def _number(value: object, spec: str) -> str:
