@@ -321,3 +321,38 @@ def test_the_highlights_link_each_page_to_fix_into_clarity(linked_report, capsys
     print_highlights(db, "northwind-shop")  # no id: no link, and it says why
     out = capsys.readouterr().out
     assert "recordings: " not in out and "set clarity_project_id" in out
+
+
+def _share(value: float) -> str:
+    return f"{value * 100:.2f}%" if value < 0.01 else f"{value * 100:.1f}%"
+
+
+def test_a_real_browser_shows_each_alert_observed_against_expected(report):
+    result, _, db = report
+    project = "contoso-docs"
+    table = f'section#{project} div[data-section="health"] + table'
+    rendered = render(result.path, parts=(table, f"{table} + p"))
+    assert rendered.errors == []
+    shown = rendered.parts[table]
+    assert shown.visible
+    header, *rows = shown.text.splitlines()
+    assert header.split("\t")[4:] == ["observed", "expected", "strength"]
+    end = query(
+        db, "select max(activity_date) from marts.fct_site_daily where project = ?", [project]
+    )[0][0]
+    alerts = query(
+        db,
+        "select activity_date, metric, observed, expected, strength from marts.fct_alerts "
+        "where project = ? and activity_date between ? and ? and scope = 'page' "
+        "order by strength desc limit 3",
+        [project, end - timedelta(days=DAYS - 1), end],
+    )
+    assert alerts, "the demo's planted regression raises page alerts"
+    for day, metric, observed, expected, strength in alerts:
+        assert observed > expected  # a rise: the alert's rate above its baseline
+        cells = f"{_share(observed)}\t{_share(expected)}\t{strength:.1f}"
+        assert any(
+            row.startswith(f"{day:%d %b}\tpage\t{metric}\t") and row.endswith(cells) for row in rows
+        ), cells
+    note = rendered.parts[f"{table} + p"]
+    assert note.visible and note.text.startswith("Observed: the day's share")

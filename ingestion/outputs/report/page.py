@@ -23,6 +23,13 @@ CLARITY_LINKS_NOTE = (
     "The links open each page's recordings and heatmap in the Clarity dashboard over the 7 days "
     "ranked. Microsoft does not document these addresses: they may change."
 )
+# what the alert table's columns are, said under it
+ALERTS_NOTE = (
+    "Observed: the day's share of sessions with the signal; expected: the baseline's share (the "
+    "days before it); strength: the z of the rule's test. For collection rows, observed is the "
+    "best day coverage found, expected the coverage required and strength the consecutive "
+    "missing days."
+)
 # what the referrer section's numbers are, said under its table
 TOP_LIST_NOTE = (
     "From the daily top-10 referrer lists, URLs of one site added up: a day a site was not in "
@@ -201,12 +208,16 @@ def _table(report: ProjectReport, key: str) -> str:
         rows = "".join(
             f"<tr><td>{r['activity_date']:%d %b}</td><td>{html.escape(r['scope'])}</td>"
             f"<td>{html.escape(r['metric'])}</td><td>{html.escape(r['page_url'])}</td>"
+            f'<td class="num" data-col="observed">{_percent(r["observed"])}</td>'
+            f'<td class="num" data-col="expected">{_percent(r["expected"])}</td>'
             f'<td class="num">{r["strength"]:.1f}</td></tr>'
             for r in alerts.to_dict("records")
         )
         return (
             "<table><tr><th>date</th><th>on</th><th>metric</th><th>where</th>"
+            "<th>observed</th><th>expected</th>"
             f"<th>strength</th></tr>{rows}</table>"
+            f'<p class="meta">{html.escape(ALERTS_NOTE)}</p>'
         )
     return ""
 
@@ -251,6 +262,14 @@ def _markdown_pages(report: ProjectReport) -> list[str]:
             f"{int(r['sessions']):,} |{links}"
         )
     return [*lines, "", _links_note(linked), ""]
+
+
+def _percent(value: object) -> str:
+    """A share of 0..1 as a percentage (two decimals under 1%), or a dash when null."""
+    if value is None or value != value:
+        return "-"
+    share = float(value) * 100
+    return f"{share:.2f}%" if share < 1 else f"{share:.1f}%"
 
 
 def _number(value: object, spec: str) -> str:
