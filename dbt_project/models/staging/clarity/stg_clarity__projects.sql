@@ -20,9 +20,9 @@ renamed as (
         -- settings
         timezone,
         {% if 'clarity_project_id' in raw_columns -%}
-            clarity_project_id,
+        clarity_project_id,
         {%- else -%}
-            cast(null as {{ dbt.type_string() }}) as clarity_project_id,
+        cast(null as {{ dbt.type_string() }}) as clarity_project_id,
         {%- endif %}
 
         -- timestamps (UTC)
