@@ -145,6 +145,11 @@ class ProjectSettings(BaseConfiguration):
     timezone: str = "UTC"
     """per project, in `[sources.clarity.projects.<name>]`: the day boundary of its daily marts
     and of "already fetched today" (the quota stays on UTC days)"""
+    clarity_project_id: str | None = None
+    """per project, optional: the id in the project's dashboard address
+    (`clarity.microsoft.com/projects/view/<id>/...`, letters and digits); with it every page to
+    fix links to its recordings and heatmap in Clarity, without it the outputs say there is no
+    link"""
 
 
 def setting_ranges(spec: type[BaseConfiguration] = ClaritySettings) -> dict[str, Range]:
@@ -182,6 +187,7 @@ class ProjectConfig:
     name: str
     token: str = field(repr=False)
     timezone: str = ProjectSettings.timezone
+    clarity_project_id: str | None = ProjectSettings.clarity_project_id
 
     @property
     def zone(self) -> ZoneInfo:
@@ -235,8 +241,13 @@ class IngestConfig:
         return self.marts_file
 
     @property
-    def project_timezones(self) -> dict[str, str]:
-        return {p.name: p.timezone for p in self.projects}
+    def project_settings(self) -> dict[str, dict[str, str | None]]:
+        """What the loader records of each project (raw table `projects`): its time zone and
+        its Clarity project id."""
+        return {
+            p.name: {"timezone": p.timezone, "clarity_project_id": p.clarity_project_id}
+            for p in self.projects
+        }
 
     @property
     def reports(self) -> Path:
@@ -662,7 +673,38 @@ def _project(name: str, require_tokens: bool) -> ProjectConfig:
             f"{'.'.join((*sections, 'timezone'))} = {timezone!r} (from {origin}) is not a time "
             "zone: use an IANA name such as 'Europe/Paris' or 'America/New_York' (default UTC)."
         ) from None
-    return ProjectConfig(name=name, token=token or "", timezone=timezone)
+    return ProjectConfig(
+        name=name,
+        token=token or "",
+        timezone=timezone,
+        clarity_project_id=_clarity_project_id(name, project, traces),
+    )
+
+
+def _clarity_project_id(name: str, project: ProjectSettings, traces: list) -> str | None:
+    """A project's Clarity id (its env var may also spell `-` as `_` in the name), checked: it
+    goes into the path of a link, so only letters and digits."""
+    env = project_env_var(name, "clarity_project_id")
+    value = os.environ.get(env) or project.clarity_project_id
+    if value is None or value == "":
+        return None
+    problem = check_clarity_project_id(value)
+    if problem:
+        origin = f"env {env}" if os.environ.get(env) else _origin("clarity_project_id", traces)
+        key = ".".join((*SECTION, "projects", name, "clarity_project_id"))
+        raise ConfigurationError(f"{key} = {value!r} (from {origin}) {problem}.")
+    return value
+
+
+def check_clarity_project_id(value: str) -> str | None:
+    """Why `value` cannot be a Clarity project id (None if it can): 1 to 32 ASCII letters and
+    digits, as in the dashboard's address."""
+    if not (1 <= len(value) <= 32 and value.isascii() and value.isalnum()):
+        return (
+            "is not a Clarity project id: use the 1 to 32 letters and digits after "
+            "/projects/view/ in the dashboard's address"
+        )
+    return None
 
 
 def load_config(

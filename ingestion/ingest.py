@@ -178,7 +178,7 @@ def _load(
             landing,
             config.warehouse,
             report.run_id,
-            config.project_timezones if with_settings else None,
+            config.project_settings if with_settings else None,
             now=now,
         )
     except LoadFailedError as exc:
@@ -247,7 +247,7 @@ def retry_quarantined(config: IngestConfig, names: Sequence[str] | None = None) 
             landing,
             config.warehouse,
             uuid.uuid4().hex,
-            config.project_timezones,
+            config.project_settings,
         )
         errors: list[str] = []
         solve_loaded(config, report.load.load_ids, errors)
@@ -268,7 +268,7 @@ def import_files(
             paths,
             defaults,
             uuid.uuid4().hex,
-            config.project_timezones,
+            config.project_settings,
         )
         report.solve = solve_loaded(config, report.load.load_ids, report.errors)
         return report

@@ -51,6 +51,8 @@ class Rendered:
     errors: list[str] = field(default_factory=list)  # console errors and uncaught exceptions
     requests: list[str] = field(default_factory=list)  # every URL the page asked for
     parts: dict[str, Part] = field(default_factory=dict)  # the elements asked for, by selector
+    # the links the selector `links` names, as the browser resolved them: text, href, rel, target
+    links: list[dict[str, str]] = field(default_factory=list)
 
     def colours(self) -> int:
         """How many distinct colours the screenshot has (a blank page has one)."""
@@ -79,10 +81,15 @@ def ink(png: bytes) -> float:
 
 
 def render(
-    path: Path, width: int = 1200, height: int = 1600, parts: tuple[str, ...] = ()
+    path: Path,
+    width: int = 1200,
+    height: int = 1600,
+    parts: tuple[str, ...] = (),
+    links: str | None = None,
 ) -> Rendered:
-    """Open a local file in headless Chromium; its screenshot, errors and requests, and each of
-    the elements the CSS selectors `parts` name (the first match) as the browser shows it."""
+    """Open a local file in headless Chromium; its screenshot, errors and requests, each of
+    the elements the CSS selectors `parts` name (the first match) as the browser shows it, and
+    every `<a>` the CSS selector `links` names (its visible text, resolved href, rel, target)."""
     from playwright.sync_api import sync_playwright
 
     executable = chromium_path()
@@ -98,9 +105,18 @@ def render(
             page.goto(path.resolve().as_uri(), wait_until="load")
             shot = page.screenshot(full_page=True)
             found = {selector: _part(page.locator(selector).first) for selector in parts}
+            anchors = (
+                page.eval_on_selector_all(
+                    links,
+                    "els => els.map(a => ({text: a.innerText, href: a.href, "
+                    "rel: a.rel, target: a.target, visible: a.offsetParent !== null}))",
+                )
+                if links
+                else []
+            )
         finally:
             browser.close()
-    return Rendered(shot, errors, requests, found)
+    return Rendered(shot, errors, requests, found, anchors)
 
 
 def _part(locator) -> Part:

@@ -155,7 +155,7 @@ def import_archives(
     paths: Sequence[Path],
     defaults: ArchiveDefaults,
     run_id: str,
-    project_timezones: dict[str, str] | None = None,
+    project_settings: dict[str, dict[str, str | None]] | None = None,
 ) -> ImportReport:
     """Land every readable body of `paths` that is not loaded yet, then load them (the caller
     holds the data folder's lock). A body whose sidecar is not valid, or that is not a Clarity
@@ -212,7 +212,7 @@ def import_archives(
         landing.land_body(meta, path.read_bytes(), durable=False)
         report.landed += 1
         log.info("landed %s as snapshot %s (%s)", path, sid[:12], meta.project)
-    report.load = load_pending(pipeline, landing, warehouse, run_id, project_timezones, now=now)
+    report.load = load_pending(pipeline, landing, warehouse, run_id, project_settings, now=now)
     return report
 
 

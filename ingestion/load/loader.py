@@ -125,11 +125,12 @@ def load_pending(
     landing: Landing,
     warehouse: Warehouse,
     run_id: str,
-    project_timezones: dict[str, str] | None = None,
+    project_settings: dict[str, dict[str, str | None]] | None = None,
     now: datetime | None = None,
 ) -> LoadReport:
     """Load every landed body and request record that is not in the warehouse yet, and the
-    projects' time zones where they differ from the latest recorded. A landed file that cannot
+    projects' settings (time zone, Clarity project id; by project) where they differ from the
+    latest recorded. A landed file that cannot
     be loaded (a description that does not check out against `now`, a body that cannot become
     rows) is set aside in quarantine with the reason, and the rest loads."""
     report = LoadReport()
@@ -157,9 +158,9 @@ def load_pending(
     landing.forget_requests(loaded_rids)
     new_records = [r for r in records if r["request_id"] not in loaded_rids]
     nothing_landed = not new_pending and not new_records
-    if nothing_landed and not project_timezones:
+    if nothing_landed and not project_settings:
         return report
-    settings = _changed_settings(warehouse, project_timezones or {})
+    settings = _changed_settings(warehouse, project_settings or {})
     if nothing_landed and not settings:
         return report
     # oldest first, in loads of bounded size (see LOAD_CHUNK_BYTES); a request record goes with
@@ -198,16 +199,18 @@ def _set_aside(landing: Landing, bad: list[BadLanding], report: LoadReport) -> d
     return failed
 
 
-def _changed_settings(warehouse: Warehouse, timezones: dict[str, str]) -> list[dict] | None:
-    """Rows for the `projects` table: the projects whose time zone is not the one recorded.
+def _changed_settings(
+    warehouse: Warehouse, configured: dict[str, dict[str, str | None]]
+) -> list[dict] | None:
+    """Rows for the `projects` table: the projects whose settings are not the ones recorded.
     None when nothing needs writing; an empty list when the table must still be created (dbt
     reads it as a source)."""
-    recorded = raw.project_timezones(warehouse)
+    recorded = raw.project_settings(warehouse)
     now = datetime.now(UTC)
     changed = [
-        {"project": project, "timezone": zone, "configured_at": now}
-        for project, zone in sorted(timezones.items())
-        if (recorded or {}).get(project) != zone
+        {"project": project, **settings, "configured_at": now}
+        for project, settings in sorted(configured.items())
+        if (recorded or {}).get(project) != settings
     ]
     return changed if changed or recorded is None else None
 

@@ -49,11 +49,13 @@ REQUESTS_SCHEMA = pa.schema(
 
 
 # One row per project whenever its settings change (append-only, like every raw table): the time
-# zone whose days the daily marts use. dbt reads the latest row of each project.
+# zone whose days the daily marts use and the Clarity project id the outputs link with (null
+# when not configured). dbt reads the latest row of each project.
 PROJECTS_SCHEMA = pa.schema(
     [
         pa.field("project", pa.string(), nullable=False),
         pa.field("timezone", pa.string(), nullable=False),
+        pa.field("clarity_project_id", pa.string()),
         pa.field("configured_at", pa.timestamp("us", tz="UTC"), nullable=False),
         pa.field("ingest_run_id", pa.string()),
     ]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ingestion.outputs import marts
+from ingestion.outputs.clarity_links import NO_ID, page_links
 from ingestion.outputs.marts import TOP_PAGES
 
 MAX_ALERT_LINES = 20
@@ -32,13 +33,14 @@ def print_highlights(duckdb_path: str | Path, project: str | None = None) -> Non
                     project,
                     reader.pages_to_fix(project, limit=TOP_PAGES),
                     reader.dates(project, "pages")[1],
+                    reader.project(project).clarity_project_id,
                 )
             _print_alerts(reader.alerts())
     except marts.NoMartsError as exc:
         print(exc)
 
 
-def _print_top_pages(project: str, rows: Rows, latest: date | None) -> None:
+def _print_top_pages(project: str, rows: Rows, latest: date | None, clarity_id: str | None) -> None:
     if not rows:
         print(f"No page frustration rows for project {project!r}.")
         return
@@ -53,6 +55,12 @@ def _print_top_pages(project: str, rows: Rows, latest: date | None) -> None:
             f"{_number(row['score_7d'], 6)} {row['shrunk_score_7d']:>6.2f} "
             f"{row['sessions_7d']:>8}  {row['page_url']}"
         )
+        links = page_links(clarity_id, row["page_url"], row["activity_date"])
+        if links.recordings:
+            print(f"       recordings: {links.recordings}")
+            print(f"       heatmap:    {links.heatmap}")
+    if not clarity_id:
+        print(f"  ({NO_ID})")
 
 
 def _print_alerts(alerts: Rows) -> None:

@@ -85,6 +85,7 @@ class Project:
     name: str
     timezone: str
     last_activity_date: date | None  # its latest date with a daily site value
+    clarity_project_id: str | None = None  # its id in the Clarity dashboard, when configured
 
 
 @contextmanager
@@ -168,7 +169,7 @@ class MartsReader(Generic[Rows]):
 
     def project(self, name: str) -> Project | None:
         row = self.con.execute(
-            "select project, timezone, last_activity_date "
+            "select project, timezone, last_activity_date, clarity_project_id "
             "from marts.dim_projects where project = ?",
             [name],
         ).fetchone()
@@ -181,7 +182,7 @@ class MartsReader(Generic[Rows]):
     def projects_with_data(self) -> list[Project]:
         """The projects with at least one daily site value, by name."""
         rows = self.con.execute(
-            "select project, timezone, last_activity_date "
+            "select project, timezone, last_activity_date, clarity_project_id "
             "from marts.dim_projects where last_activity_date is not null order by project"
         ).fetchall()
         return [Project(*row) for row in rows]
@@ -243,7 +244,8 @@ class MartsReader(Generic[Rows]):
             )
 
             select
-                p.project, p.timezone, p.first_activity_date, p.last_activity_date,
+                p.project, p.timezone, p.clarity_project_id,
+                p.first_activity_date, p.last_activity_date,
                 p.site_day_count, p.page_count, p.snapshot_count, p.request_count,
                 p.last_requested_at, p.last_fetched_at,
                 lc.activity_date as last_collection_date,
@@ -295,14 +297,14 @@ class MartsReader(Generic[Rows]):
         self, project: str, on: date | None = None, limit: int = TOP_PAGES, window: int = 7
     ) -> Rows:
         """The `limit` pages ranked first by excess frustrated sessions over the `window` days
-        (7 or 28) ending on `on` (default: the latest ranked date): rank, page and the
-        measures of both windows."""
+        (7 or 28) ending on `on` (default: the latest ranked date): rank, page, the date
+        ranked and the measures of both windows."""
         if window not in RANKING_WINDOWS:
             raise ValueError(f"window must be one of {RANKING_WINDOWS}, got {window}")
         return self.fetch(
             f"""
             select
-                frustration_rank_{window}d as rank, page_url,
+                frustration_rank_{window}d as rank, page_url, activity_date,
                 excess_frustrated_sessions_7d, shrunk_score_7d, score_7d, site_score_7d,
                 sessions_7d, days_with_data_7d, estimated_days_7d,
                 frustration_rank_28d, excess_frustrated_sessions_28d, shrunk_score_28d,

@@ -144,20 +144,23 @@ def body_hashes(warehouse: Warehouse, snapshot_ids: Iterable[str]) -> dict[str, 
     return dict(rows)
 
 
-def project_timezones(warehouse: Warehouse) -> dict[str, str] | None:
-    """The time zone each project's latest settings row holds (raw table `projects`); None
-    while that table does not exist."""
+def project_settings(warehouse: Warehouse) -> dict[str, dict[str, str | None]] | None:
+    """The settings each project's latest row holds (raw table `projects`): its time zone and
+    Clarity project id (None in a table written before that column existed); None while that
+    table does not exist."""
     with raw_reader(warehouse) as reader:
         if reader is None or "projects" not in reader.tables():
             return None
+        has_id = "clarity_project_id" in reader.columns("projects")
         rows = reader.fetchall(
-            f"select project, timezone, configured_at, _dlt_load_id from {RAW}.projects"
+            "select project, timezone, configured_at, _dlt_load_id, "
+            f"{'clarity_project_id' if has_id else 'null'} from {RAW}.projects"
         )
     latest: dict[str, tuple] = {}
-    for project, timezone_name, configured_at, load_id in rows:
+    for project, timezone_name, configured_at, load_id, clarity_id in rows:
         key = (configured_at, load_id)
         if project not in latest or key > latest[project][0]:
-            latest[project] = (key, timezone_name)
+            latest[project] = (key, {"timezone": timezone_name, "clarity_project_id": clarity_id})
     return {project: value[1] for project, value in latest.items()}
 
 

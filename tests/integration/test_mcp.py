@@ -21,8 +21,10 @@ from collections.abc import Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import anyio
+import duckdb
 import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from mcp import Client, StdioServerParameters
@@ -41,6 +43,7 @@ pytestmark = pytest.mark.integration
 
 DOCS = "contoso-docs"  # the project with a planted regression: alerts and a clear top page
 SHOP = "northwind-shop"
+CLARITY_ID = "abc123xyz"  # contoso-docs's id in the published copy
 TIMEOUT = 3  # the module's server stops a call after 3 s (the default is 10)
 # a trillion-row join that no optimiser can shortcut: runs for minutes unless stopped
 SLOW = (
@@ -125,8 +128,19 @@ def mcp_server(*args: str, warehouse: Path, log: Path) -> Iterator[McpSession]:
 
 @pytest.fixture(scope="module")
 def published(built_warehouse, tmp_path_factory) -> Path:
+    """The published copy of the demo warehouse, contoso-docs with a Clarity project id (as
+    dim_projects carries it when `clarity_project_id` is configured)."""
     target = tmp_path_factory.mktemp("mcp") / "clarity_published.duckdb"
-    return publish(built_warehouse.path, target).path
+    path = publish(built_warehouse.path, target).path
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(
+            "update marts.dim_projects set clarity_project_id = ? where project = ?",
+            [CLARITY_ID, DOCS],
+        )
+    finally:
+        con.close()
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -240,6 +254,27 @@ def test_pages_to_fix_gives_the_top_page_and_its_excess(session, published):
     assert top_url.endswith("/docs/api/authentication")  # the planted regression
     earlier = session.answer("pages_to_fix", project=DOCS, date="2026-10-20", limit=1)
     assert earlier["date"] == "2026-10-20" and earlier["pages"][0]["rank"] == 1
+
+
+def test_each_page_to_fix_links_to_its_recordings_and_heatmap_in_clarity(session):
+    answer = session.answer("pages_to_fix", project=DOCS, limit=3)
+    on = date.fromisoformat(answer["date"])
+    for page in answer["pages"]:
+        links = page["clarity"]
+        for key, path in (("recordings", "impressions"), ("heatmap", "heatmaps")):
+            parts = urlsplit(links[key])
+            assert (parts.scheme, parts.netloc) == ("https", "clarity.microsoft.com")
+            assert parts.path == f"/projects/view/{CLARITY_ID}/{path}"
+            filters = parse_qs(parts.query, strict_parsing=True)
+            assert filters["URL"] == [page["page_url"]]
+            assert filters["start"] == [(on - timedelta(days=6)).isoformat()]
+            assert filters["end"] == [on.isoformat()]
+    assert "may stop working" in answer["notes"]
+    # a project without an id: no link, and the answer says why
+    blog = session.answer("pages_to_fix", project=BLOG, limit=1)
+    assert blog["pages"][0]["clarity"]["recordings"] is None
+    assert "set clarity_project_id" in blog["pages"][0]["clarity"]["note"]
+    assert "set clarity_project_id" in blog["notes"]
 
 
 def test_page_trend_gives_weekly_sessions_score_and_change(session, published):

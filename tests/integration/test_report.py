@@ -4,11 +4,15 @@ marks and whose numbers are the marts', rendered by a real browser; and the Mark
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import timedelta
 from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlsplit
 
+import duckdb
 import pytest
 
+from ingestion.outputs.highlights import print_highlights
 from ingestion.outputs.report import write_report
 from ingestion.outputs.report.charts import SECTIONS
 from tests.browser import colours, ink, render
@@ -219,3 +223,136 @@ def test_a_real_browser_shows_the_referrers_and_scroll_depth(report, tmp_path):
     top_site, sessions, _ = _referrer_sites(db, project, end)[0]
     assert table.visible and f"{top_site}\t{sessions:,}" in table.text
     assert rendered.parts[f"#{project}-scroll"].text == "Scroll depth by device"
+
+
+CLARITY_ID = "abc123xyz"
+LINKED = "contoso-docs"
+
+
+@pytest.fixture(scope="module")
+def linked_report(built_warehouse, tmp_path_factory):
+    """The report of a copy of the demo warehouse whose contoso-docs has a Clarity project id
+    (as dim_projects carries it when the setting is configured)."""
+    folder = tmp_path_factory.mktemp("linked-report")
+    db = folder / "clarity.duckdb"
+    shutil.copy(built_warehouse.path, db)
+    con = duckdb.connect(str(db))
+    try:
+        con.execute(
+            "update marts.dim_projects set clarity_project_id = ? where project = ?",
+            [CLARITY_ID, LINKED],
+        )
+    finally:
+        con.close()
+    out = folder / "clarity-report.html"
+    return write_report(db, out, days=DAYS), out, db
+
+
+def test_a_real_browser_finds_each_page_to_fix_linked_into_clarity(linked_report):
+    result, out, db = linked_report
+    rendered = render(
+        result.path,
+        parts=(f"section#{LINKED} div[data-section='pages'] + table",),
+        links="a.clarity-link",
+    )
+    assert rendered.errors == []
+    assert rendered.requests == [result.path.resolve().as_uri()], "a link was followed"
+    ranked_on, pages = query(
+        db,
+        "select max(activity_date), count(*) filter (where frustration_rank_7d <= 5) "
+        "from marts.fct_page_frustration_daily where project = ? and activity_date = ("
+        "select max(activity_date) from marts.fct_page_frustration_daily where project = ?)",
+        [LINKED, LINKED],
+    )[0]
+    urls = [
+        row[0]
+        for row in query(
+            db,
+            "select page_url from marts.fct_page_frustration_daily where project = ? "
+            "and activity_date = ? order by frustration_rank_7d, page_url limit 5",
+            [LINKED, ranked_on],
+        )
+    ]
+    assert pages > 0
+    assert len(rendered.links) == 2 * len(urls), "a recordings and a heatmap link per page"
+    for link, (kind, path) in zip(
+        rendered.links,
+        [("recordings", "impressions"), ("heatmap", "heatmaps")] * len(urls),
+        strict=True,
+    ):
+        assert link["text"] == kind and link["visible"]
+        assert "noopener" in link["rel"].split() and link["target"] == "_blank"
+        parts = urlsplit(link["href"])
+        assert (parts.scheme, parts.netloc) == ("https", "clarity.microsoft.com")
+        assert parts.path == f"/projects/view/{CLARITY_ID}/{path}"
+        filters = parse_qs(parts.query, strict_parsing=True)
+        assert filters["end"] == [ranked_on.isoformat()]
+        assert filters["start"] == [(ranked_on - timedelta(days=6)).isoformat()]
+    assert [parse_qs(urlsplit(a["href"]).query)["URL"][0] for a in rendered.links[::2]] == urls
+    # the project without an id says why it has no link
+    table = rendered.parts[f"section#{LINKED} div[data-section='pages'] + table"]
+    assert table.visible and "recordings" in table.text
+    assert "set clarity_project_id" in out.read_text(encoding="utf-8")
+
+
+def test_the_markdown_pages_to_fix_link_into_clarity(linked_report, tmp_path):
+    _, _, db = linked_report
+    out = tmp_path / "clarity-report.md"
+    write_report(db, out, days=DAYS, fmt="md")
+    text = out.read_text(encoding="utf-8")
+    links = re.findall(r"\[(recordings|heatmap)\]\(<([^>]+)>\)", text)
+    assert links and all(
+        url.startswith(f"https://clarity.microsoft.com/projects/view/{CLARITY_ID}/")
+        for _, url in links
+    )
+    assert "set clarity_project_id" in text  # the other projects
+
+
+def test_the_highlights_link_each_page_to_fix_into_clarity(linked_report, capsys):
+    _, _, db = linked_report
+    print_highlights(db, LINKED)
+    lines = capsys.readouterr().out.splitlines()
+    recordings = [line.split(": ", 1)[1] for line in lines if "recordings: " in line]
+    heatmaps = [line.split(":    ", 1)[1] for line in lines if "heatmap:    " in line]
+    assert len(recordings) == len(heatmaps) == 5
+    base = f"https://clarity.microsoft.com/projects/view/{CLARITY_ID}"
+    assert all(url.startswith(f"{base}/impressions?date=Custom&start=") for url in recordings)
+    assert all(url.startswith(f"{base}/heatmaps?date=Custom&start=") for url in heatmaps)
+    print_highlights(db, "northwind-shop")  # no id: no link, and it says why
+    out = capsys.readouterr().out
+    assert "recordings: " not in out and "set clarity_project_id" in out
+
+
+def _share(value: float) -> str:
+    return f"{value * 100:.2f}%" if value < 0.01 else f"{value * 100:.1f}%"
+
+
+def test_a_real_browser_shows_each_alert_observed_against_expected(report):
+    result, _, db = report
+    project = "contoso-docs"
+    table = f'section#{project} div[data-section="health"] + table'
+    rendered = render(result.path, parts=(table, f"{table} + p"))
+    assert rendered.errors == []
+    shown = rendered.parts[table]
+    assert shown.visible
+    header, *rows = shown.text.splitlines()
+    assert header.split("\t")[4:] == ["observed", "expected", "strength"]
+    end = query(
+        db, "select max(activity_date) from marts.fct_site_daily where project = ?", [project]
+    )[0][0]
+    alerts = query(
+        db,
+        "select activity_date, metric, observed, expected, strength from marts.fct_alerts "
+        "where project = ? and activity_date between ? and ? and scope = 'page' "
+        "order by strength desc limit 3",
+        [project, end - timedelta(days=DAYS - 1), end],
+    )
+    assert alerts, "the demo's planted regression raises page alerts"
+    for day, metric, observed, expected, strength in alerts:
+        assert observed > expected  # a rise: the alert's rate above its baseline
+        cells = f"{_share(observed)}\t{_share(expected)}\t{strength:.1f}"
+        assert any(
+            row.startswith(f"{day:%d %b}\tpage\t{metric}\t") and row.endswith(cells) for row in rows
+        ), cells
+    note = rendered.parts[f"{table} + p"]
+    assert note.visible and note.text.startswith("Observed: the day's share")

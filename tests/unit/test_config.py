@@ -186,6 +186,25 @@ def test_a_project_time_zone_is_checked_and_named(monkeypatch):
     assert "IANA name" in message
 
 
+def test_a_clarity_project_id_is_optional_checked_and_recorded(monkeypatch):
+    monkeypatch.setenv(env_var("project_names"), '["my-shop", "blog"]')
+    monkeypatch.setenv("SOURCES__CLARITY__PROJECTS__MY_SHOP__CLARITY_PROJECT_ID", "abc123xyz")
+    config = load_config(require_tokens=False)
+    assert config.project("my-shop").clarity_project_id == "abc123xyz"
+    assert config.project("blog").clarity_project_id is None
+    assert config.project_settings["my-shop"] == {
+        "timezone": "UTC",
+        "clarity_project_id": "abc123xyz",
+    }
+    monkeypatch.setenv("SOURCES__CLARITY__PROJECTS__MY_SHOP__CLARITY_PROJECT_ID", "abc/../x")
+    with pytest.raises(ConfigurationError) as raised:
+        load_config(require_tokens=False)
+    message = str(raised.value)
+    assert "sources.clarity.projects.my-shop.clarity_project_id = 'abc/../x'" in message
+    assert "env SOURCES__CLARITY__PROJECTS__MY_SHOP__CLARITY_PROJECT_ID" in message
+    assert "letters and digits" in message
+
+
 def test_a_bad_dimension_set_names_the_key(monkeypatch):
     monkeypatch.setenv(env_var("dimension_sets"), '[["URL"], ["Pages"]]')
     with pytest.raises(ConfigurationError, match=r"dimension_sets \(from env .*Unknown Clarity"):

@@ -494,7 +494,7 @@ def alerts_copy(tmp_path):
     con.execute("create schema marts")
     con.execute(
         "create table marts.dim_projects as select 'p' as project, 'UTC' as timezone, "
-        "date '2026-10-30' as last_activity_date"
+        "date '2026-10-30' as last_activity_date, cast(null as varchar) as clarity_project_id"
     )
     con.execute(
         "create table marts.fct_collection_daily as select 'p' as project, "

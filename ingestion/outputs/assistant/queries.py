@@ -31,6 +31,7 @@ from ingestion.outputs.assistant.sql_guard import (
     check_select,
     describe_error,
 )
+from ingestion.outputs.clarity_links import NO_ID, page_links
 from ingestion.outputs.marts import (
     DEFAULT_DAYS,
     DEFAULT_SITE_METRICS,
@@ -247,6 +248,7 @@ class PublishedMarts:
             raise AnswerError(f"limit must be between 1 and {MAX_PAGES}, got {limit}")
         with self._connection() as call:
             self._project(call, project)
+            clarity_id = call.marts.project(project).clarity_project_id
             first, last = call.marts.dates(project, "pages")
             if last is None:
                 raise AnswerError(f"no page ranking for {project} yet (no URL data collected)")
@@ -258,6 +260,8 @@ class PublishedMarts:
                 f"no page ranking for {project} on {on.isoformat()}; rankings exist from "
                 f"{first.isoformat()} to {last.isoformat()}"
             )
+        for page in pages:
+            page["clarity"] = page_links(clarity_id, page["page_url"], on).as_dict()
         return {
             "project": project,
             "date": on.isoformat(),
@@ -270,7 +274,13 @@ class PublishedMarts:
                 "(negative: better than the site). Scores are 0..100; shrunk_score pulls "
                 "low-traffic pages toward the site. Page sessions overlap (one session views "
                 "several pages). See clarity://docs/clarity_excess_frustrated_sessions and "
-                "clarity://docs/clarity_score_shrinkage."
+                "clarity://docs/clarity_score_shrinkage. Each page's `clarity` holds links to "
+                "its recordings and heatmap in the Clarity dashboard over those 7 days "
+                + (
+                    "(Microsoft does not document these addresses: they may stop working)."
+                    if clarity_id
+                    else f"(none here: {NO_ID})."
+                )
             ),
         }
 

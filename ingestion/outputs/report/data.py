@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingestion.outputs import marts
-from ingestion.outputs.marts import SEGMENT_DAYS, TOP_PAGES, MartsReader, NoMartsError
+from ingestion.outputs.clarity_links import page_links
+from ingestion.outputs.marts import SEGMENT_DAYS, TOP_PAGES, MartsReader, NoMartsError, Project
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -83,15 +84,13 @@ def read_reports(duckdb_path: Path, days: int, project: str | None = None) -> li
             projects = [found for found in projects if found.name == project]
             if not projects:
                 raise NoMartsError(f"no daily values for project {project!r} in {duckdb_path}")
-        return [
-            _project(reader, found.name, found.timezone, found.last_activity_date, days)
-            for found in projects
-        ]
+        return [_project(reader, found, days) for found in projects]
 
 
-def _project(
-    reader: MartsReader[pd.DataFrame], project: str, timezone: str, end: date, days: int
-) -> ProjectReport:
+def _project(reader: MartsReader[pd.DataFrame], found: Project, days: int) -> ProjectReport:
+    import pandas as pd
+
+    project, timezone, end = found.name, found.timezone, found.last_activity_date
     start = end - timedelta(days=days - 1)
     daily = reader.site_daily(project, start, end, ["sessions", "frustration_score"])
     pages = reader.pages_to_fix(project, limit=TOP_PAGES).rename(
@@ -101,7 +100,15 @@ def _project(
             "site_score_7d": "site_score",
             "sessions_7d": "sessions",
         }
-    )[["rank", "page_url", "excess", "score", "site_score", "sessions"]]
+    )[["rank", "page_url", "activity_date", "excess", "score", "site_score", "sessions"]]
+    links = [
+        page_links(found.clarity_project_id, url, ranked_on.date())
+        for url, ranked_on in zip(
+            pages["page_url"], pd.to_datetime(pages["activity_date"]), strict=True
+        )
+    ]
+    pages["recordings_url"] = [link.recordings for link in links]
+    pages["heatmap_url"] = [link.heatmap for link in links]
     page_trends = reader.page_scores(project, list(pages["page_url"]), start, end).rename(
         columns={"shrunk_score_7d": "score"}
     )

@@ -11,12 +11,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ingestion.outputs.clarity_links import NO_ID
 from ingestion.outputs.marts import DEFAULT_DAYS
 from ingestion.outputs.report import charts
 from ingestion.outputs.report.data import ProjectReport, Summary, read_reports
 
 log = logging.getLogger(__name__)
 
+# what the links of the pages to fix open, said under their table
+CLARITY_LINKS_NOTE = (
+    "The links open each page's recordings and heatmap in the Clarity dashboard over the 7 days "
+    "ranked. Microsoft does not document these addresses: they may change."
+)
+# what the alert table's columns are, said under it
+ALERTS_NOTE = (
+    "Observed: the day's share of sessions with the signal; expected: the baseline's share (the "
+    "days before it); strength: the z of the rule's test. For collection rows, observed is the "
+    "best day coverage found, expected the coverage required and strength the consecutive "
+    "missing days."
+)
 # what the referrer section's numbers are, said under its table
 TOP_LIST_NOTE = (
     "From the daily top-10 referrer lists, URLs of one site added up: a day a site was not in "
@@ -144,15 +157,21 @@ def _html(reports: list[ProjectReport]) -> tuple[str, int]:
 def _table(report: ProjectReport, key: str) -> str:
     """The numbers behind a chart, where a table helps (pages, alerts)."""
     if key == "pages" and not report.pages.empty:
+        linked = _linked(report)
         rows = "".join(
             f'<tr><td class="num">{int(r["rank"])}</td><td>{html.escape(r["page_url"])}</td>'
             f'<td class="num">{r["excess"]:.1f}</td><td class="num">{r["score"]:.2f}</td>'
-            f'<td class="num">{int(r["sessions"]):,}</td></tr>'
+            f'<td class="num">{int(r["sessions"]):,}</td>'
+            + (f"<td>{_clarity_cell(r)}</td>" if linked else "")
+            + "</tr>"
             for r in report.pages.to_dict("records")
         )
         return (
             "<table><tr><th>rank</th><th>page</th><th>excess</th><th>shrunk score</th>"
-            f"<th>sessions, 7 days</th></tr>{rows}</table>"
+            "<th>sessions, 7 days</th>"
+            + ("<th>in Clarity, 7 days</th>" if linked else "")
+            + f"</tr>{rows}</table>"
+            f'<p class="meta">{html.escape(_links_note(linked))}</p>'
         )
     if key == "referrers":
         if report.referrers.empty:
@@ -189,14 +208,68 @@ def _table(report: ProjectReport, key: str) -> str:
         rows = "".join(
             f"<tr><td>{r['activity_date']:%d %b}</td><td>{html.escape(r['scope'])}</td>"
             f"<td>{html.escape(r['metric'])}</td><td>{html.escape(r['page_url'])}</td>"
+            f'<td class="num" data-col="observed">{_percent(r["observed"])}</td>'
+            f'<td class="num" data-col="expected">{_percent(r["expected"])}</td>'
             f'<td class="num">{r["strength"]:.1f}</td></tr>'
             for r in alerts.to_dict("records")
         )
         return (
             "<table><tr><th>date</th><th>on</th><th>metric</th><th>where</th>"
+            "<th>observed</th><th>expected</th>"
             f"<th>strength</th></tr>{rows}</table>"
+            f'<p class="meta">{html.escape(ALERTS_NOTE)}</p>'
         )
     return ""
+
+
+def _linked(report: ProjectReport) -> bool:
+    """Whether the pages to fix have links into Clarity (the project has a Clarity id)."""
+    return bool(report.pages["recordings_url"].notna().any())
+
+
+def _links_note(linked: bool) -> str:
+    return CLARITY_LINKS_NOTE if linked else f"{NO_ID[0].upper()}{NO_ID[1:]}."
+
+
+def _clarity_cell(row: dict) -> str:
+    """The links of one page to fix into Clarity (new tab, no opener)."""
+    return " · ".join(
+        f'<a class="clarity-link" data-kind="{kind}" href="{html.escape(row[column])}" '
+        f'target="_blank" rel="noopener noreferrer">{kind}</a>'
+        for kind, column in (("recordings", "recordings_url"), ("heatmap", "heatmap_url"))
+    )
+
+
+def _markdown_pages(report: ProjectReport) -> list[str]:
+    """The pages to fix as a Markdown table, with their links into Clarity."""
+    if report.pages.empty:
+        return []
+    linked = _linked(report)
+    lines = [
+        "| rank | page | excess | shrunk score | sessions, 7 days |"
+        + (" in Clarity, 7 days |" if linked else ""),
+        "|---:|---|---:|---:|---:|" + ("---|" if linked else ""),
+    ]
+    for r in report.pages.to_dict("records"):
+        links = (
+            f" [recordings](<{r['recordings_url']}>) · [heatmap](<{r['heatmap_url']}>) |"
+            if linked
+            else ""
+        )
+        page = str(r["page_url"]).replace("|", "\\|")
+        lines.append(
+            f"| {int(r['rank'])} | `{page}` | {r['excess']:.1f} | {r['score']:.2f} | "
+            f"{int(r['sessions']):,} |{links}"
+        )
+    return [*lines, "", _links_note(linked), ""]
+
+
+def _percent(value: object) -> str:
+    """A share of 0..1 as a percentage (two decimals under 1%), or a dash when null."""
+    if value is None or value != value:
+        return "-"
+    share = float(value) * 100
+    return f"{share:.2f}%" if share < 1 else f"{share:.1f}%"
 
 
 def _number(value: object, spec: str) -> str:
@@ -225,6 +298,8 @@ def _markdown(reports: list[ProjectReport], out: Path) -> tuple[str, int]:
             png.write_bytes(charts.to_png(draw(report)))
             drawn += 1
             lines += [f"### {title}", "", f"![{title}]({folder.name}/{png.name})", ""]
+            if key == "pages":
+                lines += _markdown_pages(report)
     return "\n".join(lines), drawn
 
 

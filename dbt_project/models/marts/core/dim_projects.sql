@@ -50,7 +50,8 @@ projects as (
 
     select
         project,
-        timezone
+        timezone,
+        clarity_project_id
     from {{ ref('int_project_timezones') }}
 
 ),
@@ -61,6 +62,7 @@ final as (
         -- ids
         projects.project,
         projects.timezone,
+        projects.clarity_project_id,
 
         -- collection
         coalesce(snapshots.snapshot_count, 0) as snapshot_count,

@@ -1,3 +1,7 @@
+{#- a raw table written before the loader recorded Clarity project ids has no such column -#}
+{%- set raw_columns = adapter.get_columns_in_relation(clarity_raw_source('projects'))
+    | map(attribute='name') | map('lower') | list -%}
+
 with
 
 source as (
@@ -15,6 +19,11 @@ renamed as (
 
         -- settings
         timezone,
+        {% if 'clarity_project_id' in raw_columns -%}
+        clarity_project_id,
+        {%- else -%}
+        cast(null as {{ dbt.type_string() }}) as clarity_project_id,
+        {%- endif %}
 
         -- timestamps (UTC)
         configured_at,
@@ -35,6 +44,7 @@ latest as (
         project,
         dlt_load_id,
         timezone,
+        clarity_project_id,
         configured_at
     from renamed
     where row_num = 1
