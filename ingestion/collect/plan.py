@@ -118,15 +118,12 @@ class PlanPolicy:
 
 def num_days_for_gap(last_success: datetime | None, now: datetime, policy: PlanPolicy) -> int:
     """1 when run daily, 2 or 3 to close a gap (3 is all the API still has)."""
-    if last_success is None:
-        return policy.initial_num_days
-    gap_hours = (to_utc(now) - to_utc(last_success)).total_seconds() / 3600
-    days = math.ceil((gap_hours - policy.gap_slack_hours) / 24)
-    return min(max(days, 1), max(VALID_NUM_DAYS))
+    return min(_gap_days(last_success, now, policy), max(VALID_NUM_DAYS))
 
 
 def _gap_days(last: datetime | None, now: datetime, policy: PlanPolicy) -> int:
-    """The 24-hour periods since the last success (uncapped: beyond 3 they are out of reach)."""
+    """The 24-hour periods since the last success (uncapped: beyond 3 they are out of reach);
+    a gap under N x 24 h + `gap_slack_hours` is N."""
     if last is None:
         return policy.initial_num_days
     gap_hours = (to_utc(now) - to_utc(last)).total_seconds() / 3600
