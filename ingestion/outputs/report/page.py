@@ -23,6 +23,11 @@ CLARITY_LINKS_NOTE = (
     "The links open each page's recordings and heatmap in the Clarity dashboard over the 7 days "
     "ranked. Microsoft does not document these addresses: they may change."
 )
+# the summary's line when no page is ranked yet, and why
+NO_PAGES = (
+    "No page to fix yet: pages are ranked over 7 days of page values and none is ranked in the "
+    "period."
+)
 # what the alert table's columns are, said under it
 ALERTS_NOTE = (
     "Observed: the day's share of sessions with the signal; expected: the baseline's share (the "
@@ -92,30 +97,36 @@ def write_report(
 
 
 def summary_lines(report: ProjectReport) -> list[str]:
-    """The summary at the top of a project's section, as plain sentences."""
+    """The summary at the top of a project's section, as plain sentences: each figure says
+    over how many days it is and of which kind, the comparison is like for like."""
     s: Summary = report.summary
-    lines = []
-    change = s.sessions_change
-    week = f"{s.sessions_week:,} sessions in the last 7 days"
-    if change is not None:
-        week += f" ({change:+.0%} on the week before, {s.sessions_previous_week:,})"
-    lines.append(week + ".")
+    lines = [s.week.sessions_sentence()]
     if s.score_week is not None:
-        score = f"Site frustration score {s.score_week:.2f}"
-        if s.score_previous_week is not None:
-            score += f" ({s.score_week - s.score_previous_week:+.2f} on the week before)"
-        lines.append(score + ".")
+        lines.append(f"Site frustration score {s.score_week:.2f} over those days.")
+    lines.append(s.comparison.sentence())
     if s.top_pages:
         pages = "; ".join(f"{page} ({excess:+.1f})" for page, excess in s.top_pages)
-        lines.append(f"Pages to fix first (excess frustrated sessions, 7 days): {pages}.")
-    lines.append(
-        f"{s.open_alerts} signal alert(s) in the last 7 days."
-        if s.open_alerts
-        else "No signal alert in the last 7 days."
-    )
+        lines.append(
+            f"Pages to fix first (excess frustrated sessions over the {s.pages_days} of 7 days "
+            f"with a value): {pages}."
+        )
+    else:
+        lines.append(NO_PAGES)
+    lines.append(s.week.alerts_sentence(s.open_alerts))
     if s.missing_days:
         lines.append(f"{s.missing_days} day(s) of the period without a daily value.")
     return lines
+
+
+def period_line(report: ProjectReport) -> str:
+    """The range the section shows: the data's, first to last date with a value."""
+    period = report.period
+    if period.first is None or period.last is None:
+        return f"No daily value yet ({report.timezone} days)"
+    return (
+        f"{period.first:%d %b %Y} to {period.last:%d %b %Y}: {period.with_value} day(s) with a "
+        f"value of the latest {period.days} ({period.kinds()}; {report.timezone} days)"
+    )
 
 
 def _title(reports: list[ProjectReport]) -> str:
@@ -137,10 +148,7 @@ def _html(reports: list[ProjectReport]) -> tuple[str, int]:
     for report in reports:
         parts.append(f'<section id="{html.escape(report.project)}">')
         parts.append(f"<h2>{html.escape(report.project)}</h2>")
-        parts.append(
-            f'<p class="meta">{report.start:%d %b %Y} to {report.end:%d %b %Y} '
-            f"({html.escape(report.timezone)} days)</p>"
-        )
+        parts.append(f'<p class="meta period">{html.escape(period_line(report))}</p>')
         items = "".join(f"<li>{html.escape(line)}</li>" for line in summary_lines(report))
         parts.append(f'<ul class="summary">{items}</ul>')
         for key, title, draw in charts.SECTIONS:
@@ -288,7 +296,7 @@ def _markdown(reports: list[ProjectReport], out: Path) -> tuple[str, int]:
         lines += [
             f"## {report.project}",
             "",
-            f"{report.start:%d %b %Y} to {report.end:%d %b %Y} ({report.timezone} days)",
+            period_line(report),
             "",
         ]
         lines += [f"- {line}" for line in summary_lines(report)]
