@@ -55,6 +55,7 @@ table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0 1em; }
 td, th { border-bottom: 1px solid #ddd; padding: 0.2em 0.6em; text-align: left; }
 td.num { text-align: right; }
 .chart svg { max-width: 100%; height: auto; }
+.empty { color: #555; font-style: italic; }
 """
 
 
@@ -118,6 +119,32 @@ def summary_lines(report: ProjectReport) -> list[str]:
     return lines
 
 
+def empty_reason(report: ProjectReport, key: str) -> str | None:
+    """Why a section has nothing to draw yet (what is missing and why), or None when it has."""
+    if key == "daily" and not report.period.with_value:
+        return "No daily value in the period yet: no collection has given a date a value."
+    if key == "pages" and report.pages.empty:
+        return NO_PAGES
+    if key == "segments" and report.segments["rate"].notna().sum() == 0:
+        return (
+            "No device or browser breakdown in the latest week yet: none of its dates has a "
+            "value of the Device or Browser set."
+        )
+    if key == "referrers" and report.referrers.empty:
+        return (
+            "No referrer list in the period yet: the daily top-10 lists come only from a "
+            "one-day window (a nested difference or a solved date has none), and no date of "
+            "the period has one."
+        )
+    if key == "scroll" and report.scroll_depth["avg_scroll_depth"].notna().sum() == 0:
+        return (
+            "No scroll depth by device yet: averages come only from a one-day window of the "
+            "Device set (a nested difference or a solved date has none), and no date of the "
+            "period has one."
+        )
+    return None
+
+
 def period_line(report: ProjectReport) -> str:
     """The range the section shows: the data's, first to last date with a value."""
     period = report.period
@@ -153,6 +180,10 @@ def _html(reports: list[ProjectReport]) -> tuple[str, int]:
         parts.append(f'<ul class="summary">{items}</ul>')
         for key, title, draw in charts.SECTIONS:
             parts.append(f'<h3 id="{html.escape(report.project)}-{key}">{html.escape(title)}</h3>')
+            empty = empty_reason(report, key)
+            if empty:
+                parts.append(f'<p class="empty" data-section="{key}">{html.escape(empty)}</p>')
+                continue
             svg = charts.to_svg(draw(report), f"{_slug(report.project)}-{key}")
             parts.append(f'<div class="chart" data-section="{key}">{svg}</div>')
             drawn += 1
@@ -302,6 +333,10 @@ def _markdown(reports: list[ProjectReport], out: Path) -> tuple[str, int]:
         lines += [f"- {line}" for line in summary_lines(report)]
         lines.append("")
         for key, title, draw in charts.SECTIONS:
+            empty = empty_reason(report, key)
+            if empty:
+                lines += [f"### {title}", "", empty, ""]
+                continue
             png = folder / f"{_slug(report.project)}-{key}.png"
             png.write_bytes(charts.to_png(draw(report)))
             drawn += 1
