@@ -120,7 +120,7 @@ class Comparison:
             f"before: {self.sessions:,} sessions against {self.previous_sessions:,}"
         )
         if change is not None:
-            text += f" ({change:+.0%})"
+            text += f" ({change:+.0%})" if abs(change) >= 0.01 else f" ({change:+.1%})"
         if self.score is not None and self.previous_score is not None:
             text += f"; frustration score {self.score - self.previous_score:+.2f}"
         return text + "."

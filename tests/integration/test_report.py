@@ -170,7 +170,7 @@ def test_the_markdown_form_has_png_charts_beside_it(built_warehouse, tmp_path):
     for image in images:
         png = (tmp_path / image).read_bytes()
         assert png.startswith(b"\x89PNG") and len(png) > 2000
-    assert "## fabrikam-blog" in text and "sessions in the last 7 days" in text
+    assert "## fabrikam-blog" in text and "sessions over 7 of the last 7 days" in text
 
 
 def _referrer_sites(db, project: str, end) -> list[tuple[str, int, int]]:

@@ -129,3 +129,4 @@ def test_a_comparison_needs_enough_common_dates():
         f"On the {MIN_COMMON_DAYS} dates with a value in both this week and the one before: "
         "330 sessions against 300 (+10%); frustration score +0.50."
     )
+    assert "(-0.3%)" in Comparison(MIN_COMMON_DAYS, 997, 1000).sentence()  # never "-0%"
