@@ -25,8 +25,8 @@ CLARITY_LINKS_NOTE = (
 )
 # the summary's line when no page is ranked yet, and why
 NO_PAGES = (
-    "No page to fix yet: pages are ranked over 7 days of page values and none is ranked in the "
-    "period."
+    "No page to fix yet: pages are ranked once a page has a daily value, and no date of the "
+    "period has one."
 )
 # what the alert table's columns are, said under it
 ALERTS_NOTE = (
@@ -103,7 +103,14 @@ def summary_lines(report: ProjectReport) -> list[str]:
     s: Summary = report.summary
     lines = [s.week.sessions_sentence()]
     if s.score_week is not None:
-        lines.append(f"Site frustration score {s.score_week:.2f} over those days.")
+        estimated = (
+            " (all estimated)"
+            if s.week.estimated == s.week.with_value
+            else f" ({s.week.estimated} of them estimated)"
+            if s.week.estimated
+            else ""
+        )
+        lines.append(f"Site frustration score {s.score_week:.2f} over those days{estimated}.")
     lines.append(s.comparison.sentence())
     if s.top_pages:
         pages = "; ".join(f"{page} ({excess:+.1f})" for page, excess in s.top_pages)
