@@ -4,22 +4,25 @@ and the alerts; the last words of the demo."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from ingestion.outputs import marts
 from ingestion.outputs.clarity_links import NO_ID, page_links
 from ingestion.outputs.marts import TOP_PAGES
+from ingestion.outputs.periods import Completeness
 
 MAX_ALERT_LINES = 20
+WEEK = 7  # the days the pages are ranked over, whose completeness is said
 REQUIRED_MARTS = ("fct_page_frustration_daily", "fct_alerts", "fct_site_daily")
 Rows = list[dict[str, Any]]
 
 
 def print_highlights(duckdb_path: str | Path, project: str | None = None) -> None:
     """Print the top pages by excess frustrated sessions (7 days) of ``project`` on its latest
-    date (default: the project with the most sessions), then the alerts of all projects.
+    date (default: the project with the most sessions), how complete those 7 days are and how
+    many were tested for alerts, then the alerts of all projects.
 
     Opens ``duckdb_path`` read-only and closes it before returning."""
     try:
@@ -29,10 +32,12 @@ def print_highlights(duckdb_path: str | Path, project: str | None = None) -> Non
             if project is None:
                 print("No page data yet: nothing to rank.")
             else:
+                latest = reader.dates(project, "pages")[1]
+                _print_week(reader, project, latest or reader.dates(project, "site")[1])
                 _print_top_pages(
                     project,
                     reader.pages_to_fix(project, limit=TOP_PAGES),
-                    reader.dates(project, "pages")[1],
+                    latest,
                     reader.project(project).clarity_project_id,
                 )
             _print_alerts(reader.alerts())
@@ -40,9 +45,27 @@ def print_highlights(duckdb_path: str | Path, project: str | None = None) -> Non
         print(exc)
 
 
+def _print_week(reader: marts.MartsReader[Rows], project: str, end: date | None) -> None:
+    """The site's days of the 7 ending `end`: with values, of which kind, tested for alerts."""
+    if end is None:
+        print(f"No daily value yet for project {project!r}: nothing to count or test.")
+        return
+    start = end - timedelta(days=WEEK - 1)
+    rows = reader.period_completeness(start, end, project)
+    week = Completeness.of(rows[0] if rows else None, WEEK)
+    signals = [
+        alert for alert in reader.alerts(project, start, end) if alert["scope"] in ("page", "site")
+    ]
+    print(f"{project}, 7 days to {end}: {week.sessions_sentence()}")
+    print(f"  {week.alerts_sentence(len(signals))}")
+
+
 def _print_top_pages(project: str, rows: Rows, latest: date | None, clarity_id: str | None) -> None:
     if not rows:
-        print(f"No page frustration rows for project {project!r}.")
+        print(
+            f"No page ranked yet for project {project!r}: pages are ranked once a page has a "
+            "daily value, and none has one yet."
+        )
         return
     print(
         f"Pages to fix first in {project}, 7 days to {latest} "

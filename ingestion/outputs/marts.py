@@ -1,6 +1,7 @@
 """The questions every output asks of the marts (schema `marts`), each written once: which marts
-are built, the projects and their dates, the site's days, the pages to fix, the segments and
-their engagement, the top-10 lists, the alerts and the collection record. The report, the
+are built, the projects and their dates, the site's days and how complete a period is, the pages
+to fix, the segments and their engagement, the top-10 lists, the alerts and the collection
+record. The report, the
 highlights, the notifications, the MCP server and `clarity run` ask here and only present the
 answers."""
 
@@ -289,6 +290,47 @@ class MartsReader(Generic[Rows]):
             order by c.activity_date
             """,
             [project, start, end],
+        )
+
+    def period_completeness(self, start: date, end: date, project: str | None = None) -> Rows:
+        """One row per project (or only `project`) of its collection record from `start` to
+        `end`: the dates recorded, those with a daily site value by kind (`exact_days`: a
+        one-day window, nested difference or exact solution; `estimated_days`: a solved
+        estimate, which alerts never test), the first and last date with a value, the
+        sessions of those dates and, of the estimated ones, their sessions and the sum of their
+        stated errors (`sessions_error`: a bound of the error of their sum)."""
+        params: list[Any] = [start, end]
+        only = ""
+        if project is not None:
+            only = "and c.project = ?"
+            params.append(project)
+        return self.fetch(
+            f"""
+            select
+                c.project,
+                count(*) as days,
+                count(d.value_source) as days_with_value,
+                count(*) filter (where d.value_source in (
+                    'one_day_window', 'nested_difference', 'solved_exact'
+                )) as exact_days,
+                count(*) filter (where d.value_source = 'solved_estimate') as estimated_days,
+                min(d.activity_date) as first_value_date,
+                max(d.activity_date) as last_value_date,
+                coalesce(sum(d.sessions), 0) as sessions,
+                coalesce(sum(d.sessions) filter (
+                    where d.value_source = 'solved_estimate'
+                ), 0) as estimated_sessions,
+                coalesce(sum(d.sessions_error) filter (
+                    where d.value_source = 'solved_estimate'
+                ), 0) as sessions_error
+            from marts.fct_collection_daily as c
+            left join marts.fct_site_daily as d
+                on c.project = d.project and c.activity_date = d.activity_date
+            where c.activity_date between ? and ? {only}
+            group by c.project
+            order by c.project
+            """,
+            params,
         )
 
     # -- the pages ---------------------------------------------------------------------------

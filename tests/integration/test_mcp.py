@@ -358,6 +358,15 @@ def test_alerts_gives_every_alert_with_the_rules_numbers(session, published):
     assert session.answer("alerts", project=BLOG, since="2026-01-01")["alert_count"] == scalar(
         published, "select count(*) from marts.fct_alerts where project = ?", [BLOG]
     )
+    tested, estimated = query(
+        published,
+        "select count(*) filter (where value_source <> 'solved_estimate'), "
+        "count(*) filter (where value_source = 'solved_estimate') "
+        "from marts.fct_site_daily where project = ?",
+        [DOCS],
+    )[0]
+    assert (answer["days_tested"], answer["days_estimated_not_tested"]) == (tested, estimated)
+    assert tested > 0 and "never tested" in answer["notes"]
 
 
 def test_collection_health_counts_requests_and_missing_days(session, published):

@@ -12,11 +12,14 @@ from urllib.parse import parse_qs, urlsplit
 import duckdb
 import pytest
 
+from clarity_tools.offline import OfflineClarity, default_projects
 from ingestion.outputs.highlights import print_highlights
 from ingestion.outputs.report import write_report
 from ingestion.outputs.report.charts import SECTIONS
+from ingestion.transform.dbt_runner import SCHEDULED_BUILD, run_dbt
 from tests.browser import colours, ink, render
-from tests.integration.helpers import query
+from tests.conftest import START, collection_time
+from tests.integration.helpers import BLOG, query, run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -140,7 +143,13 @@ def test_the_numbers_are_the_marts(report):
         "and activity_date > ?",
         [project, end - timedelta(days=7)],
     )[0][0]
-    assert f"{recent} signal alert(s) in the last 7 days." in section
+    tested = query(
+        db,
+        "select count(*) from marts.fct_site_daily where project = ? and activity_date > ? "
+        "and value_source <> 'solved_estimate'",
+        [project, end - timedelta(days=7)],
+    )[0][0]
+    assert f"{recent} signal alert(s) on the {tested} tested day(s)" in section
 
 
 def test_a_real_browser_renders_it(report, tmp_path):
@@ -161,7 +170,7 @@ def test_the_markdown_form_has_png_charts_beside_it(built_warehouse, tmp_path):
     for image in images:
         png = (tmp_path / image).read_bytes()
         assert png.startswith(b"\x89PNG") and len(png) > 2000
-    assert "## fabrikam-blog" in text and "sessions in the last 7 days" in text
+    assert "## fabrikam-blog" in text and "sessions over 7 of the last 7 days" in text
 
 
 def _referrer_sites(db, project: str, end) -> list[tuple[str, int, int]]:
@@ -356,3 +365,56 @@ def test_a_real_browser_shows_each_alert_observed_against_expected(report):
         ), cells
     note = rendered.parts[f"{table} + p"]
     assert note.visible and note.text.startswith("Observed: the day's share")
+
+
+@pytest.fixture(scope="module")
+def first_day(tmp_path_factory):
+    """A first-day warehouse: one `clarity ingest` run of the default configuration against the
+    offline service (its windows give three estimated dates), then the scheduled dbt build."""
+    folder = tmp_path_factory.mktemp("first-day")
+    with OfflineClarity(projects=default_projects(), seed=7, start=START, days=12) as service:
+        ingested = run_cli(service, folder, "ingest", "--now", collection_time(1).isoformat())
+    assert ingested.returncode == 0, ingested.stdout + ingested.stderr
+    db = folder / "clarity.duckdb"
+    code, _ = run_dbt(SCHEDULED_BUILD, db, target_path=folder / "dbt-target")
+    assert code == 0, "dbt build failed on the first-day warehouse"
+    return db
+
+
+def test_a_first_day_summary_states_its_completeness(first_day, tmp_path, capsys):
+    out = tmp_path / "clarity-report.html"
+    result = write_report(first_day, out, days=DAYS)
+    text = out.read_text(encoding="utf-8")
+    assert "NaN" not in text and "nan%" not in text
+    sources, first, last, sessions = query(
+        first_day,
+        "select list(distinct value_source), min(activity_date), max(activity_date), "
+        "sum(sessions) from marts.fct_site_daily where project = ?",
+        [BLOG],
+    )[0]
+    assert sources == ["solved_estimate"], "a first run's dates are all estimates"
+    days = (last - first).days + 1
+    rendered = render(result.path, parts=(f"section#{BLOG} ul.summary", f"section#{BLOG} .period"))
+    assert rendered.errors == []
+    period = rendered.parts[f"section#{BLOG} .period"]
+    assert period.visible and period.text.startswith(f"{first:%d %b %Y} to {last:%d %b %Y}")
+    summary = rendered.parts[f"section#{BLOG} ul.summary"]
+    assert summary.visible and "NaN" not in summary.text
+    lines = summary.text.splitlines()
+    assert lines[0].startswith(
+        f"{sessions:,} sessions over {days} of the last 7 days (all {days} estimated, up to ±"
+    )
+    assert any(line.startswith("No comparison with the week before: 0 date(s)") for line in lines)
+    assert (
+        f"No day of the last 7 tested for signal alerts: its {days} day(s) with a value are "
+        "estimates, which alerts never test." in lines
+    )
+    assert not any("signal alert in the last 7 days" in line for line in lines)
+    print_highlights(first_day, BLOG)
+    said = capsys.readouterr().out
+    assert f"{sessions:,} sessions over {days} of the last 7 days (all {days} estimated" in said
+    assert "tested for signal alerts" in said and "NaN" not in said
+    # the sections without data say what is missing and why, instead of an empty chart
+    outline = _outline(text)
+    assert (BLOG, "referrers") not in outline.marks
+    assert "No referrer list in the period yet: the daily top-10 lists come only from a " in text

@@ -488,7 +488,8 @@ def test_the_time_limit_covers_fetching_and_serialising(small_copy):
 
 @pytest.fixture
 def alerts_copy(tmp_path):
-    """A published-like file with what the alerts tool reads: 200 alerts of one project."""
+    """A published-like file with what the alerts tool reads: 200 alerts of one project and
+    its days."""
     path = tmp_path / "clarity_published.duckdb"
     con = duckdb.connect(str(path))
     con.execute("create schema marts")
@@ -499,6 +500,11 @@ def alerts_copy(tmp_path):
     con.execute(
         "create table marts.fct_collection_daily as select 'p' as project, "
         "date '2026-10-30' as activity_date"
+    )
+    con.execute(  # the day the alerts tool counts as tested
+        "create table marts.fct_site_daily as select 'p' as project, "
+        "date '2026-10-30' as activity_date, 'one_day_window' as value_source, "
+        "100 as sessions, cast(null as double) as sessions_error"
     )
     con.execute(
         "create table marts.fct_alerts as select md5(range::varchar) as alert_id, 'p' as project, "
@@ -512,7 +518,8 @@ def alerts_copy(tmp_path):
 
 
 def test_every_tool_fetches_within_the_byte_cap(alerts_copy):
-    assert PublishedMarts(alerts_copy).alerts("p", since=date(2026, 1, 1))["alert_count"] == 200
+    answer = PublishedMarts(alerts_copy).alerts("p", since=date(2026, 1, 1))
+    assert answer["alert_count"] == 200 and answer["days_tested"] == 1
     with pytest.raises(AnswerError, match=r"would pass 20,000 bytes of JSON \(cut after \d+ rows"):
         PublishedMarts(alerts_copy, Limits(max_bytes=20_000)).alerts("p", since=date(2026, 1, 1))
 

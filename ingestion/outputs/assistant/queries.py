@@ -426,15 +426,22 @@ class PublishedMarts:
             found = call.marts.alerts(
                 project, since, newest_first=True, limit=self.limits.max_rows + 1
             )
+            periods = call.marts.period_completeness(since, last or since, project)
         rows = [{key: alert[key] for key in ALERT_FIELDS} for alert in found]
         truncated = len(rows) > self.limits.max_rows
+        period = periods[0] if periods else {}
         return {
             "project": project,
             "since": since.isoformat(),
             "alert_count": min(len(rows), self.limits.max_rows),
             "truncated": truncated,
             "alerts": rows[: self.limits.max_rows],
+            "days_tested": period.get("exact_days", 0),
+            "days_estimated_not_tested": period.get("estimated_days", 0),
             "notes": (
+                "Signal alerts test only days with an exact value (days_tested): an estimated "
+                "day (days_estimated_not_tested) is never tested, so no alert on it means not "
+                "tested, not fine. "
                 "Signal alerts (scope page or site): observed = the day's rate (sessions with "
                 "the signal / sessions, 0..1), expected = the rate of the trailing baseline days, "
                 "strength = z of a two-proportion test on the arcsine scale; the rule fires "

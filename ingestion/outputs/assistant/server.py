@@ -291,7 +291,8 @@ def build_server(db: Path, limits: Limits | None = None) -> MCPServer:
         """Alerts of one project since a date, newest first: signal regressions of a page or
         the site (observed rate, expected rate from the trailing baseline, strength = z of the
         test, sessions on the day and in the baseline, the rule with its thresholds) and
-        missed collection days (best coverage found, coverage required, consecutive days)."""
+        missed collection days (best coverage found, coverage required, consecutive days);
+        and the days tested (exact values) and not tested (estimates: never tested)."""
         return _answer(marts.alerts, project, since)
 
     @server.tool(annotations=READ_ONLY)

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING
 from ingestion.outputs import marts
 from ingestion.outputs.clarity_links import page_links
 from ingestion.outputs.marts import SEGMENT_DAYS, TOP_PAGES, MartsReader, NoMartsError, Project
+from ingestion.outputs.periods import Comparison, Completeness
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["NoMartsError", "ProjectReport", "Summary", "read_reports"]
 
+SUMMARY_DAYS = 7  # the summary's headline figures: the latest week, against the week before
 LOW_COVERAGE = 0.9  # a daily value whose 24 hours cover less of the date is marked
 REQUIRED_MARTS = (
     "fct_site_daily",
@@ -42,19 +44,17 @@ COLLECTION_COLUMNS = [
 
 @dataclass
 class Summary:
-    sessions_week: int
-    sessions_previous_week: int | None
-    score_week: float | None
-    score_previous_week: float | None
+    week: Completeness  # the latest SUMMARY_DAYS dates: days with values, by kind
+    score_week: float | None  # sessions-weighted frustration score of those days
+    comparison: Comparison  # like for like with the week before
     top_pages: list[tuple[str, float]]  # (page, excess frustrated sessions, 7 days)
     open_alerts: int  # signal alerts of the latest 7 days
     missing_days: int  # dates of the period without a daily value
+    pages_days: int = 0  # dates of the 7 days the pages to fix are ranked over with a value
 
     @property
-    def sessions_change(self) -> float | None:
-        if not self.sessions_previous_week:
-            return None
-        return self.sessions_week / self.sessions_previous_week - 1
+    def sessions_week(self) -> int:
+        return self.week.sessions
 
 
 @dataclass
@@ -72,6 +72,8 @@ class ProjectReport:
     scroll_depth: pd.DataFrame  # scroll depth by device over the period, weighted by sessions
     alerts: pd.DataFrame
     collection: pd.DataFrame
+    period: Completeness  # the period's days with values: its range is the data's range
+    week: Completeness  # the same of its latest SUMMARY_DAYS dates
     summary: Summary = field(init=False)
 
 
@@ -138,9 +140,18 @@ def _project(reader: MartsReader[pd.DataFrame], found: Project, days: int) -> Pr
         ],
         alerts=alerts[ALERT_COLUMNS],
         collection=collection[COLLECTION_COLUMNS],
+        period=_completeness(reader, project, start, end, days),
+        week=_completeness(reader, project, end - timedelta(days=SUMMARY_DAYS - 1), end),
     )
     report.summary = _summary(report)
     return report
+
+
+def _completeness(
+    reader: MartsReader[pd.DataFrame], project: str, start: date, end: date, days: int = 0
+) -> Completeness:
+    rows = reader.period_completeness(start, end, project).to_dict("records")
+    return Completeness.of(rows[0] if rows else None, days or (end - start).days + 1)
 
 
 def _signal_rates(segments: pd.DataFrame) -> pd.DataFrame:
@@ -153,42 +164,70 @@ def _signal_rates(segments: pd.DataFrame) -> pd.DataFrame:
     )[["dimension", "value", "signal", "rate", "sessions"]]
 
 
-def _weekly(daily: pd.DataFrame, first: date, last: date) -> tuple[int, float | None, int]:
-    """Sessions, the sessions-weighted frustration score and the days with data of a week (the
-    score is linear in the rates, so weighting the days by sessions recombines the counts)."""
+def _score(days: pd.DataFrame) -> float | None:
+    """The sessions-weighted frustration score of some days (the score is linear in the rates,
+    so weighting the days by sessions recombines the counts)."""
+    scored = days[days["frustration_score"].notna() & days["sessions"].notna()]
+    weight = scored["sessions"].sum()
+    if not weight:
+        return None
+    return float((scored["frustration_score"] * scored["sessions"]).sum() / weight)
+
+
+def _like_for_like(daily: pd.DataFrame, end: date) -> Comparison:
+    """The latest week against the week before on the dates (one week apart) with a value in
+    both."""
     import pandas as pd
 
-    dates = daily["activity_date"]
-    week = daily[(dates >= pd.Timestamp(first)) & (dates <= pd.Timestamp(last))]
-    week = week[week["sessions"].notna()]
-    sessions = int(week["sessions"].sum())
-    scored = week[week["frustration_score"].notna()]
-    weight = scored["sessions"].sum()
-    score = (
-        float((scored["frustration_score"] * scored["sessions"]).sum() / weight) if weight else None
+    valued = daily[daily["sessions"].notna()].set_index("activity_date")
+    this_week = [pd.Timestamp(end - timedelta(days=back)) for back in range(SUMMARY_DAYS)]
+    pairs = [
+        (day, day - pd.Timedelta(days=SUMMARY_DAYS))
+        for day in this_week
+        if day in valued.index and day - pd.Timedelta(days=SUMMARY_DAYS) in valued.index
+    ]
+    if not pairs:
+        return Comparison(0)
+    now = valued.loc[[day for day, _ in pairs]]
+    before = valued.loc[[day for _, day in pairs]]
+    return Comparison(
+        common_days=len(pairs),
+        sessions=int(now["sessions"].sum()),
+        previous_sessions=int(before["sessions"].sum()),
+        score=_score(now),
+        previous_score=_score(before),
     )
-    return sessions, score, len(week)
 
 
 def _summary(report: ProjectReport) -> Summary:
-    end = report.end
-    this_week = _weekly(report.daily, end - timedelta(days=6), end)
-    previous = _weekly(report.daily, end - timedelta(days=13), end - timedelta(days=7))
     import pandas as pd
 
+    end = report.end
+    week_start = pd.Timestamp(end - timedelta(days=SUMMARY_DAYS - 1))
+    daily = report.daily
     recent = report.alerts[
-        (report.alerts["activity_date"] >= pd.Timestamp(end - timedelta(days=6)))
-        & (report.alerts["scope"] != "collection")
+        (report.alerts["activity_date"] >= week_start) & (report.alerts["scope"] != "collection")
     ]
+    pages_days = 0
+    if not report.pages.empty:
+        ranked_on = pd.Timestamp(report.pages["activity_date"].iloc[0])
+        dates = daily["activity_date"]
+        pages_days = int(
+            daily[
+                (dates > ranked_on - pd.Timedelta(days=7))
+                & (dates <= ranked_on)
+                & daily["sessions"].notna()
+            ].shape[0]
+        )
     return Summary(
-        sessions_week=this_week[0],
-        sessions_previous_week=previous[0] if previous[2] else None,
-        score_week=this_week[1],
-        score_previous_week=previous[1] if previous[2] else None,
+        week=report.week,
+        score_week=_score(daily[daily["activity_date"] >= week_start]),
+        comparison=_like_for_like(daily, end),
         top_pages=[
             (row["page_url"], float(row["excess"]))
             for row in report.pages.head(3).to_dict("records")
         ],
         open_alerts=len(recent),
         missing_days=int(report.daily["is_missing"].sum()),
+        pages_days=pages_days,
     )

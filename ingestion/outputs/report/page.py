@@ -23,6 +23,11 @@ CLARITY_LINKS_NOTE = (
     "The links open each page's recordings and heatmap in the Clarity dashboard over the 7 days "
     "ranked. Microsoft does not document these addresses: they may change."
 )
+# the summary's line when no page is ranked yet, and why
+NO_PAGES = (
+    "No page to fix yet: pages are ranked once a page has a daily value, and no date of the "
+    "period has one."
+)
 # what the alert table's columns are, said under it
 ALERTS_NOTE = (
     "Observed: the day's share of sessions with the signal; expected: the baseline's share (the "
@@ -50,6 +55,7 @@ table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0 1em; }
 td, th { border-bottom: 1px solid #ddd; padding: 0.2em 0.6em; text-align: left; }
 td.num { text-align: right; }
 .chart svg { max-width: 100%; height: auto; }
+.empty { color: #555; font-style: italic; }
 """
 
 
@@ -92,30 +98,69 @@ def write_report(
 
 
 def summary_lines(report: ProjectReport) -> list[str]:
-    """The summary at the top of a project's section, as plain sentences."""
+    """The summary at the top of a project's section, as plain sentences: each figure says
+    over how many days it is and of which kind, the comparison is like for like."""
     s: Summary = report.summary
-    lines = []
-    change = s.sessions_change
-    week = f"{s.sessions_week:,} sessions in the last 7 days"
-    if change is not None:
-        week += f" ({change:+.0%} on the week before, {s.sessions_previous_week:,})"
-    lines.append(week + ".")
+    lines = [s.week.sessions_sentence()]
     if s.score_week is not None:
-        score = f"Site frustration score {s.score_week:.2f}"
-        if s.score_previous_week is not None:
-            score += f" ({s.score_week - s.score_previous_week:+.2f} on the week before)"
-        lines.append(score + ".")
+        estimated = (
+            " (all estimated)"
+            if s.week.estimated == s.week.with_value
+            else f" ({s.week.estimated} of them estimated)"
+            if s.week.estimated
+            else ""
+        )
+        lines.append(f"Site frustration score {s.score_week:.2f} over those days{estimated}.")
+    lines.append(s.comparison.sentence())
     if s.top_pages:
         pages = "; ".join(f"{page} ({excess:+.1f})" for page, excess in s.top_pages)
-        lines.append(f"Pages to fix first (excess frustrated sessions, 7 days): {pages}.")
-    lines.append(
-        f"{s.open_alerts} signal alert(s) in the last 7 days."
-        if s.open_alerts
-        else "No signal alert in the last 7 days."
-    )
+        lines.append(
+            f"Pages to fix first (excess frustrated sessions over the {s.pages_days} of 7 days "
+            f"with a value): {pages}."
+        )
+    else:
+        lines.append(NO_PAGES)
+    lines.append(s.week.alerts_sentence(s.open_alerts))
     if s.missing_days:
         lines.append(f"{s.missing_days} day(s) of the period without a daily value.")
     return lines
+
+
+def empty_reason(report: ProjectReport, key: str) -> str | None:
+    """Why a section has nothing to draw yet (what is missing and why), or None when it has."""
+    if key == "daily" and not report.period.with_value:
+        return "No daily value in the period yet: no collection has given a date a value."
+    if key == "pages" and report.pages.empty:
+        return NO_PAGES
+    if key == "segments" and report.segments["rate"].notna().sum() == 0:
+        return (
+            "No device or browser breakdown in the latest week yet: none of its dates has a "
+            "value of the Device or Browser set."
+        )
+    if key == "referrers" and report.referrers.empty:
+        return (
+            "No referrer list in the period yet: the daily top-10 lists come only from a "
+            "one-day window (a nested difference or a solved date has none), and no date of "
+            "the period has one."
+        )
+    if key == "scroll" and report.scroll_depth["avg_scroll_depth"].notna().sum() == 0:
+        return (
+            "No scroll depth by device yet: averages come only from a one-day window of the "
+            "Device set (a nested difference or a solved date has none), and no date of the "
+            "period has one."
+        )
+    return None
+
+
+def period_line(report: ProjectReport) -> str:
+    """The range the section shows: the data's, first to last date with a value."""
+    period = report.period
+    if period.first is None or period.last is None:
+        return f"No daily value yet ({report.timezone} days)"
+    return (
+        f"{period.first:%d %b %Y} to {period.last:%d %b %Y}: {period.with_value} day(s) with a "
+        f"value of the latest {period.days} ({period.kinds()}; {report.timezone} days)"
+    )
 
 
 def _title(reports: list[ProjectReport]) -> str:
@@ -137,14 +182,15 @@ def _html(reports: list[ProjectReport]) -> tuple[str, int]:
     for report in reports:
         parts.append(f'<section id="{html.escape(report.project)}">')
         parts.append(f"<h2>{html.escape(report.project)}</h2>")
-        parts.append(
-            f'<p class="meta">{report.start:%d %b %Y} to {report.end:%d %b %Y} '
-            f"({html.escape(report.timezone)} days)</p>"
-        )
+        parts.append(f'<p class="meta period">{html.escape(period_line(report))}</p>')
         items = "".join(f"<li>{html.escape(line)}</li>" for line in summary_lines(report))
         parts.append(f'<ul class="summary">{items}</ul>')
         for key, title, draw in charts.SECTIONS:
             parts.append(f'<h3 id="{html.escape(report.project)}-{key}">{html.escape(title)}</h3>')
+            empty = empty_reason(report, key)
+            if empty:
+                parts.append(f'<p class="empty" data-section="{key}">{html.escape(empty)}</p>')
+                continue
             svg = charts.to_svg(draw(report), f"{_slug(report.project)}-{key}")
             parts.append(f'<div class="chart" data-section="{key}">{svg}</div>')
             drawn += 1
@@ -288,12 +334,16 @@ def _markdown(reports: list[ProjectReport], out: Path) -> tuple[str, int]:
         lines += [
             f"## {report.project}",
             "",
-            f"{report.start:%d %b %Y} to {report.end:%d %b %Y} ({report.timezone} days)",
+            period_line(report),
             "",
         ]
         lines += [f"- {line}" for line in summary_lines(report)]
         lines.append("")
         for key, title, draw in charts.SECTIONS:
+            empty = empty_reason(report, key)
+            if empty:
+                lines += [f"### {title}", "", empty, ""]
+                continue
             png = folder / f"{_slug(report.project)}-{key}.png"
             png.write_bytes(charts.to_png(draw(report)))
             drawn += 1
