@@ -7,7 +7,8 @@
         {%- set where = where
             | replace('__clarity_recent_snapshots__', clarity_recent_condition('snapshot_id'))
             | replace('__clarity_recent_loads__', clarity_recent_condition('dlt_load_id'))
-            | replace('__clarity_recent_fetched_at__', clarity_recent_condition('fetched_at')) -%}
+            | replace('__clarity_recent_fetched_at__', clarity_recent_condition('fetched_at'))
+            | replace('__clarity_recent_dates__', clarity_recent_condition('activity_date')) -%}
     {%- endif -%}
     {%- do return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery') -%}
 {%- endmacro %}
@@ -45,10 +46,19 @@
             )
         {%- elif column == 'fetched_at' -%}
             fetched_at >= {{ cutoff }}
+        {%- elif column == 'activity_date' -%}
+            {#- a date of the project's time zone: one day earlier than the UTC cutoff's date, so
+                that no zone west of UTC loses a date of the window -#}
+            activity_date >= (
+                select cast({{ dbt.dateadd(
+                    'day', -1 - var('clarity_test_recent_days', 7), 'max(newest.fetched_at)'
+                ) }} as date)
+                from {{ snapshots }} as newest
+            )
         {%- else -%}
             {{ exceptions.raise_compiler_error(
-                "clarity_recent_condition: column must be 'snapshot_id', 'dlt_load_id' or "
-                ~ "'fetched_at', got '"
+                "clarity_recent_condition: column must be 'snapshot_id', 'dlt_load_id', "
+                ~ "'fetched_at' or 'activity_date', got '"
                 ~ column ~ "'"
             ) }}
         {%- endif -%}
