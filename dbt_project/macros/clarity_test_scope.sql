@@ -14,7 +14,7 @@
 {%- endmacro %}
 
 
-{% macro clarity_recent_condition(column) -%}
+{% macro clarity_recent_condition(column, load_column='dlt_load_id') -%}
     {#- the raw table, not the staging view: it exists before any model is built, and a test's
         `where` is rendered too late for dbt to record a ref() as a dependency -#}
     {%- set snapshots = source('clarity_raw', 'snapshots') -%}
@@ -37,9 +37,9 @@
                 from {{ snapshots }} as recent
                 where recent.fetched_at >= {{ cutoff }}
             )
-            and {{ clarity_recent_condition('dlt_load_id') }}
+            and {{ clarity_recent_condition('dlt_load_id', load_column) }}
         {%- elif column == 'dlt_load_id' -%}
-            dlt_load_id in (
+            {{ load_column }} in (
                 select recent._dlt_load_id
                 from {{ snapshots }} as recent
                 where recent.fetched_at >= {{ cutoff }}
