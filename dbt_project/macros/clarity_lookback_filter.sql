@@ -1,4 +1,14 @@
 {% macro clarity_lookback_filter(date_column) -%}
+    {%- set start = clarity_lookback_start(date_column) -%}
+    {%- if start -%}
+        {{ date_column }} >= {{ start }}
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro clarity_lookback_start(date_column) -%}
     {#- named outside the branch, so that dbt records the dependency when it parses -#}
     {%- set solved = ref('int_solved_periods') -%}
     {%- if is_incremental() -%}
@@ -25,11 +35,14 @@
             )
         {%- endset -%}
         {#- the earlier of the two, either one when the other is null -#}
-        {{ date_column }} >= coalesce(
+        {%- set start -%}
+        coalesce(
             least(coalesce({{ lookback }}, {{ resolved }}), coalesce({{ resolved }}, {{ lookback }})),
             cast('1900-01-01' as date)
         )
+        {%- endset -%}
+        {{ return(start) }}
     {%- else -%}
-        1 = 1
+        {{ return(none) }}
     {%- endif -%}
 {%- endmacro %}

@@ -1,6 +1,7 @@
-"""Data tests on the raw metric rows check the recent snapshots on an incremental build and all
-history when asked (macro clarity_recent_condition): a bad row in the newest snapshot fails the
-daily build's tests, a bad row in a month-old snapshot fails only the all-history check."""
+"""Data tests on the raw metric rows and on the daily models check the recent snapshots (dates)
+on an incremental build and all history when asked (macro clarity_recent_condition): a bad row in
+the newest snapshot (date) fails the daily build's tests, a bad row in a month-old snapshot (date)
+fails only the all-history check."""
 
 from __future__ import annotations
 
@@ -74,3 +75,60 @@ def test_new_bad_rows_fail_the_daily_check(built_warehouse, tmp_path):
         name.startswith("unique_combination_stg_clarity__metric_rows")
         for name in failures(tmp_path / "t1")
     )
+
+
+SIGNALS = ["--select", "fct_signal_daily", "--exclude-resource-type", "unit_test"]
+
+
+def duplicate_a_signal_row(path, newest: bool) -> int:
+    """Append a copy of one row of fct_signal_daily on its newest (or oldest) date; the date's age
+    in days before the newest fetch."""
+    order = "desc" if newest else "asc"
+    with duckdb.connect(str(path)) as con:
+        (day,) = con.execute(
+            f"select activity_date from marts.fct_signal_daily order by activity_date {order} "
+            "limit 1"
+        ).fetchall()[0]
+        con.execute(
+            "insert into marts.fct_signal_daily "
+            "select * from marts.fct_signal_daily where activity_date = ? limit 1",
+            [day],
+        ).fetchall()
+        (age,) = con.execute(
+            "select date_diff('day', ?, cast(max(fetched_at) as date)) from clarity_raw.snapshots",
+            [day],
+        ).fetchall()[0]
+    return age
+
+
+def signal_grain_failures(target) -> set[str]:
+    """The grain tests of fct_signal_daily (and the singular test on its signals) that failed."""
+    return {
+        name
+        for name in failures(target)
+        if name.startswith(("unique_", "assert_every_scope_day_has_every_signal"))
+    }
+
+
+def test_old_duplicate_signal_rows_need_the_all_history_check(built_warehouse, tmp_path):
+    path = tmp_path / "clarity.duckdb"
+    shutil.copyfile(built_warehouse.path, path)
+    assert duplicate_a_signal_row(path, newest=False) > 8, "the date must lie outside the window"
+
+    code, _ = run_dbt(["test", *SIGNALS], path, target_path=tmp_path / "t1", quiet=True)
+    assert code == 0, "the daily check reached a date older than its window"
+
+    code, _ = run_dbt(
+        ["test", *SIGNALS, *ALL_HISTORY], path, target_path=tmp_path / "t2", quiet=True
+    )
+    assert code == 1
+    assert len(signal_grain_failures(tmp_path / "t2")) == 3, failures(tmp_path / "t2")
+
+
+def test_new_duplicate_signal_rows_fail_the_daily_check(built_warehouse, tmp_path):
+    path = tmp_path / "clarity.duckdb"
+    shutil.copyfile(built_warehouse.path, path)
+    duplicate_a_signal_row(path, newest=True)
+    code, _ = run_dbt(["test", *SIGNALS], path, target_path=tmp_path / "t1", quiet=True)
+    assert code == 1
+    assert len(signal_grain_failures(tmp_path / "t1")) == 3, failures(tmp_path / "t1")

@@ -39,6 +39,33 @@ tested_days as (
 
 ),
 
+-- the earliest day a tested day's baseline reaches: an incremental run reads the
+-- `clarity_alert_baseline_days` days before its earliest tested date, not all history
+reach as (
+
+    select
+        cast({{ dbt.dateadd('day', -baseline_days, 'min(activity_date)') }} as date)
+            as first_baseline_date
+    from tested_days
+
+),
+
+baseline_reach as (
+
+    select
+        daily.scope,
+        daily.project,
+        daily.page_url,
+        daily.metric,
+        daily.activity_date,
+        daily.sessions_with_signal,
+        daily.base_sessions
+    from daily
+    inner join reach
+        on daily.activity_date >= reach.first_baseline_date
+
+),
+
 -- each day beside its baseline, recombined from the baseline's counts
 paired as (
 
@@ -53,7 +80,7 @@ paired as (
         sum(baseline.sessions_with_signal) as baseline_with_signal,
         sum(baseline.base_sessions) as baseline_sessions
     from tested_days
-    inner join daily as baseline
+    inner join baseline_reach as baseline
         on
             tested_days.scope = baseline.scope
             and tested_days.project = baseline.project

@@ -1,6 +1,7 @@
 -- fct_signal_daily has each scope and date once per signal of the seed clarity_signal_weights
 -- (whose keys are those of clarity_signals()): the wide marts pivot it, so a missing signal row
--- would be a null column there.
+-- would be a null column there. Recent dates only on an incremental build (macro
+-- clarity_recent_condition).
 with
 
 signal_count as (
@@ -20,6 +21,7 @@ scope_days as (
         activity_date,
         count(*) as signal_rows
     from {{ ref('fct_signal_daily') }}
+    where {{ clarity_recent_condition('activity_date') }}
     group by
         project,
         scope,

@@ -16,7 +16,6 @@ raw_rows as (
 
     select
         snapshot_id,
-        _dlt_load_id as dlt_load_id,
         metric_name,
         block_index,
         row_index,
@@ -30,6 +29,8 @@ raw_rows as (
         {{- ',' if not loop.last }}
         {%- endfor %}
     from {{ raw_table }}
+    -- on the raw table itself: twice as fast at 365 days as on the CTE's columns
+    where {{ clarity_recent_condition('snapshot_id', load_column='_dlt_load_id') }}
 
 ),
 
@@ -59,7 +60,6 @@ checked as (
         end
         {%- endfor %} as nulled_columns
     from raw_rows
-    where {{ clarity_recent_condition('snapshot_id') }}
 
 )
 

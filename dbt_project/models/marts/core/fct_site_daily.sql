@@ -1,3 +1,5 @@
+{{ config(**clarity_incremental_config(['project', 'activity_date'])) }}
+
 with
 
 site as (
@@ -23,7 +25,24 @@ site as (
         window_end_at
     -- one row per chosen site period: the site is the one scope of a no-dimension snapshot
     from {{ ref('int_daily_metrics_scoped') }}
-    where scope = 'site'
+    where
+        scope = 'site'
+        and {{ clarity_lookback_filter('activity_date') }}
+
+),
+
+signals as (
+
+    select
+        project,
+        activity_date,
+        signal,  -- noqa: RF04
+        base_sessions,
+        sessions_with_signal
+    from {{ ref('fct_signal_daily') }}
+    where
+        scope = 'site'
+        and {{ clarity_lookback_filter('activity_date') }}
 
 ),
 
@@ -43,9 +62,8 @@ site_signals as (
             clarity_safe_divide('signals.sessions_with_signal', 'signals.base_sessions'),
             signal_column='signals.signal',
         ) }} as frustration_score
-    from {{ ref('fct_signal_daily') }} as signals
+    from signals
     cross join weights
-    where signals.scope = 'site'
     group by
         signals.project,
         signals.activity_date

@@ -1,3 +1,13 @@
+{{ config(**clarity_incremental_config(['project', 'week_start_date'])) }}
+
+{#- an incremental run rebuilds the weeks from the one holding the first date the daily models
+    rebuild (macro clarity_lookback_start; the newest week already built stands in for their
+    newest date, which is no earlier), reading the week before as well (week over week) -#}
+{%- set lookback = clarity_lookback_start('week_start_date') -%}
+{%- set first_week = clarity_score_week_start(lookback) if lookback else none -%}
+{%- set rebuilt = 'week_start_date >= ' ~ first_week if lookback else '1 = 1' -%}
+{%- set read = 'activity_date >= ' ~ dbt.dateadd('day', -7, first_week) if lookback else '1 = 1' %}
+
 with
 
 page_daily as (
@@ -9,6 +19,7 @@ page_daily as (
         sessions,
         value_source
     from {{ ref('fct_page_daily') }}
+    where {{ read }}
 
 ),
 
@@ -40,7 +51,9 @@ signal_weeks as (
         signal,  -- noqa: RF04
         {{ clarity_safe_divide('sum(sessions_with_signal)', 'sum(base_sessions)') }} as rate
     from {{ ref('fct_signal_daily') }}
-    where scope = 'page'
+    where
+        scope = 'page'
+        and {{ read }}
     group by
         project,
         scope_key,
@@ -169,6 +182,7 @@ final as (
             as score_change_relative
 
     from compared
+    where {{ rebuilt }}
 
 )
 
