@@ -249,12 +249,19 @@ def _field_docs(spec) -> dict[str, str]:
     return docs
 
 
+# Read when the module is imported, before any test runs: in one CI run CPython 3.11.7's
+# ast.parse (which inspect.getsource uses) raised "SystemError: AST constructor recursion depth
+# mismatch" after a thousand other tests had run in the process; it depends on the
+# interpreter's recursion state, not on the source parsed.
+FIELD_DOCS = {spec: _field_docs(spec) for spec in (ClaritySettings, ProjectSettings)}
+
+
 @pytest.mark.parametrize("spec", [ClaritySettings, ProjectSettings])
 def test_the_readme_table_is_the_configspec(spec):
     """Each field is the setting: the README's row shows its default, its range and its
     docstring."""
     readme = (PROJECT_ROOT / "README.md").read_text()
-    docs = _field_docs(spec)
+    docs = FIELD_DOCS[spec]
     defaults = spec()
     for key in spec.get_resolvable_fields():
         row = re.search(rf"^\| `{key}` \| ([^|]+) \| (.+) \| ([^|]+) \|$", readme, re.MULTILINE)
