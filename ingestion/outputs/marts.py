@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -25,6 +25,7 @@ DEFAULT_DAYS = 28  # the period of the report, and of the MCP's daily series and
 SEGMENT_DAYS = 7  # segments: the latest week
 TOP_PAGES = 5  # the pages to fix the report and the highlights show
 RANKING_WINDOWS = (7, 28)  # days fct_page_frustration_daily ranks the pages over
+HISTORY_DAYS = 90  # the site's own history a score is placed against (score_percentile)
 
 SIGNAL_KEYS = tuple(signal.key for signal in SIGNALS)
 # the measures of fct_site_daily a caller may choose
@@ -332,6 +333,35 @@ class MartsReader(Generic[Rows]):
             """,
             params,
         )
+
+    def score_percentile(
+        self, project: str, score: float, end: date, days: int = HISTORY_DAYS
+    ) -> dict[str, Any]:
+        """Where the frustration score `score` stands in the project's own history: of its
+        `days` dates ending on `end`, those with a daily site score (`days_with_score`, of them
+        `estimated_days` solved estimates), those whose score is lower (`days_below`) and
+        `percentile`, the share of them lower in percent (null without a day)."""
+        row = self.con.execute(
+            """
+            select
+                count(frustration_score) as days_with_score,
+                count(frustration_score) filter (
+                    where value_source = 'solved_estimate'
+                ) as estimated_days,
+                count(*) filter (where frustration_score < ?) as days_below
+            from marts.fct_site_daily
+            where project = ? and activity_date between ? and ?
+            """,
+            [score, project, end - timedelta(days=days - 1), end],
+        ).fetchall()[0]
+        with_score, estimated, below = (int(value) for value in row)
+        return {
+            "days": days,
+            "days_with_score": with_score,
+            "estimated_days": estimated,
+            "days_below": below,
+            "percentile": 100.0 * below / with_score if with_score else None,
+        }
 
     # -- the pages ---------------------------------------------------------------------------
 

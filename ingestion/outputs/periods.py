@@ -12,6 +12,10 @@ from typing import Any
 # with a value in both; below this many such dates, a majority of a week, the comparison would
 # weigh a few days against each other, so it is not made and the sentence says so.
 MIN_COMMON_DAYS = 4
+# A score is placed among the site's own days (its percentile) only when at least this many of
+# them have a score: four weeks hold every weekday four times (traffic and frustration follow
+# the week), and with fewer days one day more or less moves the percentile by over 3.5 points.
+MIN_HISTORY_DAYS = 28
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,42 @@ class Comparison:
         if self.score is not None and self.previous_score is not None:
             text += f"; frustration score {self.score - self.previous_score:+.2f}"
         return text + "."
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A frustration score among the site's own daily scores of the last `days` dates (a
+    MartsReader.score_percentile answer)."""
+
+    days: int
+    days_with_score: int
+    estimated_days: int
+    days_below: int
+    percentile: float | None
+
+    @classmethod
+    def of(cls, answer: dict[str, Any]) -> Placement:
+        return cls(**{name: answer[name] for name in cls.__dataclass_fields__})
+
+    @property
+    def made(self) -> bool:
+        return self.days_with_score >= MIN_HISTORY_DAYS
+
+    def sentence(self) -> str:
+        """ "Higher than on 64% of the site's 85 days with a score of the last 90 (lower is
+        better)." """
+        if not self.made:
+            return (
+                f"Not enough history to say whether that is high for this site: "
+                f"{self.days_with_score} of its last {self.days} days have a score (at least "
+                f"{MIN_HISTORY_DAYS} needed)."
+            )
+        estimated = f", {self.estimated_days} of them estimated" if self.estimated_days else ""
+        return (
+            f"That is higher than on {self.percentile:.0f}% of the site's "
+            f"{self.days_with_score} days with a score of the last {self.days}{estimated} "
+            "(lower is better)."
+        )
 
 
 def _day(value: Any) -> date | None:
