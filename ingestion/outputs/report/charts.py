@@ -3,13 +3,16 @@ vl-convert to SVG (inline in the HTML) or PNG (beside the Markdown): nothing is 
 
 from __future__ import annotations
 
+import math
 import re
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
-from ingestion.outputs.report.data import LOW_COVERAGE, ProjectReport
+from ingestion.outputs.report.data import HEATMAP_MIN_SESSIONS, LOW_COVERAGE, ProjectReport
 
 if TYPE_CHECKING:
     import altair as alt
+    import pandas as pd
 
 WIDTH = 640
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
@@ -22,6 +25,42 @@ SOURCE_COLOURS = {
     "solved_exact": "#66a61e",
     "solved_estimate": "#e6ab02",
 }
+# how each value_source reads in every legend, tooltip and table (docs block
+# clarity_value_source); "missing" is a date without a value
+SOURCE_LABELS = {
+    "one_day_window": "exact: a one-day window",
+    "nested_difference": "exact: two nested windows",
+    "solved_exact": "exact: solved from a chain of windows",
+    "solved_estimate": "estimate: solved from overlapping windows",
+    "missing": "no value",
+}
+COVERAGE_LABELS = {
+    "full": f"{LOW_COVERAGE:.0%} of its date or more",
+    "low": f"under {LOW_COVERAGE:.0%}",
+}
+TOO_FEW = "#dddddd"  # a heatmap cell of fewer than HEATMAP_MIN_SESSIONS sessions: no rate colour
+DATE_TICKS = 8  # at most this many date labels on a time axis, one per day or per few days
+
+
+def source_label(value_source: object) -> str:
+    """A value_source as people read it (the enum itself when it is a new one)."""
+    if value_source is None or value_source != value_source:
+        return SOURCE_LABELS["missing"]
+    return SOURCE_LABELS.get(str(value_source), str(value_source))
+
+
+def _date_axis(dates) -> alt.X:
+    """The x of a time chart over `dates`: one label per day, or per few days when there are
+    more than DATE_TICKS, never an hour (a label "%d %b" per hour repeats the date)."""
+    alt = _alt()
+    known = [day for day in dates if day == day and day is not None]
+    span = (max(known) - min(known)).days + 1 if known else 1
+    step = max(1, math.ceil(span / DATE_TICKS))
+    return alt.X(
+        "activity_date:T",
+        title=None,
+        axis=alt.Axis(format="%d %b", labelAngle=0, tickCount={"interval": "day", "step": step}),
+    )
 
 
 def _alt():
@@ -44,12 +83,11 @@ def daily_chart(report: ProjectReport) -> alt.TopLevelMixin:
     data["coverage"] = data["day_coverage"].apply(
         lambda c: "missing" if c != c or c is None else ("low" if c < LOW_COVERAGE else "full")
     )
-    data["source"] = data["value_source"].fillna("missing")
+    data["source"] = data["value_source"].map(source_label)
+    data["coverage"] = data["coverage"].map(lambda c: COVERAGE_LABELS.get(c, c))
     data["sessions_low"] = data["sessions"] - data["sessions_error"]
     data["sessions_high"] = data["sessions"] + data["sessions_error"]
-    base = alt.Chart(data).encode(
-        x=alt.X("activity_date:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0))
-    )
+    base = alt.Chart(data).encode(x=_date_axis(data["activity_date"]))
     tooltip = [
         alt.Tooltip("activity_date:T", title="date"),
         alt.Tooltip("sessions:Q"),
@@ -69,12 +107,18 @@ def daily_chart(report: ProjectReport) -> alt.TopLevelMixin:
             shape=alt.Shape(
                 "coverage:N",
                 title="day coverage",
-                scale=alt.Scale(domain=["full", "low"], range=["circle", "triangle-down"]),
+                scale=alt.Scale(
+                    domain=list(COVERAGE_LABELS.values()), range=["circle", "triangle-down"]
+                ),
             ),
             color=alt.Color(
                 "source:N",
                 title="value from",
-                scale=alt.Scale(domain=list(SOURCE_COLOURS), range=list(SOURCE_COLOURS.values())),
+                scale=alt.Scale(
+                    domain=[SOURCE_LABELS[source] for source in SOURCE_COLOURS],
+                    range=list(SOURCE_COLOURS.values()),
+                ),
+                legend=alt.Legend(labelLimit=320),
             ),
             tooltip=tooltip,
         )
@@ -83,7 +127,9 @@ def daily_chart(report: ProjectReport) -> alt.TopLevelMixin:
     stated_error = (
         base.mark_rule(color=SOURCE_COLOURS["solved_estimate"], opacity=0.6)
         .encode(y="sessions_low:Q", y2="sessions_high:Q", tooltip=tooltip)
-        .transform_filter("datum.sessions_error != null && datum.source == 'solved_estimate'")
+        .transform_filter(
+            f"datum.sessions_error != null && datum.source == '{SOURCE_LABELS['solved_estimate']}'"
+        )
     )
     missing = (
         base.mark_rule(color="#bbbbbb", strokeDash=[3, 3])
@@ -115,11 +161,14 @@ def pages_chart(report: ProjectReport) -> alt.TopLevelMixin:
         )
         .properties(width=260, height=28 * max(len(order), 1), title="Pages to fix first")
     )
+    trends = report.page_trends.copy()
+    labels = {page: spark_label(page, trends[trends["page_url"] == page]) for page in order}
+    trends["label"] = trends["page_url"].map(labels)
     spark = (
-        alt.Chart(report.page_trends)
-        .mark_line(color="#7570b3")
+        alt.Chart(trends)
+        .mark_line(color="#7570b3", point=alt.OverlayMarkDef(size=10))
         .encode(
-            x=alt.X("activity_date:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0)),
+            x=_date_axis(trends["activity_date"]),
             y=alt.Y("score:Q", title=None, axis=alt.Axis(tickCount=2)),
             tooltip=[
                 "page_url:N",
@@ -129,7 +178,14 @@ def pages_chart(report: ProjectReport) -> alt.TopLevelMixin:
         )
         .properties(width=300, height=36)
         .facet(
-            row=alt.Row("page_url:N", sort=order, title=None, header=alt.Header(labels=False)),
+            row=alt.Row(
+                "label:N",
+                sort=[labels[page] for page in order],
+                title=None,
+                header=alt.Header(
+                    labelOrient="top", labelAngle=0, labelAnchor="start", labelLimit=300
+                ),
+            ),
             spacing=6,
             title="7-day shrunk score over the period",
         )
@@ -137,28 +193,72 @@ def pages_chart(report: ProjectReport) -> alt.TopLevelMixin:
     return _configured(alt.hconcat(bars, spark))
 
 
+def spark_label(page_url: str, trend: pd.DataFrame) -> str:
+    """A sparkline's label: its page (the path, the bar beside it has the whole URL) and its
+    last value ("/checkout: last 8.12")."""
+    parts = urlsplit(page_url)
+    page = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    scored = trend[trend["score"].notna()].sort_values("activity_date")
+    if scored.empty:
+        return f"{page}: no value in the period"
+    return f"{page}: last {float(scored['score'].iloc[-1]):.2f}"
+
+
 def segments_chart(report: ProjectReport) -> alt.TopLevelMixin:
-    """The six signals' rates by device and by browser over the latest week (heat maps)."""
+    """The six signals' rates by device and by browser over the latest week (heat maps), each
+    cell with the sessions its rate is a share of; a cell of fewer than HEATMAP_MIN_SESSIONS
+    is grey and says "too few" instead of taking a rate colour."""
     alt = _alt()
     charts = []
     for dimension in ("Device", "Browser"):
-        data = report.segments[report.segments["dimension"] == dimension]
+        data = report.segments[report.segments["dimension"] == dimension].copy()
         order = list(dict.fromkeys(data.sort_values("sessions", ascending=False)["value"]))
-        charts.append(
-            alt.Chart(data)
-            .mark_rect()
-            .encode(
-                x=alt.X("signal:N", title=None, axis=alt.Axis(labelAngle=0)),
-                y=alt.Y("value:N", sort=order, title=dimension),
-                color=alt.Color(
-                    "rate:Q",
+        enough = data["base_sessions"] >= HEATMAP_MIN_SESSIONS
+        data["enough"] = enough
+        data["rate_shown"] = data["rate"].where(enough)
+        data["cell"] = [
+            f"{n:,}" if ok else f"too few: {n:,}"
+            for n, ok in zip(data["base_sessions"], enough, strict=True)
+        ]
+        darkest = data["rate_shown"].max()
+        data["dark"] = (
+            enough & (data["rate_shown"] > 0.6 * darkest) if darkest == darkest else False
+        )
+        base = alt.Chart(data).encode(
+            x=alt.X("signal:N", title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("value:N", sort=order, title=dimension),
+        )
+        tooltip = [
+            "value:N",
+            "signal:N",
+            alt.Tooltip("rate:Q", format=".1%"),
+            alt.Tooltip("base_sessions:Q", title="sessions"),
+        ]
+        cells = base.mark_rect(stroke="#ffffff", strokeWidth=1).encode(
+            color=alt.condition(
+                "datum.enough",
+                alt.Color(
+                    "rate_shown:Q",
                     title="share of sessions",
                     scale=alt.Scale(scheme="oranges"),
                     legend=alt.Legend(format="%"),
                 ),
-                tooltip=["value:N", "signal:N", alt.Tooltip("rate:Q", format=".1%"), "sessions:Q"],
+                alt.value(TOO_FEW),
+            ),
+            tooltip=tooltip,
+        )
+        text = base.mark_text(fontSize=9).encode(
+            text="cell:N",
+            color=alt.condition("datum.dark", alt.value("#ffffff"), alt.value("#333333")),
+            tooltip=tooltip,
+        )
+        charts.append(
+            alt.layer(cells, text).properties(
+                width=WIDTH - 120,
+                height=22 * max(len(order), 1),
+                title=f"{dimension} (in each cell: its sessions; grey: fewer than "
+                f"{HEATMAP_MIN_SESSIONS}, too few for a rate)",
             )
-            .properties(width=WIDTH - 120, height=22 * max(len(order), 1), title=dimension)
         )
     return _configured(alt.vconcat(*charts))
 
@@ -190,7 +290,7 @@ def referrers_chart(report: ProjectReport) -> alt.TopLevelMixin:
         alt.Chart(days)
         .mark_line(color="#1b9e77", point=alt.OverlayMarkDef(size=12))
         .encode(
-            x=alt.X("activity_date:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0)),
+            x=_date_axis(days["activity_date"]),
             y=alt.Y("sessions:Q", title=None, axis=alt.Axis(tickCount=2)),
             tooltip=[
                 alt.Tooltip("label:N", title="referrer"),
@@ -200,7 +300,14 @@ def referrers_chart(report: ProjectReport) -> alt.TopLevelMixin:
         )
         .properties(width=300, height=36)
         .facet(
-            row=alt.Row("label:N", sort=order, title=None, header=alt.Header(labels=False)),
+            row=alt.Row(
+                "label:N",
+                sort=order,
+                title=None,
+                header=alt.Header(
+                    labelOrient="top", labelAngle=0, labelAnchor="start", labelLimit=300
+                ),
+            ),
             spacing=6,
             title="Sessions per day (no point: not in that day's top 10)",
         )
@@ -247,7 +354,7 @@ def health_chart(report: ProjectReport) -> alt.TopLevelMixin:
         var_name="outcome",
         value_name="count",
     ).replace({"failed_requests": "failed"})
-    x = alt.X("activity_date:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0))
+    x = _date_axis(collection["activity_date"])
     bars = (
         alt.Chart(requests)
         .mark_bar(width={"band": 0.8})

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from ingestion.outputs import marts
 from ingestion.outputs.clarity_links import page_links
 from ingestion.outputs.marts import SEGMENT_DAYS, TOP_PAGES, MartsReader, NoMartsError, Project
-from ingestion.outputs.periods import Comparison, Completeness
+from ingestion.outputs.periods import Comparison, Completeness, Placement
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,6 +34,10 @@ REQUIRED_MARTS = (
 )
 TOP_REFERRERS = 8  # the referring sites the report lists and draws
 HEATMAP_DIMENSIONS = ("Device", "Browser")  # the segments the heatmaps show
+# A heatmap cell's rate is drawn only over at least this many sessions (the alert rule's own
+# minimum, var clarity_alert_min_sessions): under 100 one session moves the share by a point or
+# more, so a dark cell of 24 sessions says nothing; such a cell is drawn "too few".
+HEATMAP_MIN_SESSIONS = 100
 ALERT_COLUMNS = [
     "activity_date", "scope", "metric", "page_url", "observed", "expected", "strength", "rule"
 ]  # fmt: skip
@@ -51,6 +55,7 @@ class Summary:
     open_alerts: int  # signal alerts of the latest 7 days
     missing_days: int  # dates of the period without a daily value
     pages_days: int = 0  # dates of the 7 days the pages to fix are ranked over with a value
+    placement: Placement | None = None  # score_week among the site's own days (no score: None)
 
     @property
     def sessions_week(self) -> int:
@@ -144,6 +149,10 @@ def _project(reader: MartsReader[pd.DataFrame], found: Project, days: int) -> Pr
         week=_completeness(reader, project, end - timedelta(days=SUMMARY_DAYS - 1), end),
     )
     report.summary = _summary(report)
+    if report.summary.score_week is not None:
+        report.summary.placement = Placement.of(
+            reader.score_percentile(project, report.summary.score_week, end)
+        )
     return report
 
 
@@ -155,13 +164,16 @@ def _completeness(
 
 
 def _signal_rates(segments: pd.DataFrame) -> pd.DataFrame:
-    """One row per segment and signal as the heatmaps draw it: the week's recombined rate and
-    the segment's sessions."""
+    """One row per segment and signal as the heatmaps draw it: the week's recombined rate, the
+    sessions it is a share of (`base_sessions`, those the signal's block counted), the
+    segment's sessions and the dates with data."""
     return segments.assign(
         value=segments["dimension_value"],
         signal=segments["signal"].str.replace("_", " "),
         sessions=segments["sessions"].fillna(0).astype("int64"),
-    )[["dimension", "value", "signal", "rate", "sessions"]]
+        base_sessions=segments["base_sessions"].fillna(0).astype("int64"),
+        days_with_data=segments["days_with_data"].fillna(0).astype("int64"),
+    )[["dimension", "value", "signal", "rate", "base_sessions", "sessions", "days_with_data"]]
 
 
 def _score(days: pd.DataFrame) -> float | None:

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ingestion.outputs.assistant.docs import DocsBlock, read_blocks
 from ingestion.outputs.clarity_links import NO_ID
-from ingestion.outputs.marts import DEFAULT_DAYS
+from ingestion.outputs.marts import DEFAULT_DAYS, SEGMENT_DAYS
 from ingestion.outputs.report import charts
 from ingestion.outputs.report.data import ProjectReport, Summary, read_reports
 
@@ -42,6 +43,10 @@ TOP_LIST_NOTE = (
     "its sessions in the period, and a site never in a daily top 10 is not shown."
 )
 
+# each section's "how to read this" is the dbt docs block of this name (dbt_project/docs/
+# report.md), so the report and dbt docs say the same thing
+HOW_TO_READ = "report_how_to_read_{key}"
+
 STYLE = """
 body { font-family: DejaVu Sans, Helvetica, Arial, sans-serif; color: #222; margin: 2em auto;
        max-width: 1080px; padding: 0 1em; }
@@ -56,6 +61,8 @@ td, th { border-bottom: 1px solid #ddd; padding: 0.2em 0.6em; text-align: left; 
 td.num { text-align: right; }
 .chart svg { max-width: 100%; height: auto; }
 .empty { color: #555; font-style: italic; }
+.how-to-read { color: #444; font-size: 0.85em; max-width: 60em; }
+h3 .completeness { color: #666; font-size: 0.85em; font-weight: normal; }
 """
 
 
@@ -110,7 +117,11 @@ def summary_lines(report: ProjectReport) -> list[str]:
             if s.week.estimated
             else ""
         )
-        lines.append(f"Site frustration score {s.score_week:.2f} over those days{estimated}.")
+        placed = f" {s.placement.sentence()}" if s.placement else ""
+        lines.append(
+            f"Site frustration score {s.score_week:.2f} (0 to 100) over those days"
+            f"{estimated}.{placed}"
+        )
     lines.append(s.comparison.sentence())
     if s.top_pages:
         pages = "; ".join(f"{page} ({excess:+.1f})" for page, excess in s.top_pages)
@@ -152,6 +163,44 @@ def empty_reason(report: ProjectReport, key: str) -> str | None:
     return None
 
 
+def how_to_read(key: str, blocks: dict[str, DocsBlock] | None = None) -> str:
+    """A section's "how to read this", the text of its docs block as plain sentences (no
+    Markdown emphasis); KeyError when the block is missing."""
+    block = (blocks if blocks is not None else read_blocks())[HOW_TO_READ.format(key=key)]
+    return " ".join(block.text.replace("**", "").replace("`", "").split())
+
+
+def section_completeness(report: ProjectReport, key: str) -> str:
+    """What a section's figures stand on, said in its headline: how many of its days have a
+    value ("26 of 28 days with a value")."""
+    period = report.period
+    if key == "daily":
+        kinds = f" ({period.kinds()})" if period.with_value else ""
+        return f"{period.with_value} of {period.days} days with a value{kinds}"
+    if key == "pages":
+        if report.pages.empty:
+            return "0 of 7 days with a page value"
+        ranked_on = report.pages["activity_date"].iloc[0]
+        return f"{report.summary.pages_days} of 7 days with a value, ranked on {ranked_on:%d %b}"
+    if key == "segments":
+        days = int(report.segments["days_with_data"].max()) if not report.segments.empty else 0
+        return f"{days} of {SEGMENT_DAYS} days with a device or browser value"
+    if key == "referrers":
+        lists = report.referrers["days_with_lists"]
+        days = int(lists.max()) if not lists.empty else 0
+        return f"{days} of {period.days} days with a referrer list"
+    if key == "scroll":
+        measured = report.scroll_depth["days_measured"]
+        days = int(measured.max()) if measured.notna().any() else 0
+        return f"{days} of {period.days} days with a scroll depth"
+    if key == "health":
+        return (
+            f"{period.with_value} of {period.days} days with a value, {period.exact} of them "
+            "exact (the days alerts test)"
+        )
+    raise KeyError(f"no completeness for section {key!r}")
+
+
 def period_line(report: ProjectReport) -> str:
     """The range the section shows: the data's, first to last date with a value."""
     period = report.period
@@ -170,6 +219,7 @@ def _title(reports: list[ProjectReport]) -> str:
 
 def _html(reports: list[ProjectReport]) -> tuple[str, int]:
     drawn = 0
+    blocks = read_blocks()
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -186,11 +236,16 @@ def _html(reports: list[ProjectReport]) -> tuple[str, int]:
         items = "".join(f"<li>{html.escape(line)}</li>" for line in summary_lines(report))
         parts.append(f'<ul class="summary">{items}</ul>')
         for key, title, draw in charts.SECTIONS:
-            parts.append(f'<h3 id="{html.escape(report.project)}-{key}">{html.escape(title)}</h3>')
+            parts.append(
+                f'<h3 id="{html.escape(report.project)}-{key}">{html.escape(title)}'
+                f'<span class="completeness"> · '
+                f"{html.escape(section_completeness(report, key))}</span></h3>"
+            )
             empty = empty_reason(report, key)
             if empty:
                 parts.append(f'<p class="empty" data-section="{key}">{html.escape(empty)}</p>')
                 continue
+            parts.append(f'<p class="how-to-read">{html.escape(how_to_read(key, blocks))}</p>')
             svg = charts.to_svg(draw(report), f"{_slug(report.project)}-{key}")
             parts.append(f'<div class="chart" data-section="{key}">{svg}</div>')
             drawn += 1
@@ -329,6 +384,7 @@ def _markdown(reports: list[ProjectReport], out: Path) -> tuple[str, int]:
     drawn = 0
     folder = out.with_name(f"{out.stem}_charts")
     folder.mkdir(parents=True, exist_ok=True)
+    blocks = read_blocks()
     lines = [f"# {_title(reports)}", "", f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.", ""]
     for report in reports:
         lines += [
@@ -340,14 +396,16 @@ def _markdown(reports: list[ProjectReport], out: Path) -> tuple[str, int]:
         lines += [f"- {line}" for line in summary_lines(report)]
         lines.append("")
         for key, title, draw in charts.SECTIONS:
+            headline = f"### {title} · {section_completeness(report, key)}"
             empty = empty_reason(report, key)
             if empty:
-                lines += [f"### {title}", "", empty, ""]
+                lines += [headline, "", empty, ""]
                 continue
             png = folder / f"{_slug(report.project)}-{key}.png"
             png.write_bytes(charts.to_png(draw(report)))
             drawn += 1
-            lines += [f"### {title}", "", f"![{title}]({folder.name}/{png.name})", ""]
+            lines += [headline, "", f"*{how_to_read(key, blocks)}*", ""]
+            lines += [f"![{title}]({folder.name}/{png.name})", ""]
             if key == "pages":
                 lines += _markdown_pages(report)
     return "\n".join(lines), drawn
