@@ -433,7 +433,7 @@ def to_svg(chart: alt.TopLevelMixin, prefix: str) -> str:
     every chart's SVG numbers them from 0 and ids must be unique in one HTML document."""
     import vl_convert as vlc
 
-    svg = vlc.vegalite_to_svg(chart.to_json())
+    svg = vlc.vegalite_to_svg(chart.to_json(validate=False))
     ids = set(re.findall(r'\bid="([^"]+)"', svg))
     if not ids:
         return svg
@@ -444,4 +444,4 @@ def to_svg(chart: alt.TopLevelMixin, prefix: str) -> str:
 def to_png(chart: alt.TopLevelMixin) -> bytes:
     import vl_convert as vlc
 
-    return vlc.vegalite_to_png(chart.to_json(), scale=2)
+    return vlc.vegalite_to_png(chart.to_json(validate=False), scale=2)
