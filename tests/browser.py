@@ -53,6 +53,7 @@ class Rendered:
     parts: dict[str, Part] = field(default_factory=dict)  # the elements asked for, by selector
     # the links the selector `links` names, as the browser resolved them: text, href, rel, target
     links: list[dict[str, str]] = field(default_factory=list)
+    evaluated: object = None  # what the `script` asked for answered, as JSON values
 
     def colours(self) -> int:
         """How many distinct colours the screenshot has (a blank page has one)."""
@@ -86,10 +87,12 @@ def render(
     height: int = 1600,
     parts: tuple[str, ...] = (),
     links: str | None = None,
+    script: str | None = None,
 ) -> Rendered:
     """Open a local file in headless Chromium; its screenshot, errors and requests, each of
     the elements the CSS selectors `parts` name (the first match) as the browser shows it, and
-    every `<a>` the CSS selector `links` names (its visible text, resolved href, rel, target)."""
+    every `<a>` the CSS selector `links` names (its visible text, resolved href, rel, target),
+    and what the JavaScript function `script` returns for the loaded page."""
     from playwright.sync_api import sync_playwright
 
     executable = chromium_path()
@@ -114,9 +117,10 @@ def render(
                 if links
                 else []
             )
+            evaluated = page.evaluate(script) if script else None
         finally:
             browser.close()
-    return Rendered(shot, errors, requests, found, anchors)
+    return Rendered(shot, errors, requests, found, anchors, evaluated)
 
 
 def _part(locator) -> Part:

@@ -3,22 +3,27 @@ marks and whose numbers are the marts', rendered by a real browser; and the Mark
 
 from __future__ import annotations
 
+import dataclasses
+import html
 import re
 import shutil
-from datetime import timedelta
+from datetime import UTC, time, timedelta
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import duckdb
 import pytest
 
+from clarity_tools.demo import collect, collect_nightly, collection_moments
 from clarity_tools.offline import OfflineClarity, default_projects
 from ingestion.outputs.highlights import print_highlights
+from ingestion.outputs.marts import SIGNAL_KEYS
 from ingestion.outputs.report import write_report
 from ingestion.outputs.report.charts import SECTIONS
+from ingestion.outputs.report.data import HEATMAP_MIN_SESSIONS
 from ingestion.transform.dbt_runner import SCHEDULED_BUILD, run_dbt
 from tests.browser import colours, ink, render
-from tests.conftest import START, collection_time
+from tests.conftest import START, collection_time, make_config
 from tests.integration.helpers import BLOG, query, run_cli
 
 pytestmark = pytest.mark.integration
@@ -219,7 +224,7 @@ def test_a_real_browser_shows_the_referrers_and_scroll_depth(report, tmp_path):
     )
     assert rendered.errors == []
     heading = rendered.parts[f"#{project}-referrers"]
-    assert heading.visible and heading.text == "Where visitors come from"
+    assert heading.visible and heading.text.startswith("Where visitors come from · ")
     for name, selector in (("referrers", chart), ("scroll", scroll)):
         drawn = rendered.parts[selector]
         assert drawn.visible and drawn.width > 300 and drawn.height > 100, selector
@@ -231,7 +236,43 @@ def test_a_real_browser_shows_the_referrers_and_scroll_depth(report, tmp_path):
     )[0][0]
     top_site, sessions, _ = _referrer_sites(db, project, end)[0]
     assert table.visible and f"{top_site}\t{sessions:,}" in table.text
-    assert rendered.parts[f"#{project}-scroll"].text == "Scroll depth by device"
+    assert rendered.parts[f"#{project}-scroll"].text.startswith("Scroll depth by device · ")
+
+
+# the text marks of one chart's SVG (not its axes, legends or titles)
+_MARK_TEXTS = re.compile(r'<g class="mark-text role-mark[^"]*"[^>]*>(.*?)</g>', re.DOTALL)
+
+
+def test_each_heatmap_cell_shows_its_sessions_and_too_few_under_the_minimum(report):
+    _, text, db = report
+    project = "contoso-docs"
+    end = query(
+        db, "select max(activity_date) from marts.fct_site_daily where project = ?", [project]
+    )[0][0]
+    sums = ", ".join(f"sum({key}_base_sessions)" for key in SIGNAL_KEYS)
+    rows = query(
+        db,
+        f"select dimension, dimension_value, {sums} from marts.fct_segment_daily "
+        "where project = ? and dimension in ('Device', 'Browser') "
+        "and activity_date between ? and ? group by 1, 2",
+        [project, end - timedelta(days=6), end],
+    )
+    expected = sorted(
+        f"{int(n or 0):,}" if (n or 0) >= HEATMAP_MIN_SESSIONS else f"too few: {int(n or 0):,}"
+        for _, _, *bases in rows
+        for n in bases
+    )
+    section = text[text.index(f'<section id="{project}">') :]
+    chart = section[section.index('data-section="segments"') :]
+    chart = chart[: chart.index("</svg>")]
+    shown = sorted(
+        html.unescape(cell)
+        for group in _MARK_TEXTS.findall(chart)
+        for cell in re.findall(r"<text[^>]*>([^<]*)</text>", group)
+    )
+    assert shown == expected
+    assert any(cell.startswith("too few: ") for cell in shown), "the demo has small segments"
+    assert any(not cell.startswith("too few") for cell in shown)
 
 
 CLARITY_ID = "abc123xyz"
@@ -418,3 +459,115 @@ def test_a_first_day_summary_states_its_completeness(first_day, tmp_path, capsys
     outline = _outline(text)
     assert (BLOG, "referrers") not in outline.marks
     assert "No referrer list in the period yet: the daily top-10 lists come only from a " in text
+
+
+# the two dimension sets of the small warehouses below: the site and its pages
+SMALL_SETS = ((), ("URL",))
+GAP_RUNS, GAP_OUTAGE = (1, 10), (4, 4)  # daily runs 1..10; the runs of days 4..7 get 500s
+
+
+@pytest.fixture(scope="module")
+def gap(tmp_path_factory):
+    """A warehouse with a gap: the blog collected daily at 00:10 UTC with two dimension sets,
+    four days of outage in the middle (longer than the API's 3 days of memory, so some dates are
+    lost for good, the ones next to them recovered or estimated)."""
+    folder = tmp_path_factory.mktemp("gap")
+    spec = next(spec for spec in default_projects() if spec.name == BLOG)
+    with OfflineClarity(projects=[spec], seed=3, start=START, days=GAP_RUNS[1] + 2) as service:
+        service.add_outage(BLOG, collection_time(GAP_OUTAGE[0]).date(), GAP_OUTAGE[1])
+        config = dataclasses.replace(
+            make_config(service, folder, projects=[BLOG]), dimension_sets=SMALL_SETS
+        )
+        totals = collect(service, config, GAP_RUNS[1])
+    assert totals["errors"] > 0, "the outage failed no request"
+    code, _ = run_dbt(SCHEDULED_BUILD, config.duckdb_path, target_path=folder / "dbt-target")
+    assert code == 0, "dbt build failed on the gap warehouse"
+    missing = query(
+        config.duckdb_path,
+        "select count(*) from marts.fct_collection_daily where project = ? and is_missing",
+        [BLOG],
+    )[0][0]
+    assert missing > 0, "the outage left no date without a value"
+    return config.duckdb_path
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    """A warehouse of an archive of 3-day windows: another collector's nightly bodies of two
+    dimension sets over 6 nights, imported (the window solver values every date)."""
+    folder = tmp_path_factory.mktemp("archive")
+    spec = next(spec for spec in default_projects() if spec.name == BLOG)
+    nights = 6
+    with OfflineClarity(projects=[spec], seed=9, start=START, days=nights + 2) as service:
+        config = dataclasses.replace(
+            make_config(service, folder, projects=[BLOG]),
+            dimension_sets=((), ("URL",), ("Device",)),
+        )
+        moments = collection_moments(nights, time(0, 10), UTC, jitter_minutes=50, seed=9)
+        totals = collect_nightly(service, config, moments, folder / "nightly")
+    assert totals["errors"] == 0 and totals["snapshots"] == 3 * nights
+    code, _ = run_dbt(SCHEDULED_BUILD, config.duckdb_path, target_path=folder / "dbt-target")
+    assert code == 0, "dbt build failed on the archive warehouse"
+    return config.duckdb_path
+
+
+# what the page says, read in the browser: the whole text, each section's headline, and per
+# chart the SVG's <text> elements and the labels of each of its axes (an axis with a domain
+# line, not a grid)
+READ_PAGE = """() => ({
+  text: document.body.innerText,
+  headlines: [...document.querySelectorAll('section h3')].map(h => ({
+    id: h.id, text: h.innerText,
+  })),
+  charts: [...document.querySelectorAll('div.chart[data-section]')].map(div => ({
+    id: div.closest('section').id + '-' + div.dataset.section,
+    texts: [...div.querySelectorAll('svg text')].map(t => t.textContent),
+    axes: [...div.querySelectorAll('g.role-axis')]
+      .filter(g => g.querySelector('.role-axis-domain'))
+      .map(g => [...g.querySelectorAll('.role-axis-label text')].map(t => t.textContent)),
+    marks: div.querySelectorAll('.role-mark path, .role-mark text, .role-mark line').length,
+  })),
+})"""
+# a headline's completeness: "26 of 28 days with a value", "0 of 7 days with a page value"
+COMPLETENESS = re.compile(r" · \d+ of \d+ days with an? [a-z ]+")
+WAREHOUSES = ("first_day", "gap", "archive", "built_warehouse")
+
+
+@pytest.mark.parametrize("warehouse", WAREHOUSES)
+def test_a_real_browser_reads_an_honest_report_of_every_kind_of_warehouse(
+    warehouse, request, tmp_path
+):
+    db = request.getfixturevalue(warehouse)
+    db = getattr(db, "path", db)  # the demo's fixture is a BuiltWarehouse
+    result = write_report(db, tmp_path / "clarity-report.html", days=DAYS)
+    rendered = render(
+        result.path, script=READ_PAGE, parts=tuple(f"div.chart >> nth={n}" for n in range(3))
+    )
+    (tmp_path / "report.png").write_bytes(rendered.screenshot)
+    assert rendered.errors == []
+    page = rendered.evaluated
+    projects = [row[0] for row in query(db, "select project from marts.dim_projects")]
+    # every section of every project has a headline that states its completeness
+    headlines = {h["id"]: h["text"] for h in page["headlines"]}
+    expected = {f"{project}-{key}" for project in projects for key, _, _ in SECTIONS}
+    assert set(headlines) == expected
+    for id_, text in headlines.items():
+        assert COMPLETENESS.search(text), f"{id_}: {text!r} does not say its completeness"
+    # no NaN anywhere, in the page's text or the charts'
+    texts = [page["text"], *(t for chart in page["charts"] for t in chart["texts"])]
+    assert not [t for t in texts if re.search(r"\bnan\b|undefined", t, re.IGNORECASE)]
+    assert page["charts"], "no chart drawn"
+    for chart in page["charts"]:
+        # no blank chart: marks drawn, every axis labelled, and no tick label twice on one axis
+        assert chart["marks"] > 0, f"{chart['id']} has no marks"
+        assert chart["axes"], f"{chart['id']} has no axis"
+        for labels in chart["axes"]:
+            assert labels, f"{chart['id']} has an axis without labels (a blank chart)"
+            repeated = {label for label in labels if labels.count(label) > 1}
+            assert not repeated, f"{chart['id']} repeats tick labels {sorted(repeated)}"
+    # and in pixels: the first charts show more than a background
+    for part in rendered.parts.values():
+        assert part.visible and colours(part.screenshot) > 10 and ink(part.screenshot) > 0.02
+    # a drawn section says how to read it
+    drawn = {chart["id"] for chart in page["charts"]}
+    assert page["text"].count("How to read this: ") == len(drawn)

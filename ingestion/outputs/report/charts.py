@@ -8,7 +8,12 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from ingestion.outputs.report.data import HEATMAP_MIN_SESSIONS, LOW_COVERAGE, ProjectReport
+from ingestion.outputs.report.data import (
+    HEATMAP_DIMENSIONS,
+    HEATMAP_MIN_SESSIONS,
+    LOW_COVERAGE,
+    ProjectReport,
+)
 
 if TYPE_CHECKING:
     import altair as alt
@@ -210,8 +215,10 @@ def segments_chart(report: ProjectReport) -> alt.TopLevelMixin:
     is grey and says "too few" instead of taking a rate colour."""
     alt = _alt()
     charts = []
-    for dimension in ("Device", "Browser"):
+    for dimension in HEATMAP_DIMENSIONS:
         data = report.segments[report.segments["dimension"] == dimension].copy()
+        if data.empty:  # no blank heatmap: a set not collected (or no value yet) is left out
+            continue
         order = list(dict.fromkeys(data.sort_values("sessions", ascending=False)["value"]))
         enough = data["base_sessions"] >= HEATMAP_MIN_SESSIONS
         data["enough"] = enough
