@@ -129,10 +129,14 @@ def test_a_sparkline_is_labelled_with_its_page_and_last_value():
         }
     )
     url = "https://shop.example/checkout?step=2"
-    assert charts.spark_label(url, trend) == "/checkout?step=2: last 8.12"
-    assert charts.spark_label("https://shop.example", trend.iloc[:1]) == (
-        "/: no value in the period"
+    assert charts.spark_label(1, url, trend) == "1. shop.example/checkout?step=2 (last 8.12)"
+    assert charts.spark_label(2, "http://localhost:3000/", trend.iloc[:1]) == (
+        "2. localhost:3000/ (no value in the period)"
     )
+    long = "https://docs.contoso.example/docs/api/authentication/tokens"
+    label = charts.spark_label(3, long, trend)
+    page = label.removeprefix("3. ").removesuffix(" (last 8.12)")
+    assert len(page) == charts.SPARK_PAGE_CHARS and page == "…" + long[-39:]
 
 
 @pytest.mark.parametrize(("days", "step"), [(1, 1), (3, 1), (8, 1), (9, 2), (28, 4), (90, 12)])

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 import re
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from ingestion.outputs.report.data import (
     HEATMAP_DIMENSIONS,
@@ -44,6 +43,7 @@ COVERAGE_LABELS = {
     "low": f"under {LOW_COVERAGE:.0%}",
 }
 TOO_FEW = "#dddddd"  # a heatmap cell of fewer than HEATMAP_MIN_SESSIONS sessions: no rate colour
+SPARK_PAGE_CHARS = 40  # a sparkline label's page, cut at its start beyond this
 DATE_TICKS = 8  # at most this many date labels on a time axis, one per day or per few days
 
 
@@ -167,7 +167,10 @@ def pages_chart(report: ProjectReport) -> alt.TopLevelMixin:
         .properties(width=260, height=28 * max(len(order), 1), title="Pages to fix first")
     )
     trends = report.page_trends.copy()
-    labels = {page: spark_label(page, trends[trends["page_url"] == page]) for page in order}
+    labels = {
+        page: spark_label(rank, page, trends[trends["page_url"] == page])
+        for rank, page in enumerate(order, start=1)
+    }
     trends["label"] = trends["page_url"].map(labels)
     spark = (
         alt.Chart(trends)
@@ -198,15 +201,17 @@ def pages_chart(report: ProjectReport) -> alt.TopLevelMixin:
     return _configured(alt.hconcat(bars, spark))
 
 
-def spark_label(page_url: str, trend: pd.DataFrame) -> str:
-    """A sparkline's label: its page (the path, the bar beside it has the whole URL) and its
-    last value ("/checkout: last 8.12")."""
-    parts = urlsplit(page_url)
-    page = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+def spark_label(rank: int, page_url: str, trend: pd.DataFrame) -> str:
+    """A sparkline's label: the page's rank, the page (without its scheme, its start cut when
+    long so that the label keeps its end) and its last value
+    ("1. shop.example/checkout (last 8.12)")."""
+    page = page_url.split("://", 1)[-1]
+    if len(page) > SPARK_PAGE_CHARS:
+        page = "…" + page[-(SPARK_PAGE_CHARS - 1) :]
     scored = trend[trend["score"].notna()].sort_values("activity_date")
     if scored.empty:
-        return f"{page}: no value in the period"
-    return f"{page}: last {float(scored['score'].iloc[-1]):.2f}"
+        return f"{rank}. {page} (no value in the period)"
+    return f"{rank}. {page} (last {float(scored['score'].iloc[-1]):.2f})"
 
 
 def segments_chart(report: ProjectReport) -> alt.TopLevelMixin:
