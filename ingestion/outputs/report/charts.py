@@ -55,16 +55,28 @@ def source_label(value_source: object) -> str:
 
 
 def _date_axis(dates) -> alt.X:
-    """The x of a time chart over `dates`: one label per day, or per few days when there are
-    more than DATE_TICKS, never an hour (a label "%d %b" per hour repeats the date)."""
+    """The x of a time chart over `dates`: a label on the first date and every `step` days
+    after it (one a day up to DATE_TICKS days, more apart beyond), never an hour (a label
+    "%d %b" per hour repeats the date) and never two days apart across a month's end."""
+    import pandas as pd
+
     alt = _alt()
-    known = [day for day in dates if day == day and day is not None]
-    span = (max(known) - min(known)).days + 1 if known else 1
+    known = pd.to_datetime(pd.Series(list(dates))).dropna()
+    first = known.min() if not known.empty else None
+    span = (known.max() - first).days + 1 if first is not None else 1
     step = max(1, math.ceil(span / DATE_TICKS))
+    ticks = (
+        [
+            {"year": day.year, "month": day.month, "date": day.day}
+            for day in (first + pd.Timedelta(days=k) for k in range(0, span, step))
+        ]
+        if first is not None
+        else []
+    )
     return alt.X(
         "activity_date:T",
         title=None,
-        axis=alt.Axis(format="%d %b", labelAngle=0, tickCount={"interval": "day", "step": step}),
+        axis=alt.Axis(format="%d %b", labelAngle=0, values=ticks),
     )
 
 
