@@ -1,6 +1,6 @@
 """The `clarity` command: one module per command under ingestion/commands/ (ingest, plan,
-import, status, quarantine, solve, run, report, publish, mcp, dq-coverage, and the tools beside
-the product: serve-offline, demo). Each command imports what it needs when it runs, so
+import, status, quarantine, solve, run, report, digest, publish, mcp, dq-coverage, and the
+tools beside the product: serve-offline, demo). Each command imports what it needs when it runs, so
 `clarity --help` starts in a blink."""
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ COMMANDS = {
     "solve": "solve",
     "run": "run",
     "report": "report",
+    "digest": "digest",
     "publish": "publish",
     "mcp": "mcp",
     "dq-coverage": "dq_coverage",

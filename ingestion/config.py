@@ -78,6 +78,9 @@ DEFAULT_MEMORY_LIMIT = "1GB"
 NOTIFY_URLS_ENV = "CLARITY_NOTIFY_URLS"
 RAW_PARQUET_ENV = "CLARITY_RAW_PARQUET"
 PUBLISHED_PATH_ENV = "CLARITY_PUBLISHED_PATH"
+# the values of digest_weekday: the day `clarity run` sends the weekly digest from, or none
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DIGEST_OFF = "off"
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,9 @@ class ClaritySettings(BaseConfiguration):
     a JSON list)"""
     report_dir: str | None = None
     """where `clarity run` writes the report"""
+    digest_weekday: str = "monday"
+    """the UTC weekday from which `clarity run` sends the weekly digest to the notify URLs (once
+    per ISO week, the report attached); `off` sends none (`clarity digest` still does)"""
 
 
 @configspec
@@ -210,6 +216,7 @@ class IngestConfig:
     retry_delay: float = 2.0
     notify_urls: list[str] = field(default_factory=list, repr=False)
     report_dir: Path | None = None
+    digest_weekday: str = ClaritySettings.digest_weekday
     # with the filesystem destination: the DuckDB file of the marts (see marts_duckdb_path)
     marts_file: Path | None = None
     # where dbt reads the raw Parquet of a bucket, when not the bucket's own URL
@@ -731,6 +738,7 @@ def load_config(
             f"{_origin('dimension_sets', traces)}): {exc}."
         ) from None
     _check_ranges(settings, traces, len(sets))
+    digest_weekday = _digest_weekday(settings, traces)
     names, listed = _project_names(settings, traces)
     _check_project_names(names, listed)
     projects = [_project(name, require_tokens) for name in names]
@@ -758,4 +766,17 @@ def load_config(
         report_dir=Path(settings.report_dir).expanduser().resolve()
         if settings.report_dir
         else None,
+        digest_weekday=digest_weekday,
     )
+
+
+def _digest_weekday(settings: ClaritySettings, traces: list) -> str:
+    """digest_weekday, checked: a weekday's English name (any case) or `off`."""
+    value = str(settings.digest_weekday).strip().lower()
+    if value not in (*WEEKDAYS, DIGEST_OFF):
+        raise ConfigurationError(
+            f"{'.'.join((*SECTION, 'digest_weekday'))} = {settings.digest_weekday!r} (from "
+            f"{_origin('digest_weekday', traces)}) is not a weekday: use one of "
+            f"{', '.join(WEEKDAYS)}, or {DIGEST_OFF} to send no weekly digest."
+        )
+    return value

@@ -1,8 +1,9 @@
 """`clarity run`: the daily job as one command for cron, under one lock of the data folder:
 ingest (and the landing checkpoint), the scheduled `dbt build`, publish, the report, and the
-notifications. Run it hourly: the planner spends each project's quota once a day, and a run that
-loaded nothing new skips the build, the copy and the report (it still checks tokens and sends
-what is due). The exit code is the worst step's."""
+notifications (the weekly digest among them once a week, from `digest_weekday` on). Run it
+hourly: the planner spends each project's quota once a day, and a run that loaded nothing new
+skips the build, the copy and the report (it still checks tokens and sends what is due). The
+exit code is the worst step's."""
 
 from __future__ import annotations
 
@@ -178,6 +179,21 @@ def _publish_and_report(config: IngestConfig, job: JobReport, days: int) -> None
         job.add("report", ExitCode.FAILED, str(exc))
 
 
+def _digest(config: IngestConfig, notifier, now: datetime) -> list:
+    """The weekly digest when it is due and not sent yet this week (made only then: it writes a
+    report); none when the marts cannot give one."""
+    from ingestion.outputs import digest
+    from ingestion.outputs.marts import NoMartsError
+
+    if not digest.is_due(now, config.digest_weekday) or notifier.was_sent(digest.digest_key(now)):
+        return []
+    try:
+        return [digest.prepare(config, now).message()]
+    except NoMartsError as exc:
+        log.warning("no weekly digest: %s", exc)
+        return []
+
+
 def _notify(config: IngestConfig, job: JobReport, now: datetime, *, alerts: bool) -> None:
     from ingestion.outputs import notify
 
@@ -195,6 +211,8 @@ def _notify(config: IngestConfig, job: JobReport, now: datetime, *, alerts: bool
         config.data_dir / notify.STATE_FILE,
         secrets=[p.token for p in config.projects],
     )
+    if alerts and config.notify_urls:
+        messages += _digest(config, notifier, now)
     if not config.notify_urls:
         job.add("notify", ExitCode.OK, f"{len(messages)} message(s) due; no notify_urls configured")
         return

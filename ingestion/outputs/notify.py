@@ -2,7 +2,9 @@
 generic JSON webhooks, ...: one URL per channel). What is worth a message: a project that
 answered 401/403 (with what to do), a 429, failed requests, a dimension set that could not be
 fetched two days in a row, a token close to its expiry (14, 7 and 1 days before), and each new
-alert of the marts (signal rises, missed collection days).
+alert of the marts (signal rises, missed collection days); the weekly digest
+(outputs/digest.py) is sent through it too, with the report attached where the channel takes
+attachments.
 
 Each message has a key and is sent once: the keys sent are kept in a small state file in the data
 folder, so an hourly job does not repeat itself. No message holds a token or the value of a
@@ -41,6 +43,8 @@ class Message:
     title: str
     body: str
     severity: str = "warning"  # info | warning | failure (Apprise's notify types)
+    # files sent along where the channel takes attachments (the others get the text alone)
+    attachments: tuple[str, ...] = ()
 
 
 @dataclass
@@ -279,6 +283,10 @@ class Notifier:
         tmp.write_text(json.dumps({"sent": kept}, indent=1, sort_keys=True))
         os.replace(tmp, self.state_path)
 
+    def was_sent(self, key: str) -> bool:
+        """Whether the message of `key` went out already (a costly message is then not made)."""
+        return key in self._state()
+
     def clean(self, text: str) -> str:
         """No token, no secret URL parameter: whatever a message quotes."""
         return scrub(text, self.secrets)
@@ -312,6 +320,7 @@ class Notifier:
                     title=self.clean(message.title),
                     body=self.clean(message.body),
                     notify_type=_notify_type(apprise, message.severity),
+                    attach=list(message.attachments) or None,
                 )
                 if ok:
                     delivered = True

@@ -79,6 +79,7 @@ def test_run_sends_each_message_once_and_never_a_token(service, tmp_path):
                 f"Clarity: {SHOP} has no daily value for {day - timedelta(days=k)}"
                 for k in (3, 4, 5)
             ),
+            f"Clarity weekly digest 2026-W41: {SHOP}",
         ]
     )
     assert sorted(titles) == expected, "\n".join(sorted(titles))

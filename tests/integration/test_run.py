@@ -38,7 +38,12 @@ def test_run_twice_in_a_day_spends_and_sends_once(tmp_path):
         _assert_one_summary_with_the_dbt_log(first.stdout, tmp_path)
         spent = len(service.request_log)
         assert spent == 10
-        assert receiver.titles() == [f"Clarity: the token of {BLOG} expires in 13 day(s)"]
+        token, digest = receiver.titles()
+        assert token == f"Clarity: the token of {BLOG} expires in 13 day(s)"
+        # the first run of the ISO week (on or after digest_weekday, Monday) sends the digest
+        assert digest == f"Clarity weekly digest 2026-W40: {BLOG}"
+        attached = receiver.bodies[1]["attachments"][0]["filename"]
+        assert attached == "clarity-digest-2026-W40.html"
         second = run_cli(
             service,
             tmp_path,
@@ -49,8 +54,9 @@ def test_run_twice_in_a_day_spends_and_sends_once(tmp_path):
         )
         assert second.returncode == 0, second.stdout + second.stderr
         assert len(service.request_log) == spent  # nothing asked again
-        assert len(receiver.bodies) == 1  # nothing sent again
+        assert len(receiver.bodies) == 2  # nothing sent again
     assert "skipped: nothing new was loaded" in second.stdout
+    # (the digest sent this week is not made again, so it is not counted)
     assert "0 sent, 1 sent before" in second.stdout
     report = tmp_path / "reports" / "clarity-report.html"
     published = tmp_path / "clarity_published.duckdb"

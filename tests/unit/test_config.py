@@ -186,6 +186,22 @@ def test_a_project_time_zone_is_checked_and_named(monkeypatch):
     assert "IANA name" in message
 
 
+def test_the_digest_weekday_is_a_weekday_or_off(monkeypatch):
+    assert load_config(require_tokens=False).digest_weekday == "monday"
+    monkeypatch.setenv(env_var("digest_weekday"), "Friday")
+    assert load_config(require_tokens=False).digest_weekday == "friday"
+    monkeypatch.setenv(env_var("digest_weekday"), "off")
+    assert load_config(require_tokens=False).digest_weekday == "off"
+    monkeypatch.setenv(env_var("digest_weekday"), "fri")
+    with pytest.raises(ConfigurationError) as raised:
+        load_config(require_tokens=False)
+    message = str(raised.value)
+    assert "sources.clarity.digest_weekday = 'fri' (from env SOURCES__CLARITY__DIGEST_WEEKDAY)" in (
+        message
+    )
+    assert "monday, tuesday" in message and "or off to send no weekly digest" in message
+
+
 def test_a_clarity_project_id_is_optional_checked_and_recorded(monkeypatch):
     monkeypatch.setenv(env_var("project_names"), '["my-shop", "blog"]')
     monkeypatch.setenv("SOURCES__CLARITY__PROJECTS__MY_SHOP__CLARITY_PROJECT_ID", "abc123xyz")

@@ -104,9 +104,10 @@ def write_report(
     return result
 
 
-def summary_lines(report: ProjectReport) -> list[str]:
+def summary_lines(report: ProjectReport, *, pages: bool = True) -> list[str]:
     """The summary at the top of a project's section, as plain sentences: each figure says
-    over how many days it is and of which kind, the comparison is like for like."""
+    over how many days it is and of which kind, the comparison is like for like (`pages`:
+    with the line of the pages to fix first)."""
     s: Summary = report.summary
     lines = [s.week.sessions_sentence()]
     if s.score_week is not None:
@@ -123,13 +124,13 @@ def summary_lines(report: ProjectReport) -> list[str]:
             f"{estimated}.{placed}"
         )
     lines.append(s.comparison.sentence())
-    if s.top_pages:
-        pages = "; ".join(f"{page} ({excess:+.1f})" for page, excess in s.top_pages)
+    if pages and s.top_pages:
+        listed = "; ".join(f"{page} ({excess:+.1f})" for page, excess in s.top_pages)
         lines.append(
             f"Pages to fix first (excess frustrated sessions over the {s.pages_days} of 7 days "
-            f"with a value): {pages}."
+            f"with a value): {listed}."
         )
-    else:
+    elif pages:
         lines.append(NO_PAGES)
     lines.append(s.week.alerts_sentence(s.open_alerts))
     if s.missing_days:

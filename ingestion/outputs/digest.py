@@ -1,0 +1,217 @@
+"""The weekly digest: for each project, the report's summary of its latest week (each figure with
+its days and their kind), the pages to fix first with their links into Clarity, and the sections
+other marts add (incidents opened and resolved, the effects of the fixes), as one message to the
+notify URLs with the report attached where the channel takes attachments. One digest per ISO week
+(the week of the day it is sent): its key is the week, so the notifier's state sends it once.
+
+`clarity digest` sends it (or prints it); `clarity run` sends it from the first run of each week
+on or after the `digest_weekday` setting once the marts are current."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ingestion.config import DIGEST_OFF, WEEKDAYS
+from ingestion.outputs.clarity_links import NO_ID
+from ingestion.outputs.marts import DEFAULT_DAYS
+from ingestion.outputs.notify import Message
+from ingestion.outputs.report.data import SUMMARY_DAYS, ProjectReport, read_reports
+from ingestion.outputs.report.page import NO_PAGES, period_line, summary_lines
+
+if TYPE_CHECKING:
+    from ingestion.config import IngestConfig
+
+DIGEST_PAGES = 5  # pages to fix listed per project
+
+
+@dataclass(frozen=True)
+class Digest:
+    week: str  # ISO week of the day it is made for, e.g. 2026-W49: sent once per week
+    title: str
+    body: str
+    projects: int
+
+    def message(self, attachments: Sequence[Path] = ()) -> Message:
+        return Message(
+            f"digest:{self.week}", self.title, self.body, "info", tuple(map(str, attachments))
+        )
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def is_due(now: datetime, weekday: str) -> bool:
+    """Whether `clarity run` at `now` (UTC) sends this week's digest: from `weekday` on (the
+    notifier's state keeps it to once a week); never with `off`."""
+    if weekday == DIGEST_OFF:
+        return False
+    return now.weekday() >= WEEKDAYS.index(weekday)
+
+
+def build_digest(
+    duckdb_path: Path,
+    today: date,
+    *,
+    project: str | None = None,
+    days: int = DEFAULT_DAYS,
+    sections: Sequence[Callable[[ProjectReport], list[str]]] = (),
+) -> Digest:
+    """The digest of every project with data (or only `project`) for the week of `today`.
+    NoMartsError when the marts are not built. `sections` add lines per project (after the pages
+    to fix), each returning none when it has nothing to say."""
+    reports = read_reports(duckdb_path, days, project)
+    week = iso_week(today)
+    blocks = [_project_block(report, sections) for report in reports]
+    if not blocks:
+        blocks = ["No project has a daily value yet: nothing to summarise this week."]
+    names = ", ".join(r.project for r in reports) or "no data yet"
+    return Digest(
+        week=week,
+        title=f"Clarity weekly digest {week}: {names}",
+        body="\n\n".join(blocks),
+        projects=len(reports),
+    )
+
+
+def _project_block(
+    report: ProjectReport, sections: Sequence[Callable[[ProjectReport], list[str]]]
+) -> str:
+    end = report.end
+    start = end - timedelta(days=SUMMARY_DAYS - 1)
+    lines = [
+        f"{report.project}: the {SUMMARY_DAYS} days {start:%d %b} to {end:%d %b %Y}",
+        f"The report's range: {period_line(report)}.",
+    ]
+    lines += [f"- {line}" for line in summary_lines(report, pages=False)]
+    lines += _pages(report) or [f"- {NO_PAGES}"]
+    for section in sections:
+        lines += section(report)
+    return "\n".join(lines)
+
+
+def _pages(report: ProjectReport) -> list[str]:
+    """The pages to fix first, each with its links into Clarity when the project has an id."""
+    pages = report.pages.head(DIGEST_PAGES).to_dict("records")
+    if not pages:
+        return []
+    lines = ["Pages to fix first (7 days; excess frustrated sessions, shrunk score 0-100):"]
+    linked = False
+    for row in pages:
+        lines.append(
+            f"  {int(row['rank'])}. {row['page_url']}: {row['excess']:+.1f} excess, score "
+            f"{row['score']:.2f}, {int(row['sessions']):,} sessions"
+        )
+        if row.get("recordings_url"):
+            linked = True
+            lines.append(f"     recordings {row['recordings_url']}")
+            lines.append(f"     heatmap    {row['heatmap_url']}")
+    if not linked:
+        lines.append(f"  ({NO_ID})")
+    return lines
+
+
+@dataclass
+class DigestResult:
+    digest: Digest
+    report: Path | None  # the report attached (None when it could not be written)
+    delivered: bool = False
+    already_sent: bool = False
+    failed_channels: int = 0
+
+    def message(self) -> Message:
+        return self.digest.message([self.report] if self.report else [])
+
+    @property
+    def line(self) -> str:
+        """What `clarity digest` and `clarity run` say of it."""
+        if self.already_sent:
+            return f"digest of {self.digest.week} sent before (`clarity digest --again` resends)"
+        if not self.delivered:
+            return f"digest of {self.digest.week} NOT sent: every channel failed (see the log)"
+        failed = f"; {self.failed_channels} channel(s) failed" if self.failed_channels else ""
+        return (
+            f"digest of {self.digest.week} sent ({self.digest.projects} project(s), report "
+            f"{self.report.name if self.report else 'not attached'}){failed}"
+        )
+
+
+def digest_key(now: datetime) -> str:
+    """The notifier's key of the digest of the week of `now`: one per ISO week."""
+    return f"digest:{iso_week(now.date())}"
+
+
+def prepare(
+    config: IngestConfig,
+    now: datetime,
+    *,
+    project: str | None = None,
+    sections: Sequence[Callable[[ProjectReport], list[str]]] = (),
+) -> DigestResult:
+    """The digest of the week of `now` from the marts and the report it attaches, written to
+    `<reports>/clarity-digest-<week>.html` (None when it cannot be written). NoMartsError when
+    the marts are not built or not in a DuckDB file."""
+    from ingestion.outputs.marts import NoMartsError
+    from ingestion.outputs.report import write_report
+
+    path = config.marts_duckdb_path
+    if path is None:
+        raise NoMartsError(
+            "the digest reads the marts of a DuckDB file; on PostgreSQL publish a DuckDB copy "
+            "first (docs/connect-bi.md)"
+        )
+    digest = build_digest(path, now.date(), project=project, sections=sections)
+    report: Path | None = config.reports / f"clarity-digest-{digest.week}.html"
+    try:
+        write_report(path, report, project=project)
+    except (NoMartsError, OSError):
+        report = None
+    return DigestResult(digest, report)
+
+
+def send_weekly_digest(
+    config: IngestConfig,
+    now: datetime,
+    *,
+    project: str | None = None,
+    send: bool = True,
+    again: bool = False,
+    sections: Sequence[Callable[[ProjectReport], list[str]]] = (),
+) -> DigestResult:
+    """`clarity digest`: the digest of the week of `now` (see `prepare`) and, with `send`, sent
+    once to the notify URLs (`again`: even if this week's went out already). ConfigurationError
+    when there is nowhere to send it."""
+    from ingestion.errors import ConfigurationError
+    from ingestion.outputs.notify import STATE_FILE, Notifier
+
+    if send and not config.notify_urls:
+        raise ConfigurationError(
+            "no notify_urls configured: add Apprise URLs to .dlt/secrets.toml "
+            "([sources.clarity] notify_urls = [...]) or CLARITY_NOTIFY_URLS, or read the digest "
+            "with `clarity digest --print`"
+        )
+    notifier = Notifier(
+        config.notify_urls,
+        config.data_dir / STATE_FILE,
+        secrets=[p.token for p in config.projects],
+    )
+    if send and not again and notifier.was_sent(digest_key(now)):
+        digest = Digest(iso_week(now.date()), "", "", 0)
+        return DigestResult(digest, None, already_sent=True)
+    result = prepare(config, now, project=project, sections=sections)
+    if not send:
+        return result
+    message = result.message()
+    if again:
+        message = dataclasses.replace(message, key=f"{message.key}:again:{now.isoformat()}")
+    sent = notifier.send([message], now)
+    result.delivered = bool(sent.sent)
+    result.already_sent = bool(sent.already_sent)
+    result.failed_channels = sent.failed_channels
+    return result
