@@ -42,7 +42,7 @@ from ingestion.api.contract import (
 )
 from ingestion.collect.plan import PlanPolicy
 from ingestion.errors import ConfigurationError
-from ingestion.outputs.notify import parse_urls
+from ingestion.outputs.notify import DIGEST_OFF, WEEKDAYS, parse_urls
 from ingestion.warehouse.destination import DESTINATION_KINDS, PostgresSettings, Warehouse
 
 SECTION = ("sources", "clarity")
@@ -78,9 +78,6 @@ DEFAULT_MEMORY_LIMIT = "1GB"
 NOTIFY_URLS_ENV = "CLARITY_NOTIFY_URLS"
 RAW_PARQUET_ENV = "CLARITY_RAW_PARQUET"
 PUBLISHED_PATH_ENV = "CLARITY_PUBLISHED_PATH"
-# the values of digest_weekday: the day `clarity run` sends the weekly digest from, or none
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-DIGEST_OFF = "off"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ exit code is the worst step's."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from ingestion.exit_codes import ExitCode
 from ingestion.ingest import IngestReport, ingest
 
 if TYPE_CHECKING:
+    from ingestion.outputs.digest import DigestResult
     from ingestion.transform.dbt_runner import BuildSummary
 
 log = logging.getLogger(__name__)
@@ -188,7 +190,7 @@ def _digest(config: IngestConfig, notifier, now: datetime) -> list:
     if not digest.is_due(now, config.digest_weekday) or notifier.was_sent(digest.digest_key(now)):
         return []
     try:
-        return [digest.prepare(config, now).message()]
+        return [digest.prepare(config.marts_duckdb_path, config.reports, now).message()]
     except NoMartsError as exc:
         log.warning("no weekly digest: %s", exc)
         return []
@@ -221,3 +223,45 @@ def _notify(config: IngestConfig, job: JobReport, now: datetime, *, alerts: bool
     if sent.failed_channels:
         detail += f"; {sent.failed_channels} channel(s) failed (logged; the job goes on)"
     job.add("notify", ExitCode.OK, detail)
+
+
+def send_digest(
+    config: IngestConfig,
+    now: datetime,
+    *,
+    project: str | None = None,
+    send: bool = True,
+    again: bool = False,
+) -> DigestResult:
+    """`clarity digest`: the digest of the week of `now` (outputs/digest.py) and, with `send`,
+    sent once to the notify URLs (`again`: even if this week's went out already).
+    ConfigurationError when there is nowhere to send it; NoMartsError without marts."""
+    from ingestion.errors import ConfigurationError
+    from ingestion.outputs import digest, notify
+
+    if send and not config.notify_urls:
+        raise ConfigurationError(
+            "no notify_urls configured: add Apprise URLs to .dlt/secrets.toml "
+            "([sources.clarity] notify_urls = [...]) or CLARITY_NOTIFY_URLS, or read the digest "
+            "with `clarity digest --print`"
+        )
+    notifier = notify.Notifier(
+        config.notify_urls,
+        config.data_dir / notify.STATE_FILE,
+        secrets=[p.token for p in config.projects],
+    )
+    key = digest.digest_key(now)
+    if send and not again and notifier.was_sent(key):
+        week = digest.Digest(digest.iso_week(now.date()), "", "", 0)
+        return digest.DigestResult(week, None, already_sent=True)
+    result = digest.prepare(config.marts_duckdb_path, config.reports, now, project=project)
+    if not send:
+        return result
+    message = result.message()
+    if again:
+        message = dataclasses.replace(message, key=f"{key}:again:{now.isoformat()}")
+    sent = notifier.send([message], now)
+    result.delivered = bool(sent.sent)
+    result.already_sent = bool(sent.already_sent)
+    result.failed_channels = sent.failed_channels
+    return result

@@ -29,13 +29,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from ingestion.outputs.digest import send_weekly_digest
+    from ingestion.daily_job import send_digest
     from ingestion.outputs.marts import NoMartsError
 
     config = _common.config(args, require_tokens=False)
     now = _common.clock(args.now)()
     try:
-        result = send_weekly_digest(
+        result = send_digest(
             config, now, project=args.project, send=not args.print_only, again=args.again
         )
     except NoMartsError as exc:

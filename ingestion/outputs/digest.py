@@ -9,22 +9,16 @@ on or after the `digest_weekday` setting once the marts are current."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from ingestion.config import DIGEST_OFF, WEEKDAYS
 from ingestion.outputs.clarity_links import NO_ID
 from ingestion.outputs.marts import DEFAULT_DAYS
-from ingestion.outputs.notify import Message
+from ingestion.outputs.notify import DIGEST_OFF, WEEKDAYS, Message
 from ingestion.outputs.report.data import SUMMARY_DAYS, ProjectReport, read_reports
 from ingestion.outputs.report.page import NO_PAGES, period_line, summary_lines
-
-if TYPE_CHECKING:
-    from ingestion.config import IngestConfig
 
 DIGEST_PAGES = 5  # pages to fix listed per project
 
@@ -148,70 +142,29 @@ def digest_key(now: datetime) -> str:
 
 
 def prepare(
-    config: IngestConfig,
+    duckdb_path: Path | None,
+    reports: Path,
     now: datetime,
     *,
     project: str | None = None,
     sections: Sequence[Callable[[ProjectReport], list[str]]] = (),
 ) -> DigestResult:
-    """The digest of the week of `now` from the marts and the report it attaches, written to
-    `<reports>/clarity-digest-<week>.html` (None when it cannot be written). NoMartsError when
-    the marts are not built or not in a DuckDB file."""
+    """The digest of the week of `now` from the marts of `duckdb_path` and the report it
+    attaches, written to `<reports>/clarity-digest-<week>.html` (None when it cannot be written).
+    NoMartsError when the marts are not built or not in a DuckDB file (None: a server
+    warehouse)."""
     from ingestion.outputs.marts import NoMartsError
     from ingestion.outputs.report import write_report
 
-    path = config.marts_duckdb_path
-    if path is None:
+    if duckdb_path is None:
         raise NoMartsError(
             "the digest reads the marts of a DuckDB file; on PostgreSQL publish a DuckDB copy "
             "first (docs/connect-bi.md)"
         )
-    digest = build_digest(path, now.date(), project=project, sections=sections)
-    report: Path | None = config.reports / f"clarity-digest-{digest.week}.html"
+    digest = build_digest(duckdb_path, now.date(), project=project, sections=sections)
+    report: Path | None = reports / f"clarity-digest-{digest.week}.html"
     try:
-        write_report(path, report, project=project)
+        write_report(duckdb_path, report, project=project)
     except (NoMartsError, OSError):
         report = None
     return DigestResult(digest, report)
-
-
-def send_weekly_digest(
-    config: IngestConfig,
-    now: datetime,
-    *,
-    project: str | None = None,
-    send: bool = True,
-    again: bool = False,
-    sections: Sequence[Callable[[ProjectReport], list[str]]] = (),
-) -> DigestResult:
-    """`clarity digest`: the digest of the week of `now` (see `prepare`) and, with `send`, sent
-    once to the notify URLs (`again`: even if this week's went out already). ConfigurationError
-    when there is nowhere to send it."""
-    from ingestion.errors import ConfigurationError
-    from ingestion.outputs.notify import STATE_FILE, Notifier
-
-    if send and not config.notify_urls:
-        raise ConfigurationError(
-            "no notify_urls configured: add Apprise URLs to .dlt/secrets.toml "
-            "([sources.clarity] notify_urls = [...]) or CLARITY_NOTIFY_URLS, or read the digest "
-            "with `clarity digest --print`"
-        )
-    notifier = Notifier(
-        config.notify_urls,
-        config.data_dir / STATE_FILE,
-        secrets=[p.token for p in config.projects],
-    )
-    if send and not again and notifier.was_sent(digest_key(now)):
-        digest = Digest(iso_week(now.date()), "", "", 0)
-        return DigestResult(digest, None, already_sent=True)
-    result = prepare(config, now, project=project, sections=sections)
-    if not send:
-        return result
-    message = result.message()
-    if again:
-        message = dataclasses.replace(message, key=f"{message.key}:again:{now.isoformat()}")
-    sent = notifier.send([message], now)
-    result.delivered = bool(sent.sent)
-    result.already_sent = bool(sent.already_sent)
-    result.failed_channels = sent.failed_channels
-    return result

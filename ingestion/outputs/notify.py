@@ -35,6 +35,10 @@ TOKEN_WARNING_DAYS = (14, 7, 1)
 ALERT_RECENT_DAYS = 7  # alerts older than this are not news (a first run, a full refresh)
 STATE_FILE = "notifications.json"
 STATE_DAYS_KEPT = 90
+# the values of the digest_weekday setting: the UTC weekday `clarity run` sends the weekly
+# digest from (outputs/digest.py), or none
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DIGEST_OFF = "off"
 
 
 @dataclass(frozen=True)

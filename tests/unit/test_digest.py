@@ -8,9 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from ingestion.config import WEEKDAYS
 from ingestion.outputs.digest import Digest, digest_key, is_due, iso_week
-from ingestion.outputs.notify import Notifier
+from ingestion.outputs.notify import WEEKDAYS, Notifier
 from tests.webhook import Receiver
 
 MONDAY = datetime(2026, 11, 30, 0, 10, tzinfo=UTC)
