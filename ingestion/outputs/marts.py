@@ -1,9 +1,8 @@
 """The questions every output asks of the marts (schema `marts`), each written once: which marts
 are built, the projects and their dates, the site's days and how complete a period is, the pages
-to fix, the segments and their engagement, the top-10 lists, the alerts and the collection
-record. The report, the
-highlights, the notifications, the MCP server and `clarity run` ask here and only present the
-answers."""
+to fix, the segments and their engagement, the top-10 lists, the alerts, the incidents and the
+collection record. The report, the highlights, the notifications, the MCP server and `clarity
+run` ask here and only present the answers."""
 
 from __future__ import annotations
 
@@ -64,7 +63,14 @@ OUTPUT_MARTS = (
     "fct_segment_daily",
     "fct_top_list_daily",
     "fct_alerts",
+    "fct_incidents",
 )
+# the columns `incidents` gives, in order
+INCIDENT_COLUMNS = (
+    "incident_id", "project", "scope", "page_url", "metric", "opened_on", "last_seen_on",
+    "resolved_on", "status", "resolution", "alert_days", "peak_on", "peak_strength",
+    "peak_observed", "peak_expected",
+)  # fmt: skip
 # the daily marts whose dates `dates` gives
 _DATED = {
     "site": "fct_site_daily",
@@ -663,6 +669,38 @@ class MartsReader(Generic[Rows]):
             {"where " + " and ".join(where) if where else ""}
             order by activity_date {"desc" if newest_first else "asc"}, project, scope,
                 page_url nulls first, metric, alert_id
+            """
+        if limit is not None:
+            sql += "limit ?"
+            params.append(limit)
+        return self.fetch(sql, params)
+
+    # -- the incidents -----------------------------------------------------------------------
+
+    def incidents(
+        self,
+        project: str | None = None,
+        since: date | None = None,
+        *,
+        limit: int | None = None,
+    ) -> Rows:
+        """The incidents of `project` (default: every project): every open one, and those seen
+        or resolved from `since` on (every one when None); the open first, then by the last day
+        seen (the newest first), project, scope, page (the site's first), metric."""
+        where, params = [], []
+        if project is not None:
+            where.append("project = ?")
+            params.append(project)
+        if since is not None:
+            where.append("(status = 'open' or last_seen_on >= ? or resolved_on >= ?)")
+            params += [since, since]
+        sql = f"""
+            select
+                {", ".join(INCIDENT_COLUMNS)}
+            from marts.fct_incidents
+            {"where " + " and ".join(where) if where else ""}
+            order by case when status = 'open' then 0 else 1 end, last_seen_on desc, project,
+                scope, page_url nulls first, metric, opened_on desc, incident_id
             """
         if limit is not None:
             sql += "limit ?"
