@@ -69,7 +69,8 @@ OUTPUT_MARTS = (
 INCIDENT_COLUMNS = (
     "incident_id", "project", "scope", "page_url", "metric", "opened_on", "last_seen_on",
     "resolved_on", "status", "resolution", "alert_days", "peak_on", "peak_strength",
-    "peak_observed", "peak_expected",
+    "peak_observed", "peak_expected", "triage_status", "snoozed_until", "triage_note",
+    "effective_status",
 )  # fmt: skip
 # the daily marts whose dates `dates` gives
 _DATED = {

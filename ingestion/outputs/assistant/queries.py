@@ -468,7 +468,10 @@ class PublishedMarts:
                 None
                 if row["scope"] == "collection"
                 else clarity_links(
-                    clarity_id, row["page_url"], row["opened_on"], row["last_seen_on"]
+                    clarity_id,
+                    row["page_url"],
+                    date.fromisoformat(row["opened_on"]),  # rows come as JSON has them
+                    date.fromisoformat(row["last_seen_on"]),
                 ).as_dict()
             )
         return {

@@ -257,7 +257,8 @@ def incident_cells(row: dict) -> list[str]:
     seen, days, peak (observed against expected, z), status (and a person's triage)."""
     collection = row["scope"] == "collection"
     what = "missed collection" if collection else str(row["metric"]).replace("_", " ")
-    where = "project" if collection else (row["page_url"] or "the whole site")
+    page = row["page_url"]
+    where = "project" if collection else (page if isinstance(page, str) else "the whole site")
     if collection:
         peak = f"{int(row['peak_strength'])} day(s), coverage {row['peak_observed']:.2f}"
     else:
@@ -293,21 +294,23 @@ def _incidents_table(report: ProjectReport) -> str:
     incidents = report.incidents
     if incidents.empty:
         return (
-            '<p class="empty" data-section="incidents">No incident open or seen in the period.'
-            f"</p><p class=\"meta\">{html.escape(INCIDENTS_NOTE)}</p>"
+            '<p class="empty incidents">No incident open or seen in the period.'
+            f'</p><p class="meta">{html.escape(INCIDENTS_NOTE)}</p>'
         )
     linked = bool(incidents["recordings_url"].notna().any())
     rows = []
     for r in incidents.to_dict("records"):
         cells = incident_cells(r)
         tds = "".join(
-            f'<td class="num">{html.escape(c)}</td>' if n in (4, 5) else f"<td>{html.escape(c)}</td>"
+            f'<td class="num">{html.escape(c)}</td>'
+            if n in (4, 5)
+            else f"<td>{html.escape(c)}</td>"
             for n, c in enumerate(cells)
         )
         if linked:
             url = r["recordings_url"]
             tds += (
-                f'<td><a class="clarity-link" data-kind="recordings" href="{html.escape(url)}" '
+                f'<td><a class="incident-link" data-kind="recordings" href="{html.escape(url)}" '
                 'target="_blank" rel="noopener noreferrer">recordings</a></td>'
                 if isinstance(url, str)
                 else "<td>-</td>"

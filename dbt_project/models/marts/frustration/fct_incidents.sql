@@ -244,7 +244,7 @@ peaks as (
         expected,
         strength,
         row_number() over (
-            partition by series_id, episode_number order by strength desc, activity_date
+            partition by series_id, episode_number order by strength desc, activity_date asc
         ) as peak_rank
     from episode_alerts
 
@@ -423,12 +423,100 @@ incidents as (
 
 ),
 
+identified as (
+
+    select
+        {{ clarity_surrogate_key(['scope', 'project', 'page_url', 'metric', 'opened_on']) }}
+            as incident_id,
+        project,
+        scope,
+        page_url,
+        metric,
+        opened_on,
+        last_seen_on,
+        resolved_on,
+        case when resolved_on is null then 'open' else 'resolved' end as status,
+        resolution,
+        alert_days,
+        peak_on,
+        peak_strength,
+        peak_observed,
+        peak_expected
+    from incidents
+
+),
+
+-- people's decisions (`clarity incident`, append-only): the latest of each incident wins
+actions_ranked as (
+
+    select
+        incident_id,
+        action,  -- noqa: RF04
+        snoozed_until,
+        note,
+        recorded_at,
+        row_number() over (
+            partition by incident_id order by recorded_at desc, action_id desc
+        ) as action_rank
+    from {{ ref('stg_clarity__incident_actions') }}
+
+),
+
+-- each project's current date (its latest date of the collection record): a snooze applies
+-- up to and including its date
+project_today as (
+
+    select
+        project,
+        max(activity_date) as today_on
+    from {{ ref('fct_collection_daily') }}
+    group by project
+
+),
+
+triaged as (
+
+    select
+        identified.incident_id,
+        identified.project,
+        identified.scope,
+        identified.page_url,
+        identified.metric,
+        identified.opened_on,
+        identified.last_seen_on,
+        identified.resolved_on,
+        identified.status,
+        identified.resolution,
+        identified.alert_days,
+        identified.peak_on,
+        identified.peak_strength,
+        identified.peak_observed,
+        identified.peak_expected,
+        case
+            when latest.action in ('fixed', 'wont_fix') then latest.action
+            when
+                latest.action = 'snoozed'
+                and latest.snoozed_until >= coalesce(project_today.today_on, latest.snoozed_until)
+                then latest.action
+        end as triage_status,
+        latest.snoozed_until,
+        latest.note as triage_note,
+        latest.recorded_at as triage_recorded_at
+    from identified
+    left join actions_ranked as latest
+        on
+            identified.incident_id = latest.incident_id
+            and latest.action_rank = 1
+    left join project_today
+        on identified.project = project_today.project
+
+),
+
 final as (
 
     select
         -- ids
-        {{ clarity_surrogate_key(['scope', 'project', 'page_url', 'metric', 'opened_on']) }}
-            as incident_id,
+        incident_id,
         project,
         scope,
         page_url,
@@ -438,7 +526,7 @@ final as (
         opened_on,
         last_seen_on,
         resolved_on,
-        case when resolved_on is null then 'open' else 'resolved' end as status,
+        status,
         resolution,
         alert_days,
 
@@ -446,9 +534,20 @@ final as (
         peak_on,
         peak_strength,
         peak_observed,
-        peak_expected
+        peak_expected,
 
-    from incidents
+        -- a person's triage, and the status the outputs act on
+        triage_status,
+        case when triage_status = 'snoozed' then snoozed_until end as snoozed_until,
+        triage_note,
+        triage_recorded_at,
+        case
+            when status = 'resolved' then 'resolved'
+            when triage_status is not null then triage_status
+            else 'open'
+        end as effective_status
+
+    from triaged
 
 )
 
