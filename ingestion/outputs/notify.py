@@ -214,14 +214,16 @@ def token_messages(tokens: Mapping[str, str], now: datetime) -> list[Message]:
 
 def incident_messages(duckdb_path: Path, today: date) -> list[Message]:
     """One message when an incident of the marts (fct_incidents) opens and one when it
-    resolves, for the incidents open or seen in the last INCIDENT_RECENT_DAYS days (none when
-    the warehouse or its incidents are not built yet). fct_alerts' daily rows send nothing."""
+    resolves, for the incidents seen or resolved in the last INCIDENT_RECENT_DAYS days (none
+    when the warehouse or its incidents are not built yet). fct_alerts' daily rows send
+    nothing."""
     from ingestion.outputs import marts
 
     try:
         with marts.connect(duckdb_path, require=("fct_incidents",)) as con:
             reader = marts.records(con)
-            incidents = reader.incidents(since=today - timedelta(days=INCIDENT_RECENT_DAYS))
+            since = today - timedelta(days=INCIDENT_RECENT_DAYS)
+            incidents = reader.incidents(since=since)
             ids = {
                 name: found.clarity_project_id
                 for name in {incident["project"] for incident in incidents}
@@ -229,22 +231,28 @@ def incident_messages(duckdb_path: Path, today: date) -> list[Message]:
             }
     except marts.NoMartsError:
         return []
-    return messages_of_incidents(incidents, ids)
+    return messages_of_incidents(incidents, ids, since)
 
 
 def messages_of_incidents(
-    incidents: Iterable[Mapping[str, Any]], clarity_ids: Mapping[str, str | None]
+    incidents: Iterable[Mapping[str, Any]],
+    clarity_ids: Mapping[str, str | None],
+    since: date | None = None,
 ) -> list[Message]:
-    """The messages of `incidents` (rows of marts.incidents): `incident:<id>:opened` for each,
-    and `incident:<id>:resolved` for each resolved one (after its opened message: an incident
-    first seen resolved says both); none for an incident a person muted (won't fix, or
-    snoozed to a date not reached)."""
+    """The messages of `incidents` (rows of marts.incidents): `incident:<id>:opened` for each
+    seen from `since` on, and `incident:<id>:resolved` for each resolved from `since` on
+    (after its opened message: an incident first seen resolved says both); none for an
+    incident a person muted (won't fix, or snoozed to a date not reached). An incident left
+    open long after its last alert is not told again (the state file forgets after
+    STATE_DAYS_KEPT days)."""
     messages = []
     for incident in incidents:
         if incident.get("triage_status") in MUTED:
             continue
-        messages.append(_opened_message(incident, clarity_ids.get(incident["project"])))
-        if incident["status"] == "resolved":
+        if since is None or incident["last_seen_on"] >= since:
+            messages.append(_opened_message(incident, clarity_ids.get(incident["project"])))
+        resolved = incident["resolved_on"]
+        if incident["status"] == "resolved" and (since is None or resolved >= since):
             messages.append(_resolved_message(incident))
     return messages
 

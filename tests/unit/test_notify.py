@@ -212,3 +212,17 @@ def test_a_collection_incident_says_which_days_and_how_it_ended():
     assert "every day of it got a value after all" in told.body
     _, told = messages_of_incidents([{**recovered, "resolution": "collecting_again"}], {})
     assert "values again from 2026-11-05; the missed days stay missing" in told.body
+
+
+def test_only_incidents_seen_or_resolved_lately_are_told():
+    old = _incident(last_seen_on=date(2026, 10, 1))  # open, its last alert long ago
+    recent = _incident(incident_id="new", last_seen_on=date(2026, 11, 25))
+    ended = _incident(
+        incident_id="ended",
+        last_seen_on=date(2026, 11, 10),
+        status="resolved",
+        resolved_on=date(2026, 11, 24),
+    )
+    since = date(2026, 11, 23)
+    keys = [m.key for m in messages_of_incidents([old, recent, ended], {}, since)]
+    assert keys == ["incident:new:opened", "incident:ended:resolved"]
