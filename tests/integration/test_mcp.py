@@ -178,6 +178,7 @@ def test_lists_the_tools_and_serves_the_docs_blocks(session):
         "clarity_day_coverage",
         "clarity_frustration_score",
         "clarity_alert_rule",
+        "clarity_incident_rule",
     ):
         assert f"clarity://docs/{name}" in uris
     read = session.portal.call(session.client.read_resource, "clarity://docs/clarity_alert_rule")

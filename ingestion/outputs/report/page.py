@@ -258,7 +258,11 @@ def incident_cells(row: dict) -> list[str]:
     collection = row["scope"] == "collection"
     what = "missed collection" if collection else str(row["metric"]).replace("_", " ")
     page = row["page_url"]
-    where = "project" if collection else (page if isinstance(page, str) else "the whole site")
+    where = (
+        f"project {row['project']}"
+        if collection
+        else (page if isinstance(page, str) else "the whole site")
+    )
     if collection:
         peak = f"{int(row['peak_strength'])} day(s), coverage {row['peak_observed']:.2f}"
     else:
@@ -273,7 +277,9 @@ def incident_cells(row: dict) -> list[str]:
             status += " (recovered)"
     triage = row.get("triage_status")
     if isinstance(triage, str) and triage:
-        status += f"; {triage.replace('_', ' ')}"
+        status += f"; {TRIAGE_LABELS.get(triage, triage)}"
+        if triage == "snoozed":
+            status += f" until {_day(row['snoozed_until'])}"
     return [
         what,
         where,
@@ -286,6 +292,8 @@ def incident_cells(row: dict) -> list[str]:
 
 
 INCIDENT_HEADERS = ["what", "where", "opened", "last seen", "days", "peak", "status"]
+# a person's triage (`clarity incident`) as the status column says it
+TRIAGE_LABELS = {"fixed": "marked fixed", "wont_fix": "won't fix", "snoozed": "snoozed"}
 
 
 def _incidents_table(report: ProjectReport) -> str:
