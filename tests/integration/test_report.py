@@ -395,7 +395,9 @@ def test_each_incident_of_a_page_links_to_its_recordings_in_clarity(linked_repor
         "where project = ? and scope = 'page'",
         [LINKED],
     )[0]
-    (link,) = [a for a in rendered.links if "URL=" in a["href"]]
+    (link,) = [a for a in rendered.links if a["text"] == "recordings"]
+    (site,) = [a for a in rendered.links if a["text"] == "dashboard"]  # the site: no page
+    assert site["href"] == f"https://clarity.microsoft.com/projects/view/{CLARITY_ID}/dashboard"
     parts = urlsplit(link["href"])
     assert parts.path == f"/projects/view/{CLARITY_ID}/impressions"
     filters = parse_qs(parts.query, strict_parsing=True)

@@ -160,7 +160,10 @@ def _incidents(reader: MartsReader[pd.DataFrame], found: Project, start: date) -
     incidents = reader.incidents(found.name, start)
     incidents["recordings_url"] = [
         clarity_links(
-            found.clarity_project_id, url, pd.Timestamp(opened).date(), pd.Timestamp(last).date()
+            found.clarity_project_id,
+            url if isinstance(url, str) else None,  # the site's: null (NaN in the frame)
+            pd.Timestamp(opened).date(),
+            pd.Timestamp(last).date(),
         ).recordings
         if scope != "collection"
         else None

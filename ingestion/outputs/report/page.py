@@ -317,9 +317,10 @@ def _incidents_table(report: ProjectReport) -> str:
         )
         if linked:
             url = r["recordings_url"]
+            kind = "recordings" if r["scope"] == "page" else "dashboard"
             tds += (
-                f'<td><a class="incident-link" data-kind="recordings" href="{html.escape(url)}" '
-                'target="_blank" rel="noopener noreferrer">recordings</a></td>'
+                f'<td><a class="incident-link" data-kind="{kind}" href="{html.escape(url)}" '
+                f'target="_blank" rel="noopener noreferrer">{kind}</a></td>'
                 if isinstance(url, str)
                 else "<td>-</td>"
             )
