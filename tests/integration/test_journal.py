@@ -1,23 +1,26 @@
-"""The journal (ingestion/warehouse/journal.py): rows appended to a DuckDB file and to a bucket
-are read back as written and reach dbt's staging models; a warehouse where nothing was recorded
-builds them empty."""
+"""The journal (ingestion/warehouse/journal.py): rows appended to a DuckDB file, a PostgreSQL
+database and a bucket are read back as written and reach dbt's staging models; a warehouse where
+nothing was recorded builds them empty."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
 
+import psycopg2
 import pytest
 
 from ingestion.config import duckdb_warehouse
 from ingestion.transform.dbt_runner import run_dbt
 from ingestion.warehouse import journal
-from ingestion.warehouse.destination import Warehouse
+from ingestion.warehouse.destination import PostgresSettings, Warehouse
 from tests.integration.helpers import query
+from tests.postgres_server import postgres_server, server_bin_dir
 
 pytestmark = pytest.mark.integration
 
-NO_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]  # run by test_dbt_unit_tests
+# unit tests run in test_dbt_unit_tests; a test that also reads a mart waits for the mart
+NO_UNIT_TESTS = ["--exclude-resource-type", "unit_test", "--indirect-selection", "cautious"]
 # the raw history's own tests, selected with clarity_raw_parquet: no raw table here
 NO_RAW_TESTS = ["--exclude", "assert_raw_metric_values_are_usable"]
 STAGING = ["stg_clarity__annotations", "stg_clarity__incident_actions"]
@@ -126,3 +129,41 @@ def test_entries_refuse_what_the_tables_do_not_allow():
         journal.IncidentAction("shop", "inc-1", "snoozed")
     with pytest.raises(ValueError, match="snoozed_until"):
         journal.IncidentAction("shop", "inc-1", "fixed", snoozed_until=date(2026, 12, 1))
+
+
+def test_postgres_rows_are_appended_read_back_and_staged(tmp_path, monkeypatch):
+    if server_bin_dir() is None:
+        pytest.fail("PostgreSQL server binaries are not installed: apt-get install postgresql")
+    with postgres_server() as pg:
+        warehouse = Warehouse(
+            "postgres",
+            postgres=PostgresSettings(pg.host, pg.port, pg.user, pg.password, pg.database),
+        )
+        for key, value in pg.env().items():
+            monkeypatch.setenv(key, value)
+        entries = _entries()
+        journal.append(warehouse, entries[0])
+        journal.append(warehouse, *entries[1:])
+        read = journal.read(warehouse, journal.INCIDENT_ACTIONS)
+        assert [(r["action_id"], r["snoozed_until"]) for r in read] == [
+            (entries[2].action_id, date(2026, 12, 1))
+        ]
+        code, _ = run_dbt(
+            ["build", "--select", *STAGING, *NO_UNIT_TESTS, "--target", "postgres"],
+            None,
+            target_path=tmp_path / "target",
+            quiet=True,
+        )
+        assert code == 0, "the journal's staging models did not build on PostgreSQL"
+        with psycopg2.connect(pg.dsn) as con, con.cursor() as cursor:
+            cursor.execute(
+                "select annotation_id, project, annotation_date, kind, text, page_url, "
+                "incident_id from staging.stg_clarity__annotations order by annotation_date"
+            )
+            annotations = cursor.fetchall()
+            cursor.execute(
+                "select action_id, incident_id, action, snoozed_until, note "
+                "from staging.stg_clarity__incident_actions"
+            )
+            actions = cursor.fetchall()
+        assert (annotations, actions) == _expected(entries)

@@ -77,6 +77,8 @@ class ProjectReport:
     period: Completeness  # the period's days with values: its range is the data's range
     week: Completeness  # the same of its latest SUMMARY_DAYS dates
     summary: Summary = field(init=False)
+    annotations: pd.DataFrame | None = None  # dated in the period: marks on the daily chart
+    effects: pd.DataFrame | None = None  # their signals before and after (fct_annotation_effects)
 
 
 def read_reports(duckdb_path: Path, days: int, project: str | None = None) -> list[ProjectReport]:
@@ -148,6 +150,8 @@ def _project(reader: MartsReader[pd.DataFrame], found: Project, days: int) -> Pr
         week=_completeness(reader, project, end - timedelta(days=SUMMARY_DAYS - 1), end),
     )
     report.summary = _summary(report)
+    report.annotations = reader.annotations(project, start, end)
+    report.effects = reader.annotation_effects(project, start, end)
     return report
 
 

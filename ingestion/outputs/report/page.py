@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ingestion.outputs.clarity_links import NO_ID
 from ingestion.outputs.marts import DEFAULT_DAYS
-from ingestion.outputs.report import charts
+from ingestion.outputs.report import charts, effects
 from ingestion.outputs.report.data import ProjectReport, Summary, read_reports
 
 log = logging.getLogger(__name__)
@@ -195,6 +195,7 @@ def _html(reports: list[ProjectReport]) -> tuple[str, int]:
             parts.append(f'<div class="chart" data-section="{key}">{svg}</div>')
             drawn += 1
             parts.append(_table(report, key))
+        parts.append(effects.html_section(report))
         parts.append("</section>")
     parts.append("</body></html>")
     return "\n".join(parts), drawn
@@ -439,6 +440,7 @@ def _markdown(reports: list[ProjectReport], out: Path) -> tuple[str, int]:
                 lines += _markdown_pages(report)
             if key == "health":
                 lines += _markdown_incidents(report)
+        lines += effects.markdown_section(report)
     return "\n".join(lines), drawn
 
 
