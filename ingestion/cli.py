@@ -1,7 +1,7 @@
 """The `clarity` command: one module per command under ingestion/commands/ (ingest, plan,
-import, status, quarantine, solve, run, report, digest, publish, mcp, dq-coverage, and the
-tools beside the product: serve-offline, demo). Each command imports what it needs when it runs, so
-`clarity --help` starts in a blink."""
+import, status, quarantine, solve, annotate, incident, run, report, digest, publish, mcp,
+dq-coverage, and the tools beside the product: serve-offline, demo). Each command imports what it
+needs when it runs, so `clarity --help` starts in a blink."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ COMMANDS = {
     "status": "status",
     "quarantine": "quarantine",
     "solve": "solve",
+    "annotate": "annotate",
+    "incident": "incident",
     "run": "run",
     "report": "report",
     "digest": "digest",

@@ -207,7 +207,7 @@ def _notify(config: IngestConfig, job: JobReport, now: datetime, *, alerts: bool
     messages += notify.stuck_set_messages(config.warehouse, now, zones)
     messages += notify.token_messages({p.name: p.token for p in config.projects}, now)
     if alerts and config.marts_duckdb_path is not None:
-        messages += notify.alert_messages(config.marts_duckdb_path, now.date())
+        messages += notify.incident_messages(config.marts_duckdb_path, now.date())
     notifier = notify.Notifier(
         config.notify_urls,
         config.data_dir / notify.STATE_FILE,

@@ -149,6 +149,12 @@ def solve_loaded(
             config.warehouse, load_ids=None if everything else load_ids
         )
         write_replacements(config.warehouse, replacements)
+        if config.warehouse.kind == "filesystem":
+            # the journal's folders exist beside the solved store, so that a build that declares
+            # them over the bucket finds a file even before anyone annotated
+            from ingestion.warehouse.journal import ensure_bucket_folders
+
+            ensure_bucket_folders(config.warehouse)
         return report
     except Exception as exc:  # noqa: BLE001 - the raw layer is loaded; the next run solves again
         message = (

@@ -46,13 +46,16 @@ DEFAULT_CHANNELS: Weights = (
 
 @dataclass(frozen=True)
 class PlantedRegression:
-    """A page whose signal rate (per page visit) jumps on ``start + offset_days``."""
+    """A page whose signal rate (per page visit) jumps on ``start + offset_days`` and, when
+    ``days`` is set, falls back to ``rate_before`` that many days later (a fix); several on one
+    page and signal are separate episodes."""
 
     page_path: str
     signal: str = "RageClickCount"
     offset_days: int = 28
     rate_before: float = 0.02
     rate_after: float = 0.25
+    days: int | None = None
 
 
 @dataclass(frozen=True)

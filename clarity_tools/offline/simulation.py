@@ -336,14 +336,17 @@ def _signal_probabilities(
     device_factor = np.clip(device_factor, 0.5, 2.0)
     base = np.array(BASE_SIGNAL_RATES) * spec.frustration
     p = np.clip(base * page_factor[v_page] * device_factor[v_device], 0.0, 0.9)
+    # the page's rate before (and between) its regressions, then each regression's days
     for regression in spec.regressions:
-        page = site.page_index(regression.page_path)
-        signal = SIGNALS.index(regression.signal)
-        switch = int((first + timedelta(days=WARMUP_DAYS + regression.offset_days)).timestamp())
-        on_page = v_page == page
-        p[on_page, signal] = np.where(
-            v_start[on_page] < switch, regression.rate_before, regression.rate_after
-        )
+        on_page = v_page == site.page_index(regression.page_path)
+        p[on_page, SIGNALS.index(regression.signal)] = regression.rate_before
+    for regression in spec.regressions:
+        on_page = v_page == site.page_index(regression.page_path)
+        begins = first + timedelta(days=WARMUP_DAYS + regression.offset_days)
+        during = on_page & (v_start >= int(begins.timestamp()))
+        if regression.days is not None:
+            during &= v_start < int((begins + timedelta(days=regression.days)).timestamp())
+        p[during, SIGNALS.index(regression.signal)] = regression.rate_after
     return p
 
 
@@ -394,6 +397,12 @@ def _regression_records(spec: ProjectSpec, site: SiteMap, start: datetime) -> li
             "page": site.canonical[site.page_index(r.page_path)],
             "signal": r.signal,
             "from_date": (start + timedelta(days=r.offset_days)).date(),
+            # the first day at the rate before again (None: up to the end)
+            "until_date": (
+                (start + timedelta(days=r.offset_days + r.days)).date()
+                if r.days is not None
+                else None
+            ),
             "rate_before": r.rate_before,
             "rate_after": r.rate_after,
         }

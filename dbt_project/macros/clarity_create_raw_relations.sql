@@ -30,10 +30,12 @@
             'CLARITY_RAW_PARQUET must not contain quotes or backslashes: ' ~ location
         ) }}
     {%- endif -%}
-    {#- the solved store sits beside the raw history: <parent>/clarity_solved -#}
+    {#- the solved store and the journal sit beside the raw history: <parent>/clarity_solved,
+        <parent>/clarity_journal -#}
     {%- set locations = {
         'clarity_raw': location,
         'clarity_solved': location.rsplit('/', 1)[0] ~ '/clarity_solved',
+        'clarity_journal': location.rsplit('/', 1)[0] ~ '/clarity_journal',
     } -%}
     {%- set ns = namespace(declared=0) -%}
     {%- for source_name, folder in locations.items() -%}
@@ -61,11 +63,18 @@
 {% macro duckdb__clarity_create_raw_relations(location, schema, tables) -%}
     {%- do run_query('create schema if not exists ' ~ schema) -%}
     {%- for table in tables -%}
-        {%- do run_query(
-            'create or replace view ' ~ schema ~ '.' ~ table ~ ' as select * from read_parquet('
-            ~ "'" ~ location ~ '/' ~ table ~ "/*.parquet', union_by_name = true)"
+        {#- a folder with no file yet (a journal nobody wrote to, in a bucket no ingest has
+            reached since) is not declared: its staging model reads it as empty -#}
+        {%- set files = run_query(
+            "select count(*) from glob('" ~ location ~ '/' ~ table ~ "/*.parquet')"
         ) -%}
-        {%- do clarity_cache_declared(schema, table, 'view') -%}
+        {%- if files.columns[0].values()[0] > 0 -%}
+            {%- do run_query(
+                'create or replace view ' ~ schema ~ '.' ~ table ~ ' as select * from read_parquet('
+                ~ "'" ~ location ~ '/' ~ table ~ "/*.parquet', union_by_name = true)"
+            ) -%}
+            {%- do clarity_cache_declared(schema, table, 'view') -%}
+        {%- endif -%}
     {%- endfor -%}
 {%- endmacro %}
 

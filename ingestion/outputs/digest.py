@@ -1,15 +1,16 @@
 """The weekly digest: for each project, the report's summary of its latest week (each figure with
-its days and their kind), the pages to fix first with their links into Clarity, and the sections
-other marts add (incidents opened and resolved, the effects of the fixes), as one message to the
-notify URLs with the report attached where the channel takes attachments. One digest per ISO week
-(the week of the day it is sent): its key is the week, so the notifier's state sends it once.
+its days and their kind), the pages to fix first with their links into Clarity, the incidents
+opened, resolved and still open, and what the annotated releases and fixes did ("Did it work?"),
+as one message to the notify URLs with the report attached where the channel takes
+attachments. One digest per ISO week (the week of the day it is sent): its key is the week, so
+the notifier's state sends it once.
 
 `clarity digest` sends it (or prints it); `clarity run` sends it from the first run of each week
 on or after the `digest_weekday` setting once the marts are current."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -17,8 +18,9 @@ from pathlib import Path
 from ingestion.outputs.clarity_links import NO_ID
 from ingestion.outputs.marts import DEFAULT_DAYS
 from ingestion.outputs.notify import DIGEST_OFF, WEEKDAYS, Message
+from ingestion.outputs.report import effects
 from ingestion.outputs.report.data import SUMMARY_DAYS, ProjectReport, read_reports
-from ingestion.outputs.report.page import NO_PAGES, period_line, summary_lines
+from ingestion.outputs.report.page import NO_PAGES, incident_cells, period_line, summary_lines
 
 DIGEST_PAGES = 5  # pages to fix listed per project
 
@@ -55,14 +57,12 @@ def build_digest(
     *,
     project: str | None = None,
     days: int = DEFAULT_DAYS,
-    sections: Sequence[Callable[[ProjectReport], list[str]]] = (),
 ) -> Digest:
     """The digest of every project with data (or only `project`) for the week of `today`.
-    NoMartsError when the marts are not built. `sections` add lines per project (after the pages
-    to fix), each returning none when it has nothing to say."""
+    NoMartsError when the marts are not built."""
     reports = read_reports(duckdb_path, days, project)
     week = iso_week(today)
-    blocks = [_project_block(report, sections) for report in reports]
+    blocks = [_project_block(report) for report in reports]
     if not blocks:
         blocks = ["No project has a daily value yet: nothing to summarise this week."]
     names = ", ".join(r.project for r in reports) or "no data yet"
@@ -74,9 +74,7 @@ def build_digest(
     )
 
 
-def _project_block(
-    report: ProjectReport, sections: Sequence[Callable[[ProjectReport], list[str]]]
-) -> str:
+def _project_block(report: ProjectReport) -> str:
     end = report.end
     start = end - timedelta(days=SUMMARY_DAYS - 1)
     lines = [
@@ -85,8 +83,8 @@ def _project_block(
     ]
     lines += [f"- {line}" for line in summary_lines(report, pages=False)]
     lines += _pages(report) or [f"- {NO_PAGES}"]
-    for section in sections:
-        lines += section(report)
+    lines += _incidents(report, start)
+    lines += _effects(report)
     return "\n".join(lines)
 
 
@@ -147,7 +145,6 @@ def prepare(
     now: datetime,
     *,
     project: str | None = None,
-    sections: Sequence[Callable[[ProjectReport], list[str]]] = (),
 ) -> DigestResult:
     """The digest of the week of `now` from the marts of `duckdb_path` and the report it
     attaches, written to `<reports>/clarity-digest-<week>.html` (None when it cannot be written).
@@ -161,10 +158,49 @@ def prepare(
             "the digest reads the marts of a DuckDB file; on PostgreSQL publish a DuckDB copy "
             "first (docs/connect-bi.md)"
         )
-    digest = build_digest(duckdb_path, now.date(), project=project, sections=sections)
+    digest = build_digest(duckdb_path, now.date(), project=project)
     report: Path | None = reports / f"clarity-digest-{digest.week}.html"
     try:
         write_report(duckdb_path, report, project=project)
     except (NoMartsError, OSError):
         report = None
     return DigestResult(digest, report)
+
+
+def _incidents(report: ProjectReport, start: date) -> list[str]:
+    """The incidents of the week: opened or resolved in it, and those still open, each with
+    its link into Clarity when there is one."""
+    import pandas as pd
+
+    rows = report.incidents.to_dict("records")
+    week = pd.Timestamp(start)
+    opened = [r for r in rows if pd.Timestamp(r["opened_on"]) >= week]
+    resolved = [
+        r for r in rows if r["status"] == "resolved" and pd.Timestamp(r["resolved_on"]) >= week
+    ]
+    still_open = [r for r in rows if r["status"] == "open"]
+    if not (opened or resolved or still_open):
+        return ["Incidents: none opened, resolved or open this week."]
+    lines = [
+        f"Incidents: {len(opened)} opened and {len(resolved)} resolved this week, "
+        f"{len(still_open)} open:"
+    ]
+    listed = {r["incident_id"]: r for r in [*still_open, *opened, *resolved]}
+    for row in listed.values():
+        what, where, first, last, days, peak, status = incident_cells(row)
+        lines.append(
+            f"  - {what} on {where}: opened {first}, last seen {last}, {days} alert day(s), "
+            f"peak {peak}; {status} (id {row['incident_id']})"
+        )
+        url = row.get("recordings_url")
+        if isinstance(url, str):
+            lines.append(f"     {'recordings' if row['scope'] == 'page' else 'dashboard'} {url}")
+    return lines
+
+
+def _effects(report: ProjectReport) -> list[str]:
+    """What the annotations of the period did to the signals ("Did it work?")."""
+    said = effects.lines(report)
+    if not said:
+        return []
+    return [f"{effects.TITLE}", *(f"  - {line}" for line in said)]

@@ -1,9 +1,8 @@
 """The questions every output asks of the marts (schema `marts`), each written once: which marts
 are built, the projects and their dates, the site's days and how complete a period is, the pages
-to fix, the segments and their engagement, the top-10 lists, the alerts and the collection
-record. The report, the
-highlights, the notifications, the MCP server and `clarity run` ask here and only present the
-answers."""
+to fix, the segments and their engagement, the top-10 lists, the alerts, the incidents, the
+collection record, and the annotations with their effects. The report, the highlights, the
+notifications, the MCP server and `clarity run` ask here and only present the answers."""
 
 from __future__ import annotations
 
@@ -65,7 +64,16 @@ OUTPUT_MARTS = (
     "fct_segment_daily",
     "fct_top_list_daily",
     "fct_alerts",
+    "fct_incidents",
+    "fct_annotation_effects",
 )
+# the columns `incidents` gives, in order
+INCIDENT_COLUMNS = (
+    "incident_id", "project", "scope", "page_url", "metric", "opened_on", "last_seen_on",
+    "resolved_on", "status", "resolution", "alert_days", "peak_on", "peak_strength",
+    "peak_observed", "peak_expected", "triage_status", "snoozed_until", "triage_note",
+    "effective_status",
+)  # fmt: skip
 # the daily marts whose dates `dates` gives
 _DATED = {
     "site": "fct_site_daily",
@@ -699,6 +707,38 @@ class MartsReader(Generic[Rows]):
             params.append(limit)
         return self.fetch(sql, params)
 
+    # -- the incidents -----------------------------------------------------------------------
+
+    def incidents(
+        self,
+        project: str | None = None,
+        since: date | None = None,
+        *,
+        limit: int | None = None,
+    ) -> Rows:
+        """The incidents of `project` (default: every project): every open one, and those seen
+        or resolved from `since` on (every one when None); the open first, then by the last day
+        seen (the newest first), project, scope, page (the site's first), metric."""
+        where, params = [], []
+        if project is not None:
+            where.append("project = ?")
+            params.append(project)
+        if since is not None:
+            where.append("(status = 'open' or last_seen_on >= ? or resolved_on >= ?)")
+            params += [since, since]
+        sql = f"""
+            select
+                {", ".join(INCIDENT_COLUMNS)}
+            from marts.fct_incidents
+            {"where " + " and ".join(where) if where else ""}
+            order by case when status = 'open' then 0 else 1 end, last_seen_on desc, project,
+                scope, page_url nulls first, metric, opened_on desc, incident_id
+            """
+        if limit is not None:
+            sql += "limit ?"
+            params.append(limit)
+        return self.fetch(sql, params)
+
     # -- collection --------------------------------------------------------------------------
 
     def collection_health(self, project: str, start: date, end: date) -> Rows:
@@ -718,3 +758,70 @@ class MartsReader(Generic[Rows]):
             """,
             [project, start, end],
         )
+
+    # -- annotations and their effects ---------------------------------------------------------
+
+    def annotations(self, project: str, start: date, end: date) -> Rows:
+        """The annotations of `project` dated from `start` to `end` (marks on the charts), by
+        date and when recorded; none while fct_annotation_effects is not built (a warehouse
+        built before it existed)."""
+        source = (
+            "marts.fct_annotation_effects"
+            if "fct_annotation_effects" in self.tables()
+            else _NO_EFFECTS
+        )
+        return self.fetch(
+            f"""
+            select distinct
+                annotation_id, annotation_date, kind, text, scope, page_url, incident_id
+            from {source}
+            where project = ? and annotation_date between ? and ?
+            order by annotation_date, annotation_id
+            """,
+            [project, start, end],
+        )
+
+    def annotation_effects(self, project: str, start: date, end: date) -> Rows:
+        """Each signal's rate before and after each annotation of `project` dated from `start`
+        to `end`, with the two-proportion z test of fct_annotation_effects, by annotation date,
+        annotation and the largest |z| first (a null z last)."""
+        source = (
+            "marts.fct_annotation_effects"
+            if "fct_annotation_effects" in self.tables()
+            else _NO_EFFECTS
+        )
+        return self.fetch(
+            f"""
+            select
+                annotation_id, annotation_date, kind, text, scope, page_url, incident_id,
+                signal, effect_days, after_end_date, days_before, estimated_days_before,
+                days_after, estimated_days_after, after_window_complete, sessions_before,
+                sessions_with_signal_before, sessions_after, sessions_with_signal_after,
+                rate_before, rate_after, z, enough_sessions_before, enough_sessions_after,
+                outcome
+            from {source}
+            where project = ? and annotation_date between ? and ?
+            order by annotation_date, annotation_id, abs(z) desc nulls last, signal
+            """,
+            [project, start, end],
+        )
+
+
+# fct_annotation_effects's columns with no row: what a warehouse built before it reads as
+_EFFECT_COLUMNS = {
+    "varchar": ("project", "annotation_id", "kind", "text", "scope", "page_url", "incident_id",
+                "signal", "outcome"),
+    "date": ("annotation_date", "after_end_date"),
+    "bigint": ("effect_days", "days_before", "estimated_days_before", "days_after",
+               "estimated_days_after", "sessions_before", "sessions_with_signal_before",
+               "sessions_after", "sessions_with_signal_after"),
+    "double": ("rate_before", "rate_after", "z"),
+    "boolean": ("after_window_complete", "enough_sessions_before", "enough_sessions_after"),
+}  # fmt: skip
+_NO_EFFECTS = "(select {} where false) as no_effects".format(
+    ", ".join(
+        f"cast(null as {kind}) as {name}"
+        for kind, names in _EFFECT_COLUMNS.items()
+        for name in names
+    )
+)

@@ -1,10 +1,10 @@
 """Notifications that reach people, through Apprise (Slack, Microsoft Teams, e-mail, Discord,
 generic JSON webhooks, ...: one URL per channel). What is worth a message: a project that
 answered 401/403 (with what to do), a 429, failed requests, a dimension set that could not be
-fetched two days in a row, a token close to its expiry (14, 7 and 1 days before), and each new
-alert of the marts (signal rises, missed collection days); the weekly digest
-(outputs/digest.py) is sent through it too, with the report attached where the channel takes
-attachments.
+fetched two days in a row, a token close to its expiry (14, 7 and 1 days before), and each
+incident of the marts (a signal regression, missed collection) once when it opens and once when
+it resolves; the weekly digest (outputs/digest.py) is sent through it too, with the report
+attached where the channel takes attachments.
 
 Each message has a key and is sent once: the keys sent are kept in a small state file in the data
 folder, so an hourly job does not repeat itself. No message holds a token or the value of a
@@ -26,13 +26,15 @@ from typing import Any
 from ingestion.api.secrets import scrub
 from ingestion.api.token import token_expiry
 from ingestion.collect.fetch import ProjectOutcome
+from ingestion.outputs.clarity_links import clarity_links
 from ingestion.warehouse.destination import Warehouse
 from ingestion.warehouse.raw import request_outcomes
 
 log = logging.getLogger(__name__)
 
 TOKEN_WARNING_DAYS = (14, 7, 1)
-ALERT_RECENT_DAYS = 7  # alerts older than this are not news (a first run, a full refresh)
+INCIDENT_RECENT_DAYS = 7  # incidents seen longer ago are not news (a first run, a full refresh)
+MUTED = ("wont_fix", "snoozed")  # a person's triage that silences an incident
 STATE_FILE = "notifications.json"
 STATE_DAYS_KEPT = 90
 # the values of the digest_weekday setting: the UTC weekday `clarity run` sends the weekly
@@ -217,38 +219,110 @@ def token_messages(tokens: Mapping[str, str], now: datetime) -> list[Message]:
     return messages
 
 
-def alert_messages(duckdb_path: Path, today: date) -> list[Message]:
-    """Each alert of the marts (fct_alerts) about the last ALERT_RECENT_DAYS days (none when
-    the warehouse or its alerts are not built yet)."""
+def incident_messages(duckdb_path: Path, today: date) -> list[Message]:
+    """One message when an incident of the marts (fct_incidents) opens and one when it
+    resolves, for the incidents seen or resolved in the last INCIDENT_RECENT_DAYS days (none
+    when the warehouse or its incidents are not built yet). fct_alerts' daily rows send
+    nothing."""
     from ingestion.outputs import marts
 
     try:
-        with marts.connect(duckdb_path, require=("fct_alerts",)) as con:
-            alerts = marts.records(con).alerts(since=today - timedelta(days=ALERT_RECENT_DAYS))
+        with marts.connect(duckdb_path, require=("fct_incidents",)) as con:
+            reader = marts.records(con)
+            since = today - timedelta(days=INCIDENT_RECENT_DAYS)
+            incidents = reader.incidents(since=since)
+            ids = {
+                name: found.clarity_project_id
+                for name in {incident["project"] for incident in incidents}
+                if (found := reader.project(name)) is not None
+            }
     except marts.NoMartsError:
         return []
-    return [_alert_message(alert) for alert in alerts]
+    return messages_of_incidents(incidents, ids, since)
 
 
-def _alert_message(alert: Mapping[str, Any]) -> Message:
-    project, day, rule = alert["project"], alert["activity_date"], alert["rule"]
-    observed, expected, strength = alert["observed"], alert["expected"], alert["strength"]
-    if alert["scope"] == "collection":
-        return Message(
-            f"alert:{alert['alert_id']}",
-            f"Clarity: {project} has no daily value for {day}",
-            f"Collection alert for project {project} on {day}: {rule} (day coverage "
-            f"{observed:.2f}, needed {expected:.2f}; {strength:.0f} missing day(s) in a "
-            "row). See marts.fct_collection_daily.",
+def messages_of_incidents(
+    incidents: Iterable[Mapping[str, Any]],
+    clarity_ids: Mapping[str, str | None],
+    since: date | None = None,
+) -> list[Message]:
+    """The messages of `incidents` (rows of marts.incidents): `incident:<id>:opened` for each
+    seen from `since` on, and `incident:<id>:resolved` for each resolved from `since` on
+    (after its opened message: an incident first seen resolved says both); none for an
+    incident a person muted (won't fix, or snoozed to a date not reached). An incident left
+    open long after its last alert is not told again (the state file forgets after
+    STATE_DAYS_KEPT days)."""
+    messages = []
+    for incident in incidents:
+        if incident.get("triage_status") in MUTED:
+            continue
+        if since is None or incident["last_seen_on"] >= since:
+            messages.append(_opened_message(incident, clarity_ids.get(incident["project"])))
+        resolved = incident["resolved_on"]
+        if incident["status"] == "resolved" and (since is None or resolved >= since):
+            messages.append(_resolved_message(incident))
+    return messages
+
+
+def _what(incident: Mapping[str, Any]) -> tuple[str, str]:
+    """What an incident is about and where, in words."""
+    if incident["scope"] == "collection":
+        return "missed collection", f"project {incident['project']}"
+    metric = incident["metric"].replace("_", " ")
+    where = incident["page_url"] or "the whole site"
+    return metric, f"{where} ({incident['project']})"
+
+
+def _opened_message(incident: Mapping[str, Any], clarity_id: str | None) -> Message:
+    what, where = _what(incident)
+    opened, last = incident["opened_on"], incident["last_seen_on"]
+    if incident["scope"] == "collection":
+        body = (
+            f"Project {incident['project']} has no daily value for {opened}"
+            + (f" to {last}" if last != opened else "")
+            + f" ({incident['alert_days']} day(s) in a row; lowest day coverage "
+            f"{incident['peak_observed']:.2f}, needed {incident['peak_expected']:.2f}). "
+            "See marts.fct_collection_daily for why."
         )
-    metric = alert["metric"].replace("_", " ")
-    where = alert["page_url"] or "the whole site"
+        title = f"Clarity: {incident['project']} has no daily value since {opened}"
+    else:
+        body = (
+            f"{what} up on {where} since {opened}: {incident['peak_observed']:.1%} of sessions "
+            f"on {incident['peak_on']} against {incident['peak_expected']:.1%} expected from "
+            f"the baseline (z = {incident['peak_strength']:.1f}); {incident['alert_days']} alert "
+            f"day(s), last seen {last}."
+        )
+        links = clarity_links(clarity_id, incident["page_url"], opened, last)
+        if links.recordings:
+            body += f"\nIn Clarity: recordings {links.recordings} ; heatmap {links.heatmap}"
+        title = f"Clarity: {what} up on {where}"
+    return Message(f"incident:{incident['incident_id']}:opened", title, body)
+
+
+def _resolved_message(incident: Mapping[str, Any]) -> Message:
+    what, where = _what(incident)
+    opened, resolved = incident["opened_on"], incident["resolved_on"]
+    if incident["scope"] == "collection":
+        how = (
+            "every day of it got a value after all"
+            if incident["resolution"] == "recovered"
+            else f"the collection has values again from {resolved}; the missed days stay missing"
+        )
+        body = (
+            f"The missed collection of project {incident['project']} from {opened} to "
+            f"{incident['last_seen_on']} ({incident['alert_days']} day(s)) is resolved: {how}."
+        )
+    else:
+        body = (
+            f"{what} on {where}, up since {opened} (peak {incident['peak_observed']:.1%} "
+            f"against {incident['peak_expected']:.1%}, z = {incident['peak_strength']:.1f}), is "
+            f"back near the baseline since {resolved}: last alert {incident['last_seen_on']}."
+        )
     return Message(
-        f"alert:{alert['alert_id']}",
-        f"Clarity: {metric} up on {project} ({day})",
-        f"{metric} on {where}: {observed:.1%} of {alert['sessions']:,} sessions on {day}, "
-        f"against {expected:.1%} of {alert['baseline_sessions']:,} in the baseline "
-        f"(z = {strength:.1f}; {rule}).",
+        f"incident:{incident['incident_id']}:resolved",
+        f"Clarity: resolved: {what} on {where}",
+        body,
+        "info",
     )
 
 

@@ -43,6 +43,14 @@ def test_the_digest_reads_as_a_summary_of_every_project(built_warehouse, tmp_pat
     assert compared == 3, text
     assert text.count("Pages to fix first (7 days;") == 3, text
     assert not re.search(r"\bnan\b", text, re.IGNORECASE), text
+    # the incidents of the week instead of daily alerts: the demo's planted regression on the
+    # docs' authentication page is open, with its id for `clarity incident`
+    assert text.count("\nIncidents: ") == 3, text
+    docs = text[text.index("\ncontoso-docs: ") :].split("\n\n")[0]
+    assert re.search(
+        r"on https://docs\.contoso\.example/docs/api/authentication: opened .*; open", docs
+    )
+    assert "(id " in docs
     report = tmp_path / "reports" / f"clarity-digest-{iso_week(NOW.date())}.html"
     assert f"(report: {report})" in text and "<svg" in report.read_text()
 

@@ -269,6 +269,32 @@ def test_alerts_filter_and_order(reader, built_warehouse):
     assert reader.alerts(since=date(2030, 1, 1)) == []
 
 
+def test_incidents_filter_and_order(reader, built_warehouse):
+    """Every open incident whatever `since`, the resolved ones seen or resolved since it; the
+    open first, then the latest seen. The demo's page and site regressions are open (the
+    planted rate stays up to the last day)."""
+    every = _records(built_warehouse.path, "select * from marts.fct_incidents")
+    got = reader.incidents()
+    assert sorted(r["incident_id"] for r in got) == sorted(r["incident_id"] for r in every)
+    assert list(got[0]) == list(marts.INCIDENT_COLUMNS)
+    assert got[0] == {k: v for k, v in next(
+        r for r in every if r["incident_id"] == got[0]["incident_id"]
+    ).items() if k in marts.INCIDENT_COLUMNS}  # fmt: skip
+    statuses = [r["status"] for r in got]
+    assert statuses == sorted(statuses, key=lambda s: s != "open")
+    opened = [r for r in got if r["status"] == "open"]
+    assert {(r["project"], r["scope"]) for r in opened} >= {(DOCS, "page"), (DOCS, "site")}
+    assert [r["last_seen_on"] for r in opened] == sorted(
+        (r["last_seen_on"] for r in opened), reverse=True
+    )
+    late = reader.incidents(since=date(2030, 1, 1))
+    assert {r["incident_id"] for r in late} == {r["incident_id"] for r in opened}
+    assert [r["project"] for r in reader.incidents(DOCS)] == [DOCS] * len(
+        [r for r in every if r["project"] == DOCS]
+    )
+    assert len(reader.incidents(limit=1)) == 1
+
+
 def test_collection_health(reader, built_warehouse):
     start, end = date(2026, 10, 10), date(2026, 10, 20)
     rows = reader.collection_health("northwind-shop", start, end)

@@ -58,6 +58,7 @@ TOOLS = {
     "segment_breakdown",
     "top_list",
     "alerts",
+    "incidents",
     "collection_health",
     "query",
 }
@@ -177,6 +178,7 @@ def test_lists_the_tools_and_serves_the_docs_blocks(session):
         "clarity_day_coverage",
         "clarity_frustration_score",
         "clarity_alert_rule",
+        "clarity_incident_rule",
     ):
         assert f"clarity://docs/{name}" in uris
     read = session.portal.call(session.client.read_resource, "clarity://docs/clarity_alert_rule")
@@ -367,6 +369,43 @@ def test_alerts_gives_every_alert_with_the_rules_numbers(session, published):
     )[0]
     assert (answer["days_tested"], answer["days_estimated_not_tested"]) == (tested, estimated)
     assert tested > 0 and "never tested" in answer["notes"]
+
+
+def test_incidents_gives_one_row_per_episode_the_open_first(session, published):
+    answer = session.answer("incidents", project=DOCS, since="2026-01-01")
+    rows = query(
+        published,
+        "select incident_id, scope, page_url, opened_on, last_seen_on, alert_days, status "
+        "from marts.fct_incidents where project = ? "
+        "order by status = 'open' desc, last_seen_on desc, scope, page_url nulls first",
+        [DOCS],
+    )
+    alerts = scalar(
+        published,
+        "select count(*) from marts.fct_alerts where project = ? and scope <> 'collection'",
+        [DOCS],
+    )
+    assert answer["incident_count"] == len(rows) == len(answer["incidents"]) > 0
+    assert sum(row[5] for row in rows if row[1] != "collection") == alerts > len(rows)
+    assert [
+        (i["incident_id"], i["scope"], i["page_url"], i["opened_on"], i["last_seen_on"])
+        for i in answer["incidents"]
+    ] == [(r[0], r[1], r[2], r[3].isoformat(), r[4].isoformat()) for r in rows]
+    assert answer["open_count"] == sum(row[6] == "open" for row in rows)
+    page = next(i for i in answer["incidents"] if i["scope"] == "page")
+    assert page["peak_observed"] > page["peak_expected"] and page["peak_strength"] >= 5
+    parts = urlsplit(page["clarity"]["recordings"])
+    assert parts.path == f"/projects/view/{CLARITY_ID}/impressions"
+    filters = parse_qs(parts.query, strict_parsing=True)
+    assert (filters["URL"], filters["start"], filters["end"]) == (
+        [page["page_url"]],
+        [page["opened_on"]],
+        [page["last_seen_on"]],
+    )
+    assert "clarity_incident_rule" in answer["notes"]
+    assert "incidents tool" in session.answer("alerts", project=DOCS)["notes"]
+    # an incident of BLOG names no link: it has no Clarity id
+    assert "set clarity_project_id" in session.answer("incidents", project=BLOG)["notes"]
 
 
 def test_collection_health_counts_requests_and_missing_days(session, published):

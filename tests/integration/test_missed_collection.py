@@ -165,3 +165,17 @@ def test_no_collection_alert_for_a_date_with_a_solved_value(warehouse):
         [PROJECT],
     )
     assert alerts == []
+
+
+def test_the_missed_days_are_one_collection_incident_recovered(warehouse):
+    """The dates the skipped runs left to the catch-up (4 to 6) had no day of their own: one
+    incident, resolved as recovered on the day after (their values are estimates now); the
+    first run's earlier dates (-2 to 0) were never missed (nothing was collected before)."""
+    db, _ = warehouse
+    rows = query(
+        db,
+        "select opened_on, last_seen_on, resolved_on, status, resolution, alert_days "
+        "from marts.fct_incidents where project = ?",
+        [PROJECT],
+    )
+    assert rows == [(_date(4), _date(6), _date(7), "resolved", "recovered", 3)]

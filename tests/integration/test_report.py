@@ -134,14 +134,16 @@ def test_the_numbers_are_the_marts(report):
     end = query(
         db, "select max(activity_date) from marts.fct_site_daily where project = ?", [project]
     )[0][0]
-    alerts = query(
+    incidents = query(
         db,
-        "select count(*) from marts.fct_alerts where project = ? and activity_date between ? and ?",
-        [project, end - timedelta(days=DAYS - 1), end],
+        "select count(*) from marts.fct_incidents where project = ? "
+        "and (status = 'open' or last_seen_on >= ? or resolved_on >= ?)",
+        [project, end - timedelta(days=DAYS - 1), end - timedelta(days=DAYS - 1)],
     )[0][0]
-    assert alerts > 0
-    alert_table = section[section.index("<th>strength</th>") :]
-    assert alert_table.count("</tr>") - 1 == alerts  # one row per alert, under the header
+    assert incidents > 0
+    table = section[section.index('<table class="incidents">') :]
+    table = table[: table.index("</table>")]
+    assert table.count("</tr>") - 1 == incidents  # one row per incident, under the header
     recent = query(
         db,
         "select count(*) from marts.fct_alerts where project = ? and scope <> 'collection' "
@@ -377,35 +379,75 @@ def _share(value: float) -> str:
     return f"{value * 100:.2f}%" if value < 0.01 else f"{value * 100:.1f}%"
 
 
-def test_a_real_browser_shows_each_alert_observed_against_expected(report):
-    result, _, db = report
+def test_a_real_browser_shows_the_incidents_instead_of_the_daily_alerts(report):
+    """One row per incident (the planted regression's page and its site, each open), with the
+    peak observed against expected, not one row per alert day; the note says where the daily
+    rows are."""
+    result, text, db = report
     project = "contoso-docs"
-    table = f'section#{project} div[data-section="health"] + table'
+    table = f'section#{project} div[data-section="health"] + table.incidents'
     rendered = render(result.path, parts=(table, f"{table} + p"))
     assert rendered.errors == []
     shown = rendered.parts[table]
     assert shown.visible
     header, *rows = shown.text.splitlines()
-    assert header.split("\t")[4:] == ["observed", "expected", "strength"]
-    end = query(
-        db, "select max(activity_date) from marts.fct_site_daily where project = ?", [project]
-    )[0][0]
-    alerts = query(
+    assert header.split("\t") == [
+        "what", "where", "opened", "last seen", "days", "peak", "status"
+    ]  # fmt: skip
+    incidents = query(
         db,
-        "select activity_date, metric, observed, expected, strength from marts.fct_alerts "
-        "where project = ? and activity_date between ? and ? and scope = 'page' "
-        "order by strength desc limit 3",
-        [project, end - timedelta(days=DAYS - 1), end],
+        "select scope, coalesce(page_url, 'the whole site'), metric, opened_on, last_seen_on, "
+        "alert_days, peak_observed, peak_expected, peak_strength, status "
+        "from marts.fct_incidents where project = ? and scope <> 'collection' "
+        "order by status = 'open' desc, last_seen_on desc, scope, page_url nulls first",
+        [project],
     )
-    assert alerts, "the demo's planted regression raises page alerts"
-    for day, metric, observed, expected, strength in alerts:
-        assert observed > expected  # a rise: the alert's rate above its baseline
-        cells = f"{_share(observed)}\t{_share(expected)}\t{strength:.1f}"
-        assert any(
-            row.startswith(f"{day:%d %b}\tpage\t{metric}\t") and row.endswith(cells) for row in rows
-        ), cells
+    alert_rows = query(
+        db,
+        "select count(*) from marts.fct_alerts where project = ? and scope <> 'collection'",
+        [project],
+    )[0][0]
+    assert incidents and len(rows) == len(incidents) < alert_rows  # episodes, not days
+    for row, incident in zip(rows, incidents, strict=True):
+        scope, where, metric, opened, last, days, observed, expected, z, status = incident
+        assert observed > expected and z >= 5
+        assert row.split("\t") == [
+            metric.replace("_", " "),
+            where,
+            f"{opened:%d %b}",
+            f"{last:%d %b}",
+            str(days),
+            f"{_share(observed)} vs {_share(expected)} (z {z:.1f})",
+            status,
+        ]
+    assert {r.split("\t")[1] for r in rows} >= {"the whole site"}
     note = rendered.parts[f"{table} + p"]
-    assert note.visible and note.text.startswith("Observed: the day's share")
+    assert note.visible and "daily detail is in the mart fct_alerts" in note.text
+    assert "No incident open or seen in the period." in text  # the projects without
+
+
+def test_each_incident_of_a_page_links_to_its_recordings_in_clarity(linked_report):
+    result, out, db = linked_report
+    rendered = render(result.path, links="a.incident-link")
+    assert rendered.errors == []
+    opened, last, page = query(
+        db,
+        "select opened_on, last_seen_on, page_url from marts.fct_incidents "
+        "where project = ? and scope = 'page'",
+        [LINKED],
+    )[0]
+    (link,) = [a for a in rendered.links if a["text"] == "recordings"]
+    (site,) = [a for a in rendered.links if a["text"] == "dashboard"]  # the site: no page
+    assert site["href"] == f"https://clarity.microsoft.com/projects/view/{CLARITY_ID}/dashboard"
+    parts = urlsplit(link["href"])
+    assert parts.path == f"/projects/view/{CLARITY_ID}/impressions"
+    filters = parse_qs(parts.query, strict_parsing=True)
+    assert (filters["start"], filters["end"], filters["URL"]) == (
+        [opened.isoformat()],
+        [last.isoformat()],
+        [page],
+    )
+    assert link["visible"] and "noopener" in link["rel"].split()
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ from ingestion.outputs.notify import (
     Notifier,
     ingest_messages,
     load_messages,
+    messages_of_incidents,
     token_messages,
 )
 from tests.webhook import Receiver, closed_port_url
@@ -142,3 +143,86 @@ def test_a_failed_request_whose_body_echoed_secrets_is_told_without_them(offline
     text = json.dumps(receiver.bodies)
     assert len(receiver.bodies) == 2 and "server said" in text
     assert "S3CRET" not in text and token not in text
+
+
+def _incident(**changes) -> dict:
+    incident = {
+        "incident_id": "abc",
+        "project": "shop",
+        "scope": "page",
+        "page_url": "https://shop.example/checkout",
+        "metric": "rage_click",
+        "opened_on": date(2026, 11, 2),
+        "last_seen_on": date(2026, 11, 5),
+        "resolved_on": None,
+        "status": "open",
+        "resolution": None,
+        "alert_days": 4,
+        "peak_on": date(2026, 11, 3),
+        "peak_strength": 11.46,
+        "peak_observed": 0.25,
+        "peak_expected": 0.02,
+        "triage_status": None,
+    }
+    return {**incident, **changes}
+
+
+def test_an_incident_is_told_when_it_opens_and_when_it_resolves():
+    (opened,) = messages_of_incidents([_incident()], {"shop": "clarity42"})
+    assert opened.key == "incident:abc:opened"
+    assert opened.title == "Clarity: rage click up on https://shop.example/checkout (shop)"
+    assert "since 2026-11-02" in opened.body and "last seen 2026-11-05" in opened.body
+    assert "25.0% of sessions on 2026-11-03 against 2.0% expected" in opened.body
+    assert "z = 11.5" in opened.body and "4 alert day(s)" in opened.body
+    assert "/projects/view/clarity42/impressions?" in opened.body
+    assert "start=2026-11-02" in opened.body and "end=2026-11-05" in opened.body
+    resolved = _incident(status="resolved", resolved_on=date(2026, 11, 8))
+    first, then = messages_of_incidents([resolved], {})
+    assert (first.key, then.key) == ("incident:abc:opened", "incident:abc:resolved")
+    assert "In Clarity" not in first.body  # no Clarity id, no link
+    assert then.title == "Clarity: resolved: rage click on https://shop.example/checkout (shop)"
+    assert "back near the baseline since 2026-11-08" in then.body and then.severity == "info"
+
+
+def test_an_incident_marked_wont_fix_or_snoozed_sends_nothing():
+    muted = [_incident(triage_status="wont_fix"), _incident(triage_status="snoozed")]
+    assert messages_of_incidents(muted, {}) == []
+    fixed = _incident(triage_status="fixed", status="resolved", resolved_on=date(2026, 11, 8))
+    assert len(messages_of_incidents([fixed], {})) == 2  # a fix is confirmed by its resolution
+
+
+def test_a_collection_incident_says_which_days_and_how_it_ended():
+    missed = _incident(
+        scope="collection",
+        page_url=None,
+        metric="collection",
+        opened_on=date(2026, 11, 2),
+        last_seen_on=date(2026, 11, 4),
+        alert_days=3,
+        peak_strength=3.0,
+        peak_observed=0.0,
+        peak_expected=0.5,
+    )
+    (opened,) = messages_of_incidents([missed], {"shop": "clarity42"})
+    assert opened.title == "Clarity: shop has no daily value since 2026-11-02"
+    assert "2026-11-02 to 2026-11-04 (3 day(s) in a row" in opened.body
+    assert "clarity.microsoft.com" not in opened.body
+    recovered = {**missed, "status": "resolved", "resolved_on": date(2026, 11, 5)}
+    _, told = messages_of_incidents([{**recovered, "resolution": "recovered"}], {})
+    assert "every day of it got a value after all" in told.body
+    _, told = messages_of_incidents([{**recovered, "resolution": "collecting_again"}], {})
+    assert "values again from 2026-11-05; the missed days stay missing" in told.body
+
+
+def test_only_incidents_seen_or_resolved_lately_are_told():
+    old = _incident(last_seen_on=date(2026, 10, 1))  # open, its last alert long ago
+    recent = _incident(incident_id="new", last_seen_on=date(2026, 11, 25))
+    ended = _incident(
+        incident_id="ended",
+        last_seen_on=date(2026, 11, 10),
+        status="resolved",
+        resolved_on=date(2026, 11, 24),
+    )
+    since = date(2026, 11, 23)
+    keys = [m.key for m in messages_of_incidents([old, recent, ended], {}, since)]
+    assert keys == ["incident:new:opened", "incident:ended:resolved"]

@@ -34,6 +34,7 @@ ASSISTANT_DOCS = (
     "clarity_week_over_week",
     "clarity_alert_rule",
     "clarity_collection_alert",
+    "clarity_incident_rule",
     "clarity_page_url",
     "clarity_page_url_raw",
 )

@@ -31,7 +31,7 @@ from ingestion.outputs.assistant.sql_guard import (
     check_select,
     describe_error,
 )
-from ingestion.outputs.clarity_links import NO_ID, page_links
+from ingestion.outputs.clarity_links import NO_ID, clarity_links, page_links
 from ingestion.outputs.marts import (
     DEFAULT_DAYS,
     DEFAULT_SITE_METRICS,
@@ -449,7 +449,51 @@ class PublishedMarts:
                 "(sessions, baseline_sessions); `rule` states the numbers used. Collection "
                 "alerts (scope collection): observed = best day coverage found, expected = the "
                 "coverage required, strength = consecutive missing days. See "
-                "clarity://docs/clarity_alert_rule and clarity://docs/clarity_collection_alert."
+                "clarity://docs/clarity_alert_rule and clarity://docs/clarity_collection_alert. "
+                "A lasting regression alerts on many days: the incidents tool gives one row per "
+                "episode, open or resolved (clarity://docs/clarity_incident_rule)."
+            ),
+        }
+
+    def incidents(self, project: str, since: date | None = None) -> dict[str, Any]:
+        with self._connection() as call:
+            last = self._last_collection_date(call, project)
+            clarity_id = call.marts.project(project).clarity_project_id
+            if since is None:
+                since = (last or date.today()) - timedelta(days=DEFAULT_DAYS - 1)
+            found = call.marts.incidents(project, since, limit=self.limits.max_rows + 1)
+        rows = found[: self.limits.max_rows]
+        for row in rows:
+            row["clarity"] = (
+                None
+                if row["scope"] == "collection"
+                else clarity_links(
+                    clarity_id,
+                    row["page_url"],
+                    date.fromisoformat(row["opened_on"]),  # rows come as JSON has them
+                    date.fromisoformat(row["last_seen_on"]),
+                ).as_dict()
+            )
+        return {
+            "project": project,
+            "since": since.isoformat(),
+            "open_count": sum(1 for row in rows if row["status"] == "open"),
+            "incident_count": len(rows),
+            "truncated": len(found) > self.limits.max_rows,
+            "incidents": rows,
+            "notes": (
+                "One row per incident, the open first: an episode of daily signal alerts on one "
+                "series (scope page or site, a page_url and metric), opened on its first alert, "
+                "last_seen_on its last, resolved once the rate has been near the baseline of its "
+                "alert on clarity_incident_resolve_days tested days in a row (3 by default); or "
+                "a run of days without a daily value (scope collection), resolved when the next "
+                "day has a value (resolution collecting_again) or every day of it got one later "
+                "(recovered). peak_observed / peak_expected: the rates (0..1) on peak_on, the day "
+                "of the largest z (peak_strength); for collection, peak_strength is the days and "
+                "peak_observed the lowest day coverage. Listed: every open incident and those "
+                "seen or resolved since the date. The daily rows are the alerts tool's "
+                "(fct_alerts). See clarity://docs/clarity_incident_rule."
+                + ("" if clarity_id else f" No links into Clarity here: {NO_ID}.")
             ),
         }
 

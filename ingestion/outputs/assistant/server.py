@@ -139,7 +139,7 @@ def _answer(call: Callable[..., dict[str, Any]], *args: Any) -> CallToolResult:
 
 
 def build_server(db: Path, limits: Limits | None = None) -> MCPServer:
-    """The server: nine read-only tools over the copy at `db` and the docs blocks."""
+    """The server: ten read-only tools over the copy at `db` and the docs blocks."""
     marts = PublishedMarts(db, limits)
     server = _Server(NAME, instructions=INSTRUCTIONS, log_level="WARNING")
 
@@ -292,8 +292,29 @@ def build_server(db: Path, limits: Limits | None = None) -> MCPServer:
         the site (observed rate, expected rate from the trailing baseline, strength = z of the
         test, sessions on the day and in the baseline, the rule with its thresholds) and
         missed collection days (best coverage found, coverage required, consecutive days);
-        and the days tested (exact values) and not tested (estimates: never tested)."""
+        and the days tested (exact values) and not tested (estimates: never tested). One
+        regression alerts on many days: incidents gives one row per episode."""
         return _answer(marts.alerts, project, since)
+
+    @server.tool(annotations=READ_ONLY)
+    def incidents(
+        project: Project,
+        since: Annotated[
+            dt.date | None,
+            Field(
+                description=f"Also list the incidents seen or resolved from this date, "
+                f"YYYY-MM-DD (default: {DEFAULT_DAYS - 1} days before the latest date); the "
+                "open ones are always listed."
+            ),
+        ] = None,
+    ) -> Answer:
+        """Incidents of one project, the open first: one row per episode of a signal
+        regression of a page or the site (opened, last seen, alert days, the peak's observed
+        rate against the expected baseline and its z, resolved once the rate is back near the
+        baseline) or of missed collection (missing days, then collecting again or recovered);
+        status open or resolved, and links to the page's recordings in Clarity. Ask this
+        before alerts: alerts gives the daily rows."""
+        return _answer(marts.incidents, project, since)
 
     @server.tool(annotations=READ_ONLY)
     def collection_health(

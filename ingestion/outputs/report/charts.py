@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 WIDTH = 640
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 PALETTE = {"site": "#d95f02", "page": "#7570b3", "collection": "#666666"}
+ANNOTATION_COLOUR = "#3b5ba5"  # the rules that mark releases and fixes on the daily chart
+ANNOTATION_ROW = 12  # pixels between the rows of their labels
 NO_REFERRER = {"(not set)": "(no referrer: direct)"}  # how a referrer list's null name reads
 # where a day's value comes from (value_source), one colour each
 SOURCE_COLOURS = {
@@ -153,14 +155,56 @@ def daily_chart(report: ProjectReport) -> alt.TopLevelMixin:
         .encode(tooltip=tooltip)
         .transform_filter("datum.sessions == null")
     )
-    top = alt.layer(sessions, stated_error, marked, missing).properties(
+    top = alt.layer(sessions, stated_error, marked, missing, *annotation_marks(report)).properties(
         width=WIDTH, height=170, title="Sessions per day (gaps: days without a value)"
     )
     score = base.mark_line(color="#d95f02", point=alt.OverlayMarkDef(size=25)).encode(
         y=alt.Y("frustration_score:Q", title="score (0-100)"), tooltip=tooltip
     )
-    bottom = score.properties(width=WIDTH, height=110, title="Site frustration score per day")
+    bottom = alt.layer(score, *annotation_marks(report, labelled=False)).properties(
+        width=WIDTH, height=110, title="Site frustration score per day"
+    )
     return _configured(alt.vconcat(top, bottom).resolve_scale(color="independent"))
+
+
+def annotation_marks(report: ProjectReport, *, labelled: bool = True) -> list:
+    """The annotations of the period as vertical rules on a daily chart, each labelled with its
+    kind, date and page (none when nothing is recorded)."""
+    alt = _alt()
+    marks = report.annotations
+    if marks is None or marks.empty:
+        return []
+    data = marks.assign(
+        # labels of nearby dates on three rows, so that they do not overwrite each other
+        label_y=[ANNOTATION_ROW * (i % 3) for i in range(len(marks))],
+        label=[
+            f"{kind} {day:%d %b}" + ("" if page != page or page is None else f" {_path(page)}")
+            for kind, day, page in zip(
+                marks["kind"], marks["annotation_date"], marks["page_url"], strict=True
+            )
+        ],
+    )
+    colour = ANNOTATION_COLOUR
+    tooltip = [
+        alt.Tooltip("annotation_date:T", title="date"),
+        alt.Tooltip("kind:N"),
+        alt.Tooltip("text:N"),
+        alt.Tooltip("page_url:N", title="page"),
+    ]
+    base = alt.Chart(data).encode(x=alt.X("annotation_date:T"))
+    rule = base.mark_rule(color=colour, strokeDash=[4, 2], strokeWidth=1.5).encode(tooltip=tooltip)
+    if not labelled:
+        return [rule]
+    text = base.mark_text(
+        color=colour, align="left", baseline="top", dx=3, dy=2, fontSize=10, limit=160
+    ).encode(y=alt.Y("label_y:Q", scale=None), text="label:N", tooltip=tooltip)
+    return [rule, text]
+
+
+def _path(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(str(url)).path or "/"
 
 
 def pages_chart(report: ProjectReport) -> alt.TopLevelMixin:

@@ -1,8 +1,8 @@
 """The numbers of the report, per project, as the charts want them: the daily series, the pages
 to fix first and their trends, the signals by device and browser of the latest week, where
 visitors come from (the top referrers of the period's daily lists) and scroll depth by device,
-alerts and collection health over the period (each asked of outputs/marts.py), and a short
-summary."""
+the incidents and alerts and collection health over the period (each asked of
+outputs/marts.py), and a short summary."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingestion.outputs import marts
-from ingestion.outputs.clarity_links import page_links
+from ingestion.outputs.clarity_links import clarity_links, page_links
 from ingestion.outputs.marts import SEGMENT_DAYS, TOP_PAGES, MartsReader, NoMartsError, Project
 from ingestion.outputs.periods import Comparison, Completeness, Placement
 
@@ -30,6 +30,7 @@ REQUIRED_MARTS = (
     "fct_segment_daily",
     "fct_top_list_daily",
     "fct_alerts",
+    "fct_incidents",
     "dim_projects",
 )
 TOP_REFERRERS = 8  # the referring sites the report lists and draws
@@ -75,11 +76,14 @@ class ProjectReport:
     referrers: pd.DataFrame  # the period's top referring sites, from the daily top-10 lists
     referrer_days: pd.DataFrame  # their sessions on each date whose list holds them
     scroll_depth: pd.DataFrame  # scroll depth by device over the period, weighted by sessions
-    alerts: pd.DataFrame
+    alerts: pd.DataFrame  # the daily detail, drawn on the health timeline
+    incidents: pd.DataFrame  # open, then seen or resolved in the period, with links into Clarity
     collection: pd.DataFrame
     period: Completeness  # the period's days with values: its range is the data's range
     week: Completeness  # the same of its latest SUMMARY_DAYS dates
     summary: Summary = field(init=False)
+    annotations: pd.DataFrame | None = None  # dated in the period: marks on the daily chart
+    effects: pd.DataFrame | None = None  # their signals before and after (fct_annotation_effects)
 
 
 def read_reports(duckdb_path: Path, days: int, project: str | None = None) -> list[ProjectReport]:
@@ -129,6 +133,7 @@ def _project(reader: MartsReader[pd.DataFrame], found: Project, days: int) -> Pr
     alerts = reader.alerts(project, start, end)
     alerts["page_url"] = alerts["page_url"].fillna("(site)")
     collection = reader.collection_health(project, start, end)
+    incidents = _incidents(reader, found, start)
     report = ProjectReport(
         project=project,
         timezone=timezone,
@@ -144,6 +149,7 @@ def _project(reader: MartsReader[pd.DataFrame], found: Project, days: int) -> Pr
             ["dimension_value", "avg_scroll_depth", "measured_sessions", "days_measured"]
         ],
         alerts=alerts[ALERT_COLUMNS],
+        incidents=incidents,
         collection=collection[COLLECTION_COLUMNS],
         period=_completeness(reader, project, start, end, days),
         week=_completeness(reader, project, end - timedelta(days=SUMMARY_DAYS - 1), end),
@@ -153,7 +159,36 @@ def _project(reader: MartsReader[pd.DataFrame], found: Project, days: int) -> Pr
         report.summary.placement = Placement.of(
             reader.score_percentile(project, report.summary.score_week, end)
         )
+    report.annotations = reader.annotations(project, start, end)
+    report.effects = reader.annotation_effects(project, start, end)
     return report
+
+
+def _incidents(reader: MartsReader[pd.DataFrame], found: Project, start: date) -> pd.DataFrame:
+    """The project's incidents the report lists: every open one, then those seen or resolved
+    since `start`; each with the link to its recordings in Clarity over its days (None without a
+    Clarity id or a page)."""
+    import pandas as pd
+
+    incidents = reader.incidents(found.name, start)
+    incidents["recordings_url"] = [
+        clarity_links(
+            found.clarity_project_id,
+            url if isinstance(url, str) else None,  # the site's: null (NaN in the frame)
+            pd.Timestamp(opened).date(),
+            pd.Timestamp(last).date(),
+        ).recordings
+        if scope != "collection"
+        else None
+        for scope, url, opened, last in zip(
+            incidents["scope"],
+            incidents["page_url"],
+            incidents["opened_on"],
+            incidents["last_seen_on"],
+            strict=True,
+        )
+    ]
+    return incidents
 
 
 def _completeness(

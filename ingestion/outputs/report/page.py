@@ -14,7 +14,7 @@ from pathlib import Path
 from ingestion.outputs.assistant.docs import DocsBlock, read_blocks
 from ingestion.outputs.clarity_links import NO_ID
 from ingestion.outputs.marts import DEFAULT_DAYS, SEGMENT_DAYS
-from ingestion.outputs.report import charts
+from ingestion.outputs.report import charts, effects
 from ingestion.outputs.report.data import ProjectReport, Summary, read_reports
 
 log = logging.getLogger(__name__)
@@ -29,12 +29,12 @@ NO_PAGES = (
     "No page to fix yet: pages are ranked once a page has a daily value, and no date of the "
     "period has one."
 )
-# what the alert table's columns are, said under it
-ALERTS_NOTE = (
-    "Observed: the day's share of sessions with the signal; expected: the baseline's share (the "
-    "days before it); strength: the z of the rule's test. For collection rows, observed is the "
-    "best day coverage found, expected the coverage required and strength the consecutive "
-    "missing days."
+# what the incident table's columns are, said under it
+INCIDENTS_NOTE = (
+    "One row per incident: an episode of daily alerts on one signal and page (or the site), "
+    "resolved once the rate has been back near its baseline for a few tested days, or a run of "
+    "days without a daily value. Peak: the day's share of sessions with the signal against the "
+    "baseline's share, and the z of the test. The daily detail is in the mart fct_alerts."
 )
 # what the referrer section's numbers are, said under its table
 TOP_LIST_NOTE = (
@@ -251,6 +251,7 @@ def _html(reports: list[ProjectReport]) -> tuple[str, int]:
             parts.append(f'<div class="chart" data-section="{key}">{svg}</div>')
             drawn += 1
             parts.append(_table(report, key))
+        parts.append(effects.html_section(report))
         parts.append("</section>")
     parts.append("</body></html>")
     return "\n".join(parts), drawn
@@ -304,24 +305,111 @@ def _table(report: ProjectReport, key: str) -> str:
             f"<th>sessions</th></tr>{rows}</table>"
         )
     if key == "health":
-        alerts = report.alerts
-        if alerts.empty:
-            return "<p>No alert in the period.</p>"
-        rows = "".join(
-            f"<tr><td>{r['activity_date']:%d %b}</td><td>{html.escape(r['scope'])}</td>"
-            f"<td>{html.escape(r['metric'])}</td><td>{html.escape(r['page_url'])}</td>"
-            f'<td class="num" data-col="observed">{_percent(r["observed"])}</td>'
-            f'<td class="num" data-col="expected">{_percent(r["expected"])}</td>'
-            f'<td class="num">{r["strength"]:.1f}</td></tr>'
-            for r in alerts.to_dict("records")
-        )
-        return (
-            "<table><tr><th>date</th><th>on</th><th>metric</th><th>where</th>"
-            "<th>observed</th><th>expected</th>"
-            f"<th>strength</th></tr>{rows}</table>"
-            f'<p class="meta">{html.escape(ALERTS_NOTE)}</p>'
-        )
+        return _incidents_table(report)
     return ""
+
+
+def incident_cells(row: dict) -> list[str]:
+    """One incident as the report's table and Markdown show it: what, where, opened, last
+    seen, days, peak (observed against expected, z), status (and a person's triage)."""
+    collection = row["scope"] == "collection"
+    what = "missed collection" if collection else str(row["metric"]).replace("_", " ")
+    page = row["page_url"]
+    where = (
+        f"project {row['project']}"
+        if collection
+        else (page if isinstance(page, str) else "the whole site")
+    )
+    if collection:
+        peak = f"{int(row['peak_strength'])} day(s), coverage {row['peak_observed']:.2f}"
+    else:
+        peak = (
+            f"{_percent(row['peak_observed'])} vs {_percent(row['peak_expected'])} "
+            f"(z {row['peak_strength']:.1f})"
+        )
+    status = str(row["status"])
+    if status == "resolved":
+        status += f" {_day(row['resolved_on'])}"
+        if row.get("resolution") == "recovered":
+            status += " (recovered)"
+    triage = row.get("triage_status")
+    if isinstance(triage, str) and triage:
+        status += f"; {TRIAGE_LABELS.get(triage, triage)}"
+        if triage == "snoozed":
+            status += f" until {_day(row['snoozed_until'])}"
+    return [
+        what,
+        where,
+        _day(row["opened_on"]),
+        _day(row["last_seen_on"]),
+        str(int(row["alert_days"])),
+        peak,
+        status,
+    ]
+
+
+INCIDENT_HEADERS = ["what", "where", "opened", "last seen", "days", "peak", "status"]
+# a person's triage (`clarity incident`) as the status column says it
+TRIAGE_LABELS = {"fixed": "marked fixed", "wont_fix": "won't fix", "snoozed": "snoozed"}
+
+
+def _incidents_table(report: ProjectReport) -> str:
+    """The incidents of the period (open first, then resolved), one row per episode, with a
+    link to each page's recordings in Clarity; the daily alerts stay in fct_alerts."""
+    incidents = report.incidents
+    if incidents.empty:
+        return (
+            '<p class="empty incidents">No incident open or seen in the period.'
+            f'</p><p class="meta">{html.escape(INCIDENTS_NOTE)}</p>'
+        )
+    linked = bool(incidents["recordings_url"].notna().any())
+    rows = []
+    for r in incidents.to_dict("records"):
+        cells = incident_cells(r)
+        tds = "".join(
+            f'<td class="num">{html.escape(c)}</td>'
+            if n in (4, 5)
+            else f"<td>{html.escape(c)}</td>"
+            for n, c in enumerate(cells)
+        )
+        if linked:
+            url = r["recordings_url"]
+            kind = "recordings" if r["scope"] == "page" else "dashboard"
+            tds += (
+                f'<td><a class="incident-link" data-kind="{kind}" href="{html.escape(url)}" '
+                f'target="_blank" rel="noopener noreferrer">{kind}</a></td>'
+                if isinstance(url, str)
+                else "<td>-</td>"
+            )
+        rows.append(f'<tr data-status="{html.escape(str(r["status"]))}">{tds}</tr>')
+    headers = "".join(f"<th>{h}</th>" for h in INCIDENT_HEADERS)
+    headers += "<th>in Clarity</th>" if linked else ""
+    return (
+        f'<table class="incidents"><tr>{headers}</tr>{"".join(rows)}</table>'
+        f'<p class="meta">{html.escape(INCIDENTS_NOTE)}</p>'
+    )
+
+
+def _markdown_incidents(report: ProjectReport) -> list[str]:
+    """The incidents as a Markdown table (open first)."""
+    if report.incidents.empty:
+        return ["No incident open or seen in the period.", "", INCIDENTS_NOTE, ""]
+    lines = [
+        "| " + " | ".join(INCIDENT_HEADERS) + " |",
+        "|---|---|---|---|---:|---:|---|",
+    ]
+    for r in report.incidents.to_dict("records"):
+        cells = [c.replace("|", "\\|") for c in incident_cells(r)]
+        cells[1] = f"`{cells[1]}`" if r["scope"] == "page" else cells[1]
+        lines.append("| " + " | ".join(cells) + " |")
+    return [*lines, "", INCIDENTS_NOTE, ""]
+
+
+def _day(value: object) -> str:
+    """A date of a frame (a Timestamp) or a record as `03 Dec`; a dash when null."""
+    if value is None or value != value:
+        return "-"
+    return f"{value:%d %b}"
 
 
 def _linked(report: ProjectReport) -> bool:
@@ -409,6 +497,9 @@ def _markdown(reports: list[ProjectReport], out: Path) -> tuple[str, int]:
             lines += [f"![{title}]({folder.name}/{png.name})", ""]
             if key == "pages":
                 lines += _markdown_pages(report)
+            if key == "health":
+                lines += _markdown_incidents(report)
+        lines += effects.markdown_section(report)
     return "\n".join(lines), drawn
 
 
