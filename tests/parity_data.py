@@ -9,13 +9,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from clarity_tools.offline import OfflineClarity, default_projects
 from ingestion.config import DEFAULT_DIMENSION_SETS, IngestConfig, ProjectConfig, default_policy
 from ingestion.ingest import ingest
 from ingestion.warehouse.destination import Warehouse
+from ingestion.warehouse.journal import Annotation, append
 
 # 12 days give the 7-day frustration windows full weeks, a complete ISO week for the weekly
 # trends, and multi-day (3-day) first windows.
@@ -37,7 +38,21 @@ PARITY_DIMENSION_SETS = tuple(
 OUTAGE_PROJECT, OUTAGE_FIRST_DAY, OUTAGE_DAYS = "northwind-shop", 5, 4
 # A low alert threshold, so that fct_alerts holds signal alerts (its z-scores: asin, sqrt) and
 # not only collection alerts; the planted regressions start after these 12 days.
-BUILD_VARS = '{"clarity_alert_z_threshold": 1.0}'
+# Effects of annotations over 3 days each side, so that the 12 days hold complete windows.
+BUILD_VARS = '{"clarity_alert_z_threshold": 1.0, "clarity_annotation_effect_days": 3}'
+# What people record (the journal), the same rows (ids, times) in every warehouse: a release of
+# one page and a fix of a whole site, so that fct_annotation_effects has rows to compare.
+ANNOTATIONS = (
+    Annotation(
+        "contoso-docs", date(2026, 10, 6), "release", "new sign-in form",
+        page_url="https://docs.contoso.example/docs/api/authentication",
+        annotation_id="0" * 31 + "1", recorded_at=START + timedelta(days=6), recorded_by="parity",
+    ),
+    Annotation(
+        "fabrikam-blog", date(2026, 10, 7), "fix", "lighter images", incident_id="incident-1",
+        annotation_id="0" * 31 + "2", recorded_at=START + timedelta(days=7), recorded_by="parity",
+    ),
+)  # fmt: skip
 
 
 def snapshot_count(days: int) -> int:
@@ -110,6 +125,11 @@ def collect(
                 raise AssertionError(
                     f"{name}: day {day}: errors {report.had_errors}, outage {is_outage_day(day)}"
                 )
+
+
+def record_annotations(warehouse: Warehouse) -> None:
+    """The data set's annotations, appended to the journal of `warehouse`."""
+    append(warehouse, *ANNOTATIONS)
 
 
 def collect_parquet(folder: Path, days: int = DAYS) -> str:

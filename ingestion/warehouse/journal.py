@@ -6,8 +6,8 @@ the solved store (ingestion/solve/store.py):
 - DuckDB and PostgreSQL: tables `clarity_journal.annotations` and
   `clarity_journal.incident_actions`, created when missing (dbt's source `clarity_journal`);
 - a bucket: one Parquet file per row, `<bucket>/clarity_journal/<table>/<recorded>_<id>.parquet`,
-  plus one empty file holding the schema, so that the folder is never empty for the engines
-  that read it (dbt's clarity_raw_parquet declaration)."""
+  plus one file without rows holding the schema (`schema.parquet`), so that the folder is
+  never empty for the engines that read it (dbt's clarity_raw_parquet declaration)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 SCHEMA = "clarity_journal"
 ANNOTATIONS = "annotations"
 INCIDENT_ACTIONS = "incident_actions"
-SCHEMA_FILE = "_schema.parquet"
+# no leading underscore: Spark skips such files, and a folder of hidden files has no schema
+SCHEMA_FILE = "schema.parquet"
 
 ANNOTATION_KINDS = ("release", "fix", "note")
 INCIDENT_ACTION_KINDS = ("fixed", "wont_fix", "snoozed", "reopened")

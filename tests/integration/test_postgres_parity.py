@@ -24,6 +24,7 @@ from tests.parity_data import (
     collect,
     parity_config,
     parity_service,
+    record_annotations,
     snapshot_count,
 )
 from tests.postgres_server import postgres_server, server_bin_dir
@@ -97,6 +98,8 @@ def parity(tmp_path_factory) -> Iterator[Parity]:
             started = time.perf_counter()
             # each day, one ingest into DuckDB and one into PostgreSQL
             collect(services, configs, range(1, DAYS + 1))
+            for config in configs.values():
+                record_annotations(config.warehouse)
             ingest_seconds = time.perf_counter() - started
         finally:
             for service in services.values():

@@ -32,6 +32,7 @@ from tests.parity_data import (
     collect,
     parity_config,
     parity_service,
+    record_annotations,
     snapshot_count,
 )
 
@@ -121,6 +122,7 @@ def spark_parity(tmp_path_factory) -> Iterator[SparkParity]:
         config = parity_config(service, folder / "data", warehouse)
         services, configs = {"parquet": service}, {"parquet": config}
         collect(services, configs, range(1, DAYS + 1))
+        record_annotations(warehouse)
         parity = SparkParity(warehouse.parquet_location(), folder / "dbt-duckdb-1")
         parity.seconds["ingest"] = time.perf_counter() - started
         # the scheduled build, data tests included
