@@ -1,3 +1,6 @@
+{#- Incremental by date, as the other daily marts: a run rebuilds the dates of the lookback
+    (macro clarity_lookback_filter). -#}
+{{ config(**clarity_incremental_config(['project', 'activity_date'])) }}
 with
 
 chosen as (
@@ -11,7 +14,10 @@ chosen as (
         value_source,
         day_coverage
     from {{ ref('int_periods_chosen_daily') }}
-    where dimensions = '' and value_source = 'one_day_window'
+    where
+        dimensions = ''
+        and value_source = 'one_day_window'
+        and {{ clarity_lookback_filter('activity_date') }}
 
 ),
 
