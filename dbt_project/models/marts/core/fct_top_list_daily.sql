@@ -1,6 +1,3 @@
-{#- Incremental by date, as the other daily marts: a run rebuilds the dates of the lookback
-    (macro clarity_lookback_filter). -#}
-{{ config(**clarity_incremental_config(['project', 'activity_date'])) }}
 with
 
 chosen as (
@@ -14,10 +11,7 @@ chosen as (
         value_source,
         day_coverage
     from {{ ref('int_periods_chosen_daily') }}
-    where
-        dimensions = ''
-        and value_source = 'one_day_window'
-        and {{ clarity_lookback_filter('activity_date') }}
+    where dimensions = '' and value_source = 'one_day_window'
 
 ),
 
