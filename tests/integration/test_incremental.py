@@ -8,6 +8,7 @@ import shutil
 from datetime import timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from clarity_tools.offline import OfflineClarity, default_projects
@@ -35,9 +36,10 @@ DIMENSION_SETS = ((), ("URL",), ("Device",), ("Medium", "Source"))
 FIRST_DAYS = 6
 
 
-def _dbt_sql(target: Path, kind: str, model: str) -> str:
-    """The SQL of a core mart as dbt compiled (`compiled`) or ran (`run`) it in a build."""
-    return (target / kind / "clarity" / "models" / "marts" / "core" / f"{model}.sql").read_text()
+def _dbt_sql(target: Path, kind: str, model: str, folder: str = "marts/core") -> str:
+    """The SQL of a model (a core mart by default) as dbt compiled (`compiled`) or ran (`run`)
+    it in a build."""
+    return (target / kind / "clarity" / "models" / folder / f"{model}.sql").read_text()
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +128,22 @@ def test_incremental_build_equals_full_refresh(rebuilt, table):
     assert scalar(incremental, f"select count(*) from marts.{table}") > 0
     differences = table_differences(incremental, full, f"marts.{table}", CORE_MARTS[table])
     assert not differences, "\n".join(differences)
+
+
+def test_scoped_daily_rows_equal_a_full_refresh(rebuilt):
+    """int_daily_metrics_scoped, the rows the four daily marts group, is incremental by date: the
+    second build rebuilt only the lookback's dates, and every row (duplicates counted) equals the
+    full refresh's."""
+    incremental, full, _, folder = rebuilt
+    executed = _dbt_sql(folder / "t2", "run", "int_daily_metrics_scoped", "intermediate")
+    assert "delete from" in executed and "insert into" in executed
+    table = "intermediate.int_daily_metrics_scoped"
+    with duckdb.connect(str(incremental), read_only=True) as con:
+        con.execute(f"attach '{full}' as full_refresh (read_only)")
+        rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+        assert rows > 0
+        for first, second in ((table, f"full_refresh.{table}"), (f"full_refresh.{table}", table)):
+            (missing,) = con.execute(
+                f"select count(*) from (select * from {first} except all select * from {second})"
+            ).fetchall()[0]
+            assert missing == 0, f"{missing} row(s) of {first} not in {second}"

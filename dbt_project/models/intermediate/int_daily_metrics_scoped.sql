@@ -1,4 +1,7 @@
-{{ config(materialized='view') }}
+{#- Incremental by date, as the daily marts that read it: a run rebuilds the dates of the
+    lookback (macro clarity_lookback_filter) and joins only their chosen periods to their metric
+    rows, once for the four marts (a view joined every chosen period each time a mart read it). -#}
+{{ config(**clarity_incremental_config(['project', 'activity_date'])) }}
 
 {%- set single_dimensions = ['Device', 'Browser', 'OS', 'Country', 'Channel', 'Campaign'] -%}
 {%- set segment_sets = single_dimensions + ['Medium,Source'] -%}
@@ -28,6 +31,7 @@ chosen as (
             '{{ dimension_set }}'{% if not loop.last %},{% endif %}
             {%- endfor %}
         )
+        and {{ clarity_lookback_filter('activity_date') }}
 
 ),
 
