@@ -1,9 +1,8 @@
-"""Print what the frustration marts found in a warehouse: the pages to fix first in one project
-and the alerts; the last words of the demo."""
+"""Print what the frustration marts found in a warehouse: the pages to fix first in each project
+and the incidents; the last words of the demo."""
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,36 +12,44 @@ from ingestion.outputs.clarity_links import NO_ID, page_links
 from ingestion.outputs.marts import TOP_PAGES
 from ingestion.outputs.periods import Completeness
 
-MAX_ALERT_LINES = 20
+MAX_INCIDENT_LINES = 20
 WEEK = 7  # the days the pages are ranked over, whose completeness is said
-REQUIRED_MARTS = ("fct_page_frustration_daily", "fct_alerts", "fct_site_daily")
+REQUIRED_MARTS = ("fct_page_frustration_daily", "fct_alerts", "fct_incidents", "fct_site_daily")
 Rows = list[dict[str, Any]]
 
 
 def print_highlights(duckdb_path: str | Path, project: str | None = None) -> None:
-    """Print the top pages by excess frustrated sessions (7 days) of ``project`` on its latest
-    date (default: the project with the most sessions), how complete those 7 days are and how
-    many were tested for alerts, then the alerts of all projects.
+    """Print, for ``project`` (default: every project with data, the busiest first), how
+    complete its latest 7 days are and how many were tested for alerts, and its top pages by
+    excess frustrated sessions (7 days) on its latest date; then the incidents (open, and
+    resolved lately) of those projects.
 
     Opens ``duckdb_path`` read-only and closes it before returning."""
     try:
         with marts.connect(duckdb_path, require=REQUIRED_MARTS) as con:
             reader = marts.records(con)
-            project = project or reader.busiest_project()
-            if project is None:
+            names = [project] if project else _busiest_first(reader)
+            if not names:
                 print("No page data yet: nothing to rank.")
-            else:
-                latest = reader.dates(project, "pages")[1]
-                _print_week(reader, project, latest or reader.dates(project, "site")[1])
+            for name in names:
+                latest = reader.dates(name, "pages")[1]
+                _print_week(reader, name, latest or reader.dates(name, "site")[1])
                 _print_top_pages(
-                    project,
-                    reader.pages_to_fix(project, limit=TOP_PAGES),
+                    name,
+                    reader.pages_to_fix(name, limit=TOP_PAGES),
                     latest,
-                    reader.project(project).clarity_project_id,
+                    reader.project(name).clarity_project_id,
                 )
-            _print_alerts(reader.alerts())
+            _print_incidents(reader.incidents(project))
     except marts.NoMartsError as exc:
         print(exc)
+
+
+def _busiest_first(reader: marts.MartsReader[Rows]) -> list[str]:
+    """The projects with a daily value, the one with the most sessions first, then by name."""
+    busiest = reader.busiest_project()
+    names = sorted(p.name for p in reader.projects_with_data())
+    return sorted(names, key=lambda name: name != busiest)
 
 
 def _print_week(reader: marts.MartsReader[Rows], project: str, end: date | None) -> None:
@@ -86,19 +93,28 @@ def _print_top_pages(project: str, rows: Rows, latest: date | None, clarity_id: 
         print(f"  ({NO_ID})")
 
 
-def _print_alerts(alerts: Rows) -> None:
-    counts = Counter(alert["scope"] for alert in alerts)
-    by_scope = ", ".join(f"{scope} {counts[scope]}" for scope in ("page", "site", "collection"))
-    print(f"Alerts: {len(alerts)} ({by_scope})")
-    signals = [alert for alert in alerts if alert["scope"] in ("page", "site")]
-    for alert in signals[:MAX_ALERT_LINES]:
+def _print_incidents(incidents: Rows) -> None:
+    """One line per incident (the episodes of fct_incidents; fct_alerts has the daily rows)."""
+    opened = sum(1 for row in incidents if row["status"] == "open")
+    print(
+        f"Incidents: {opened} open, {len(incidents) - opened} resolved (marts.fct_incidents; "
+        "`clarity incident` records what you decide)"
+    )
+    for row in incidents[:MAX_INCIDENT_LINES]:
+        if row["scope"] == "collection":
+            what = f"missed collection, {int(row['peak_strength'])} day(s)"
+        else:
+            what = (
+                f"{row['metric']:<16} {row['peak_observed']:6.1%} vs {row['peak_expected']:6.1%}"
+                f"  z {row['peak_strength']:5.1f}  {row['page_url'] or '(site)'}"
+            )
+        until = f"resolved {row['resolved_on']}" if row["status"] == "resolved" else "open"
         print(
-            f"  {alert['activity_date']} {alert['project']} {alert['scope']:<4} "
-            f"{alert['metric']:<16} {alert['observed']:6.1%} vs {alert['expected']:6.1%}"
-            f"  z {alert['strength']:5.1f}  {alert['page_url'] or '(site)'}"
+            f"  {row['opened_on']} to {row['last_seen_on']} {until:<19} {row['project']} "
+            f"{row['scope']:<10} {what}  (id {row['incident_id']})"
         )
-    if len(signals) > MAX_ALERT_LINES:
-        print(f"  ... and {len(signals) - MAX_ALERT_LINES} more signal alerts in marts.fct_alerts")
+    if len(incidents) > MAX_INCIDENT_LINES:
+        print(f"  ... and {len(incidents) - MAX_INCIDENT_LINES} more in marts.fct_incidents")
 
 
 def _number(value: float | None, width: int) -> str:

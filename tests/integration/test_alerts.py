@@ -4,6 +4,7 @@ first, nothing else raises a signal alert, and the recombined windows match the 
 from __future__ import annotations
 
 import math
+import re
 from datetime import timedelta
 
 import pytest
@@ -243,7 +244,16 @@ def test_highlights_name_the_regressed_page_and_the_alerts(built_warehouse, plan
     lines = capsys.readouterr().out.splitlines()
     first_page = next(line for line in lines if line.strip().startswith("1 "))
     assert first_page.endswith(regression["page"])
-    assert any(line.startswith("Alerts: ") for line in lines)
-    print_highlights(built_warehouse.path)  # the busiest project by default
+    # one line per episode, not per alert day: the regression is one open incident
+    (incidents,) = [line for line in lines if line.startswith("Incidents: ")]
+    assert re.match(r"Incidents: \d+ open, \d+ resolved", incidents), incidents
+    regressed = [line for line in lines if line.endswith(")") and regression["page"] in line]
+    assert len(regressed) == 1 and " open " in regressed[0], lines
+    print_highlights(built_warehouse.path)  # every project, the busiest first
     out = capsys.readouterr().out
-    assert "Pages to fix first in northwind-shop" in out
+    shown = [
+        line.split(" in ")[1].split(",")[0]
+        for line in out.splitlines()
+        if line.startswith("Pages to fix first in ")
+    ]
+    assert shown == ["northwind-shop", "contoso-docs", "fabrikam-blog"], out

@@ -410,6 +410,14 @@ def scroll_depth_chart(report: ProjectReport) -> alt.TopLevelMixin:
     )
 
 
+# why the bars and the crosses of one date do not match: the requests of a date fetch the dates
+# before it (a date's value exists only once the date has ended)
+HEALTH_SUBTITLE = (
+    "A date's value is fetched by the requests sent after it ends (usually the next day's): "
+    "failed requests on one day leave the dates before it without a value."
+)
+
+
 def health_chart(report: ProjectReport) -> alt.TopLevelMixin:
     """Collection health (requests per day, failures stacked, missing days marked) under the
     alerts of the period on the same timeline."""
@@ -434,7 +442,7 @@ def health_chart(report: ProjectReport) -> alt.TopLevelMixin:
                 title="requests",
                 scale=alt.Scale(domain=["succeeded", "failed"], range=["#a6cee3", "#e31a1c"]),
             ),
-            tooltip=[alt.Tooltip("activity_date:T", title="date"), "outcome:N", "count:Q"],
+            tooltip=[alt.Tooltip("activity_date:T", title="sent on"), "outcome:N", "count:Q"],
         )
     )
     missing = (
@@ -447,7 +455,12 @@ def health_chart(report: ProjectReport) -> alt.TopLevelMixin:
         )
     )
     health = alt.layer(bars, missing).properties(
-        width=WIDTH, height=110, title="Collection: requests per day (x: a day without a value)"
+        width=WIDTH,
+        height=110,
+        title=alt.TitleParams(
+            "Collection: requests by the day they were sent (x: a date without a value)",
+            subtitle=HEALTH_SUBTITLE,
+        ),
     )
     if report.alerts.empty:  # no empty timeline: the table below says there was no alert
         return _configured(health)
