@@ -181,13 +181,27 @@ def _publish_and_report(config: IngestConfig, job: JobReport, days: int) -> None
         job.add("report", ExitCode.FAILED, str(exc))
 
 
+def _notifier(config: IngestConfig):
+    """The notifier of the configured URLs, its state in the data folder, the tokens hidden."""
+    from ingestion.outputs import notify
+
+    return notify.Notifier(
+        config.notify_urls,
+        config.data_dir / notify.STATE_FILE,
+        secrets=[p.token for p in config.projects],
+    )
+
+
 def _digest(config: IngestConfig, notifier, now: datetime) -> list:
     """The weekly digest when it is due and not sent yet this week (made only then: it writes a
     report); none when the marts cannot give one."""
     from ingestion.outputs import digest
     from ingestion.outputs.marts import NoMartsError
 
-    if not digest.is_due(now, config.digest_weekday) or notifier.was_sent(digest.digest_key(now)):
+    if config.marts_duckdb_path is None:  # a server warehouse: the digest reads a DuckDB file
+        return []
+    week = digest.iso_week(now.date())
+    if not digest.is_due(now, config.digest_weekday) or notifier.was_sent(digest.digest_key(week)):
         return []
     try:
         return [digest.prepare(config.marts_duckdb_path, config.reports, now).message()]
@@ -208,11 +222,9 @@ def _notify(config: IngestConfig, job: JobReport, now: datetime, *, alerts: bool
     messages += notify.token_messages({p.name: p.token for p in config.projects}, now)
     if alerts and config.marts_duckdb_path is not None:
         messages += notify.incident_messages(config.marts_duckdb_path, now.date())
-    notifier = notify.Notifier(
-        config.notify_urls,
-        config.data_dir / notify.STATE_FILE,
-        secrets=[p.token for p in config.projects],
-    )
+    notifier = _notifier(config)
+    if alerts and config.marts_duckdb_path is not None:
+        messages += notify.withdrawn_messages(notifier, config.marts_duckdb_path)
     if alerts and config.notify_urls:
         messages += _digest(config, notifier, now)
     if not config.notify_urls:
@@ -237,7 +249,7 @@ def send_digest(
     sent once to the notify URLs (`again`: even if this week's went out already).
     ConfigurationError when there is nowhere to send it; NoMartsError without marts."""
     from ingestion.errors import ConfigurationError
-    from ingestion.outputs import digest, notify
+    from ingestion.outputs import digest
 
     if send and not config.notify_urls:
         raise ConfigurationError(
@@ -245,22 +257,21 @@ def send_digest(
             "([sources.clarity] notify_urls = [...]) or CLARITY_NOTIFY_URLS, or read the digest "
             "with `clarity digest --print`"
         )
-    notifier = notify.Notifier(
-        config.notify_urls,
-        config.data_dir / notify.STATE_FILE,
-        secrets=[p.token for p in config.projects],
-    )
-    key = digest.digest_key(now)
-    if send and not again and notifier.was_sent(key):
-        week = digest.Digest(digest.iso_week(now.date()), "", "", 0)
-        return digest.DigestResult(week, None, already_sent=True)
-    result = digest.prepare(config.marts_duckdb_path, config.reports, now, project=project)
-    if not send:
-        return result
-    message = result.message()
-    if again:
-        message = dataclasses.replace(message, key=f"{key}:again:{now.isoformat()}")
-    sent = notifier.send([message], now)
+    week = digest.iso_week(now.date())
+    key = digest.digest_key(week, project)
+    # under the data folder's lock: `clarity run` rewrites the same notifier state
+    with data_folder_lock(config.data_dir, "digest"):
+        notifier = _notifier(config)
+        if send and not again and notifier.was_sent(key):
+            sent_before = digest.Digest(week, "", "", 0, project)
+            return digest.DigestResult(sent_before, None, already_sent=True)
+        result = digest.prepare(config.marts_duckdb_path, config.reports, now, project=project)
+        if not send:
+            return result
+        message = result.message()
+        if again:
+            message = dataclasses.replace(message, key=f"{key}:again:{now.isoformat()}")
+        sent = notifier.send([message], now)
     result.delivered = bool(sent.sent)
     result.already_sent = bool(sent.already_sent)
     result.failed_channels = sent.failed_channels

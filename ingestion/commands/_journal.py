@@ -93,7 +93,7 @@ def incident_ids(config: IngestConfig, project: str, limit: int = 5) -> list[str
         try:
             rows = con.execute(
                 "select incident_id from marts.fct_incidents where project = ? "
-                "order by incident_id desc limit ?",
+                "order by last_seen_on desc, incident_id limit ?",
                 [project, limit],
             ).fetchall()
         finally:

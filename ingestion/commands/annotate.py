@@ -11,6 +11,8 @@ from ingestion.errors import ConfigurationError
 from ingestion.exit_codes import ExitCode
 
 HELP = "record a release, fix or note on a date (marked on the charts, its effect measured)"
+# journal.ANNOTATION_KINDS, written out so that `clarity --help` does not import pyarrow
+# (tests/unit/test_cli.py checks they are the same)
 KINDS = ("release", "fix", "note")
 
 

@@ -81,8 +81,12 @@ def main(args: argparse.Namespace) -> int:
             note=args.note,
         )
     ]
-    if action == "fixed":
-        fixed_on = _journal.parse_date(args.date, "--date", project) if args.date else today
+    # a fix of a page or site regression is an annotation whose effect on the signals is
+    # measured; a collection incident has no signal to measure
+    if action == "fixed" and (known or {}).get("scope") != "collection":
+        fixed_on = (
+            _journal.parse_date(args.date, "--date", project, args.now) if args.date else today
+        )
         entries.append(
             journal.Annotation(
                 project=project.name,
@@ -104,7 +108,7 @@ def _until(args: argparse.Namespace, project, today) -> object:
             "snooze needs --until DATE (YYYY-MM-DD, after today in "
             f"{project.name}'s time zone, {project.timezone})"
         )
-    until = _journal.parse_date(args.until, "--until", project)
+    until = _journal.parse_date(args.until, "--until", project, args.now)
     if until <= today:
         raise ConfigurationError(
             f"--until {until.isoformat()} is not in the future (today is {today.isoformat()} in "
@@ -114,8 +118,8 @@ def _until(args: argparse.Namespace, project, today) -> object:
 
 
 def _fix_text(incident_id: str, known: dict | None) -> str:
-    if known and known.get("signal"):
-        return f"fix of incident {incident_id} ({known['signal']})"
+    if known and known.get("metric"):
+        return f"fix of incident {incident_id} ({known['metric']})"
     return f"fix of incident {incident_id}"
 
 

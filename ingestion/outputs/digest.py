@@ -31,10 +31,15 @@ class Digest:
     title: str
     body: str
     projects: int
+    project: str | None = None  # the one project it is of (`clarity digest --project`)
 
     def message(self, attachments: Sequence[Path] = ()) -> Message:
         return Message(
-            f"digest:{self.week}", self.title, self.body, "info", tuple(map(str, attachments))
+            digest_key(self.week, self.project),
+            self.title,
+            self.body,
+            "info",
+            tuple(map(str, attachments)),
         )
 
 
@@ -71,6 +76,7 @@ def build_digest(
         title=f"Clarity weekly digest {week}: {names}",
         body="\n\n".join(blocks),
         projects=len(reports),
+        project=project,
     )
 
 
@@ -134,9 +140,11 @@ class DigestResult:
         )
 
 
-def digest_key(now: datetime) -> str:
-    """The notifier's key of the digest of the week of `now`: one per ISO week."""
-    return f"digest:{iso_week(now.date())}"
+def digest_key(week: str, project: str | None = None) -> str:
+    """The notifier's key of the digest of an ISO week: one per week, of every project; the
+    digest of one project (`clarity digest --project`) has its own and does not count as the
+    week's."""
+    return f"digest:{week}" + (f":{project}" if project else "")
 
 
 def prepare(
@@ -155,8 +163,8 @@ def prepare(
 
     if duckdb_path is None:
         raise NoMartsError(
-            "the digest reads the marts of a DuckDB file; on PostgreSQL publish a DuckDB copy "
-            "first (docs/connect-bi.md)"
+            "the digest reads the marts of a DuckDB file (the duckdb destination, or a bucket's "
+            "marts file); with the marts in PostgreSQL there is no digest yet"
         )
     digest = build_digest(duckdb_path, now.date(), project=project)
     report: Path | None = reports / f"clarity-digest-{digest.week}.html"
@@ -178,12 +186,16 @@ def _incidents(report: ProjectReport, start: date) -> list[str]:
     resolved = [
         r for r in rows if r["status"] == "resolved" and pd.Timestamp(r["resolved_on"]) >= week
     ]
-    still_open = [r for r in rows if r["status"] == "open"]
+    # open and not marked by a person (fixed, won't fix, snoozed: effective_status says which)
+    still_open = [r for r in rows if r["effective_status"] == "open"]
+    marked = sum(1 for r in rows if r["status"] == "open" and r["effective_status"] != "open")
     if not (opened or resolved or still_open):
         return ["Incidents: none opened, resolved or open this week."]
     lines = [
         f"Incidents: {len(opened)} opened and {len(resolved)} resolved this week, "
-        f"{len(still_open)} open:"
+        f"{len(still_open)} open"
+        + (f" ({marked} more marked fixed, won't fix or snoozed)" if marked else "")
+        + ":"
     ]
     listed = {r["incident_id"]: r for r in [*still_open, *opened, *resolved]}
     for row in listed.values():

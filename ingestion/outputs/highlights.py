@@ -9,7 +9,7 @@ from typing import Any
 
 from ingestion.outputs import marts
 from ingestion.outputs.clarity_links import NO_ID, page_links
-from ingestion.outputs.marts import TOP_PAGES
+from ingestion.outputs.marts import DEFAULT_DAYS, TOP_PAGES
 from ingestion.outputs.periods import Completeness
 
 MAX_INCIDENT_LINES = 20
@@ -21,8 +21,8 @@ Rows = list[dict[str, Any]]
 def print_highlights(duckdb_path: str | Path, project: str | None = None) -> None:
     """Print, for ``project`` (default: every project with data, the busiest first), how
     complete its latest 7 days are and how many were tested for alerts, and its top pages by
-    excess frustrated sessions (7 days) on its latest date; then the incidents (open, and
-    resolved lately) of those projects.
+    excess frustrated sessions (7 days) on its latest date; then the incidents of those
+    projects: the open ones, and those seen or resolved in the last DEFAULT_DAYS dates.
 
     Opens ``duckdb_path`` read-only and closes it before returning."""
     try:
@@ -31,16 +31,21 @@ def print_highlights(duckdb_path: str | Path, project: str | None = None) -> Non
             names = [project] if project else _busiest_first(reader)
             if not names:
                 print("No page data yet: nothing to rank.")
+            ends = []
             for name in names:
                 latest = reader.dates(name, "pages")[1]
-                _print_week(reader, name, latest or reader.dates(name, "site")[1])
+                end = latest or reader.dates(name, "site")[1]
+                ends += [end] if end else []
+                _print_week(reader, name, end)
                 _print_top_pages(
                     name,
                     reader.pages_to_fix(name, limit=TOP_PAGES),
                     latest,
                     reader.project(name).clarity_project_id,
                 )
-            _print_incidents(reader.incidents(project))
+            # open ones, and those seen or resolved in the report's period (not every one ever)
+            since = max(ends) - timedelta(days=DEFAULT_DAYS - 1) if ends else None
+            _print_incidents(reader.incidents(project, since))
     except marts.NoMartsError as exc:
         print(exc)
 

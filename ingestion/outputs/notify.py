@@ -241,6 +241,45 @@ def incident_messages(duckdb_path: Path, today: date) -> list[Message]:
     return messages_of_incidents(incidents, ids, since)
 
 
+def withdrawn_messages(notifier: Notifier, duckdb_path: Path) -> list[Message]:
+    """One message for each incident told as opened, not told as resolved, that fct_incidents
+    no longer has: its days got their values on a later run (a retry gave the missed date a
+    one-day window) or a rebuild no longer finds its alert. None while the incidents are not
+    built."""
+    from ingestion.outputs import marts
+
+    try:
+        with marts.connect(duckdb_path, require=("fct_incidents",)) as con:
+            current = {row["incident_id"] for row in marts.records(con).incidents()}
+    except marts.NoMartsError:
+        return []
+    return messages_of_withdrawn(notifier.sent_keys(), current)
+
+
+def messages_of_withdrawn(sent: Mapping[str, str], current: set[str]) -> list[Message]:
+    """The withdrawn messages for the keys `sent` (key -> when) and the incident ids the marts
+    have now."""
+    messages = []
+    for key, at in sorted(sent.items()):
+        kind, _, rest = key.partition(":")
+        incident_id, _, event = rest.rpartition(":")
+        if kind != "incident" or event != "opened" or incident_id in current:
+            continue
+        if f"incident:{incident_id}:resolved" in sent:
+            continue
+        messages.append(
+            Message(
+                f"incident:{incident_id}:withdrawn",
+                f"Clarity: the incident told on {at[:10]} is no longer one",
+                f"Incident {incident_id}, told as opened on {at[:10]} UTC, is no longer in "
+                "marts.fct_incidents: a later run gave its days their values (a retried "
+                "request), or the rebuilt marts no longer find its alert. Nothing to do.",
+                "info",
+            )
+        )
+    return messages
+
+
 def messages_of_incidents(
     incidents: Iterable[Mapping[str, Any]],
     clarity_ids: Mapping[str, str | None],
@@ -360,6 +399,10 @@ class Notifier:
         tmp = self.state_path.with_name(f".{self.state_path.name}.tmp")
         tmp.write_text(json.dumps({"sent": kept}, indent=1, sort_keys=True))
         os.replace(tmp, self.state_path)
+
+    def sent_keys(self) -> dict[str, str]:
+        """The keys sent, each with when (ISO time, UTC), as the state file keeps them."""
+        return self._state()
 
     def was_sent(self, key: str) -> bool:
         """Whether the message of `key` went out already (a costly message is then not made)."""

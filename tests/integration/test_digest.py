@@ -85,10 +85,15 @@ def test_the_digest_is_sent_once_per_week_with_the_report(built_warehouse, tmp_p
         assert len(receiver.bodies) == 1
         again = send(NOW + timedelta(days=1), "--again")
         assert again.returncode == 0 and len(receiver.bodies) == 2, again.stdout
-        monday = send(NOW + timedelta(days=5))
-        assert "digest of 2026-W47 sent" in monday.stdout, monday.stdout
-        assert [b["title"].split(":")[0] for b in receiver.bodies] == [
-            "Clarity weekly digest 2026-W46",
-            "Clarity weekly digest 2026-W46",
-            "Clarity weekly digest 2026-W47",
+        # one project's digest is its own: it does not stand for the week's of every project
+        shop = send(NOW + timedelta(days=5), "--project", "northwind-shop")
+        assert "digest of 2026-W47 sent (1 project(s)" in shop.stdout, shop.stdout
+        monday = send(NOW + timedelta(days=5, hours=1))
+        assert "digest of 2026-W47 sent (3 project(s)" in monday.stdout, monday.stdout
+        assert [b["title"] for b in receiver.bodies[2:]] == [
+            "Clarity weekly digest 2026-W47: northwind-shop",
+            "Clarity weekly digest 2026-W47: contoso-docs, fabrikam-blog, northwind-shop",
         ]
+        assert [b["title"].split(":")[0] for b in receiver.bodies[:2]] == [
+            "Clarity weekly digest 2026-W46"
+        ] * 2

@@ -90,7 +90,8 @@ def test_incident_actions_and_the_fix_annotation(tmp_path):
     con.execute("create schema marts")
     con.execute(
         "create table marts.fct_incidents as select 'inc-1' as incident_id, 'shop' as project, "
-        "'page' as scope, 'https://shop.example/checkout' as page_url, 'rage_click' as signal"
+        "'page' as scope, 'https://shop.example/checkout' as page_url, 'rage_click' as metric, "
+        "date '2026-11-19' as last_seen_on"
     )
     con.close()
     unknown = _clarity(db, "incident", "shop", "inc-404", "wont-fix", "--now", NOW)

@@ -61,3 +61,10 @@ def test_the_worst_exit_code_wins():
     assert ExitCode.worst([0, 3, 0]) == ExitCode.PARTIAL
     assert ExitCode.worst([3, 1, 0]) == ExitCode.FAILED
     assert ExitCode.worst([1, 2, 3]) == ExitCode.USAGE
+
+
+def test_the_annotation_kinds_offered_are_the_journals():
+    from ingestion.commands import annotate
+    from ingestion.warehouse import journal
+
+    assert annotate.KINDS == journal.ANNOTATION_KINDS

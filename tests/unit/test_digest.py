@@ -29,9 +29,13 @@ def test_off_is_never_due():
 def test_one_key_per_iso_week_across_the_new_year():
     assert iso_week(date(2026, 12, 28)) == iso_week(date(2027, 1, 3)) == "2026-W53"
     assert iso_week(date(2027, 1, 4)) == "2027-W01"
-    keys = {digest_key(MONDAY + timedelta(days=k, hours=23)) for k in range(7)}
+    keys = {digest_key(iso_week((MONDAY + timedelta(days=k, hours=23)).date())) for k in range(7)}
     assert keys == {"digest:2026-W49"}
-    assert digest_key(MONDAY + timedelta(days=7)) == "digest:2026-W50"
+    assert digest_key(iso_week((MONDAY + timedelta(days=7)).date())) == "digest:2026-W50"
+    # the digest of one project is not the week's digest of every project
+    assert digest_key("2026-W49", "shop") == "digest:2026-W49:shop"
+    one = Digest("2026-W49", "t", "b", 1, "shop").message()
+    assert one.key == "digest:2026-W49:shop" != Digest("2026-W49", "t", "b", 3).message().key
 
 
 def test_the_report_is_attached_once_and_the_week_is_then_sent(tmp_path):

@@ -20,6 +20,7 @@ from ingestion.outputs.notify import (
     ingest_messages,
     load_messages,
     messages_of_incidents,
+    messages_of_withdrawn,
     token_messages,
 )
 from tests.webhook import Receiver, closed_port_url
@@ -226,3 +227,17 @@ def test_only_incidents_seen_or_resolved_lately_are_told():
     since = date(2026, 11, 23)
     keys = [m.key for m in messages_of_incidents([old, recent, ended], {}, since)]
     assert keys == ["incident:new:opened", "incident:ended:resolved"]
+
+
+def test_an_incident_told_opened_that_left_the_marts_is_withdrawn_once():
+    sent = {
+        "incident:gone:opened": "2026-11-02T00:10:00+00:00",
+        "incident:done:opened": "2026-11-01T00:10:00+00:00",
+        "incident:done:resolved": "2026-11-04T00:10:00+00:00",
+        "incident:kept:opened": "2026-11-03T00:10:00+00:00",
+        "alert:x": "2026-11-03T00:10:00+00:00",
+    }
+    (message,) = messages_of_withdrawn(sent, {"kept"})
+    assert message.key == "incident:gone:withdrawn"
+    assert message.title == "Clarity: the incident told on 2026-11-02 is no longer one"
+    assert "gone" in message.body and message.severity == "info"

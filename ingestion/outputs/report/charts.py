@@ -462,7 +462,7 @@ def health_chart(report: ProjectReport) -> alt.TopLevelMixin:
             subtitle=HEALTH_SUBTITLE,
         ),
     )
-    if report.alerts.empty:  # no empty timeline: the table below says there was no alert
+    if report.alerts.empty:  # no empty timeline: the incidents table below says there is none
         return _configured(health)
     alerts_data = report.alerts.copy()
     alerts_data["series"] = (
