@@ -345,22 +345,52 @@ class MartsReader(Generic[Rows]):
     def score_percentile(
         self, project: str, score: float, end: date, days: int = HISTORY_DAYS
     ) -> dict[str, Any]:
-        """Where the frustration score `score` stands in the project's own history: of its
-        `days` dates ending on `end`, those with a daily site score (`days_with_score`, of them
-        `estimated_days` solved estimates), those whose score is lower (`days_below`) and
-        `percentile`, the share of them lower in percent (null without a day)."""
+        """Where a 7-day frustration score `score` (sessions-weighted, as the report's summary
+        gives it) stands in the project's own history, like for like: of its `days` dates
+        ending on `end`, those with a daily site score (`days_with_score`, of them
+        `estimated_days` solved estimates), each with the sessions-weighted score of the 7 days
+        ending on it; those lower than `score` (`days_below`) and `percentile`, the share of
+        them lower in percent (null without a day). A 7-day score varies less than a day's, so
+        it is placed among 7-day scores, not among single days."""
         row = self.con.execute(
             """
+            with days as (
+                select activity_date, value_source, frustration_score, sessions
+                from marts.fct_site_daily
+                where project = ? and activity_date between ? and ?
+            ),
+
+            weekly as (
+                select
+                    activity_date,
+                    value_source,
+                    frustration_score,
+                    sum(frustration_score * sessions) over seven / nullif(sum(
+                        case when frustration_score is not null then sessions end
+                    ) over seven, 0) as week_score
+                from days
+                window seven as (
+                    order by activity_date
+                    range between interval 6 days preceding and current row
+                )
+            )
+
             select
-                count(frustration_score) as days_with_score,
-                count(frustration_score) filter (
+                count(week_score) as days_with_score,
+                count(week_score) filter (
                     where value_source = 'solved_estimate'
                 ) as estimated_days,
-                count(*) filter (where frustration_score < ?) as days_below
-            from marts.fct_site_daily
-            where project = ? and activity_date between ? and ?
+                count(*) filter (where week_score < ?) as days_below
+            from weekly
+            where activity_date >= ? and frustration_score is not null
             """,
-            [score, project, end - timedelta(days=days - 1), end],
+            [
+                project,
+                end - timedelta(days=days - 1 + 6),
+                end,
+                score,
+                end - timedelta(days=days - 1),
+            ],
         ).fetchall()[0]
         with_score, estimated, below = (int(value) for value in row)
         return {

@@ -132,8 +132,8 @@ class Comparison:
 
 @dataclass(frozen=True)
 class Placement:
-    """A frustration score among the site's own daily scores of the last `days` dates (a
-    MartsReader.score_percentile answer)."""
+    """A 7-day frustration score among the site's own 7-day scores ending on each of the last
+    `days` dates with a score (a MartsReader.score_percentile answer)."""
 
     days: int
     days_with_score: int
@@ -150,8 +150,8 @@ class Placement:
         return self.days_with_score >= MIN_HISTORY_DAYS
 
     def sentence(self) -> str:
-        """ "Higher than on 64% of the site's 85 days with a score of the last 90 (lower is
-        better)." """
+        """ "That is higher than 64% of the site's 7-day scores ending on its 85 days with a
+        score of the last 90 (lower is better)." """
         if not self.made:
             return (
                 f"Not enough history to say whether that is high for this site: "
@@ -160,8 +160,8 @@ class Placement:
             )
         estimated = f", {self.estimated_days} of them estimated" if self.estimated_days else ""
         return (
-            f"That is higher than on {self.percentile:.0f}% of the site's "
-            f"{self.days_with_score} days with a score of the last {self.days}{estimated} "
+            f"That is higher than {self.percentile:.0f}% of the site's 7-day scores ending on "
+            f"its {self.days_with_score} days with a score of the last {self.days}{estimated} "
             "(lower is better)."
         )
 

@@ -54,31 +54,32 @@ def test_every_value_source_of_the_marts_has_a_label():
 @pytest.fixture
 def scored(tmp_path):
     """One project with a daily score of 1, 2, ..., 40 on the 40 dates up to END (the five
-    oldest of them solved estimates), one date 100 days back, and a second project of 10 days."""
+    oldest of them solved estimates), one date 100 days back, and a second project of 10 days;
+    100 sessions a day, so a 7-day score is the mean of the daily scores of its 7 days."""
     path = tmp_path / "clarity.duckdb"
     con = duckdb.connect(str(path))
     con.execute("create schema marts")
     con.execute(
         "create table marts.fct_site_daily (project varchar, activity_date date, "
-        "value_source varchar, frustration_score double)"
+        "value_source varchar, frustration_score double, sessions bigint)"
     )
     for back in range(40):
         source = "solved_estimate" if back >= 35 else "one_day_window"
         con.execute(
-            "insert into marts.fct_site_daily values ('long', ?, ?, ?)",
+            "insert into marts.fct_site_daily values ('long', ?, ?, ?, 100)",
             [END - timedelta(days=back), source, float(40 - back)],
         )
     con.execute(
-        "insert into marts.fct_site_daily values ('long', ?, 'one_day_window', 0.5)",
+        "insert into marts.fct_site_daily values ('long', ?, 'one_day_window', 0.5, 100)",
         [END - timedelta(days=100)],  # outside the 90 days: not counted
     )
     con.execute(
-        "insert into marts.fct_site_daily values ('long', ?, 'one_day_window', null)",
+        "insert into marts.fct_site_daily values ('long', ?, 'one_day_window', null, 100)",
         [END - timedelta(days=50)],  # no score: not counted
     )
     for back in range(10):
         con.execute(
-            "insert into marts.fct_site_daily values ('short', ?, 'one_day_window', ?)",
+            "insert into marts.fct_site_daily values ('short', ?, 'one_day_window', ?, 100)",
             [END - timedelta(days=back), float(back)],
         )
     con.close()
@@ -93,23 +94,27 @@ def test_a_score_is_placed_among_the_sites_own_days(scored):
         earlier = reader.score_percentile("long", 10.5, END - timedelta(days=20))
         short = reader.score_percentile("short", 3.0, END)
         none = reader.score_percentile("nobody", 3.0, END)
+    # the 7-day scores ending on the days of score k: (k + 1) / 2 for k = 1..6 (fewer days
+    # before), k - 3 for k = 7..40; below 10.5: the six first and k = 7..13 (4 to 10)
     assert long == {
         "days": 90,
         "days_with_score": 40,
         "estimated_days": 5,
-        "days_below": 10,
-        "percentile": 25.0,
+        "days_below": 13,
+        "percentile": 32.5,
     }
     assert top["percentile"] == 100.0
-    # 90 days ending 20 days earlier: the scores 1..20, and the one of 100 days back
-    assert (earlier["days_with_score"], earlier["days_below"]) == (21, 11)
-    assert (short["days_with_score"], short["days_below"]) == (10, 3)
+    # 90 days ending 20 days earlier: k = 1..20, and the day of 100 days back alone (0.5)
+    assert (earlier["days_with_score"], earlier["days_below"]) == (21, 14)
+    # scores 9, 8, ..., 0 up to END: the 7-day score ending b days back is (b + min(b + 6, 9))
+    # / 2, at least 3 (b = 0), so none is below 3.0
+    assert (short["days_with_score"], short["days_below"]) == (10, 0)
     assert none["days_with_score"] == 0 and none["percentile"] is None
     placed = Placement.of(long)
     assert placed.made
     assert placed.sentence() == (
-        "That is higher than on 25% of the site's 40 days with a score of the last 90, 5 of "
-        "them estimated (lower is better)."
+        "That is higher than 32% of the site's 7-day scores ending on its 40 days with a score "
+        "of the last 90, 5 of them estimated (lower is better)."
     )
     for answer in (short, none):
         placement = Placement.of(answer)
