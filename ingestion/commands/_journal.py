@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from ingestion.errors import ConfigurationError
+from ingestion.exit_codes import ExitCode
 
 if TYPE_CHECKING:
     from ingestion.config import IngestConfig, ProjectConfig
@@ -110,3 +111,26 @@ def cell(value: Any) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M UTC")
     return str(value)
+
+
+def print_recorded(
+    config: IngestConfig,
+    project: str,
+    table: str,
+    columns: tuple[str, ...],
+    none_yet: str,
+    order: tuple[str, ...] = (),
+) -> int:
+    """`--list`: the rows of journal `table` of `project`, one line each (in `order`, else as
+    recorded), or `none_yet` when there is none."""
+    from ingestion.warehouse import journal
+
+    rows = [row for row in journal.read(config.warehouse, table) if row["project"] == project]
+    if not rows:
+        print(none_yet)
+        return ExitCode.OK
+    if order:
+        rows.sort(key=lambda row: tuple(row[name] for name in order))
+    for row in rows:
+        print("  ".join(cell(row[name]) for name in columns))
+    return ExitCode.OK

@@ -78,16 +78,11 @@ def main(args: argparse.Namespace) -> int:
 def _list(config, project: str) -> int:
     from ingestion.warehouse import journal
 
-    recorded = journal.read(config.warehouse, journal.ANNOTATIONS)
-    rows = [row for row in recorded if row["project"] == project]
-    if not rows:
-        print(f'no annotation for {project} yet: clarity annotate {project} DATE "text"')
-        return ExitCode.OK
-    for row in sorted(rows, key=lambda r: (r["annotation_date"], r["recorded_at"])):
-        print(
-            "  ".join(
-                _journal.cell(row[name])
-                for name in ("annotation_date", "kind", "page_url", "text", "incident_id")
-            )
-        )
-    return ExitCode.OK
+    return _journal.print_recorded(
+        config,
+        project,
+        journal.ANNOTATIONS,
+        ("annotation_date", "kind", "page_url", "text", "incident_id"),
+        f'no annotation for {project} yet: clarity annotate {project} DATE "text"',
+        order=("annotation_date", "recorded_at"),
+    )

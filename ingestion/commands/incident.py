@@ -144,16 +144,10 @@ def _recorded(project: str, incident_id: str, entries: list) -> str:
 def _list(config, project: str) -> int:
     from ingestion.warehouse import journal
 
-    recorded = journal.read(config.warehouse, journal.INCIDENT_ACTIONS)
-    rows = [row for row in recorded if row["project"] == project]
-    if not rows:
-        print(f"no incident action for {project} yet: clarity incident {project} ID fixed")
-        return ExitCode.OK
-    for row in rows:
-        print(
-            "  ".join(
-                _journal.cell(row[name])
-                for name in ("recorded_at", "incident_id", "action", "snoozed_until", "note")
-            )
-        )
-    return ExitCode.OK
+    return _journal.print_recorded(
+        config,
+        project,
+        journal.INCIDENT_ACTIONS,
+        ("recorded_at", "incident_id", "action", "snoozed_until", "note"),
+        f"no incident action for {project} yet: clarity incident {project} ID fixed",
+    )

@@ -791,15 +791,19 @@ class MartsReader(Generic[Rows]):
 
     # -- annotations and their effects ---------------------------------------------------------
 
-    def annotations(self, project: str, start: date, end: date) -> Rows:
-        """The annotations of `project` dated from `start` to `end` (marks on the charts), by
-        date and when recorded; none while fct_annotation_effects is not built (a warehouse
-        built before it existed)."""
-        source = (
+    def _effects_source(self) -> str:
+        """fct_annotation_effects, or no row of its columns on a warehouse built before it."""
+        return (
             "marts.fct_annotation_effects"
             if "fct_annotation_effects" in self.tables()
             else _NO_EFFECTS
         )
+
+    def annotations(self, project: str, start: date, end: date) -> Rows:
+        """The annotations of `project` dated from `start` to `end` (marks on the charts), by
+        date and when recorded; none while fct_annotation_effects is not built (a warehouse
+        built before it existed)."""
+        source = self._effects_source()
         return self.fetch(
             f"""
             select distinct
@@ -815,11 +819,7 @@ class MartsReader(Generic[Rows]):
         """Each signal's rate before and after each annotation of `project` dated from `start`
         to `end`, with the two-proportion z test of fct_annotation_effects, by annotation date,
         annotation and the largest |z| first (a null z last)."""
-        source = (
-            "marts.fct_annotation_effects"
-            if "fct_annotation_effects" in self.tables()
-            else _NO_EFFECTS
-        )
+        source = self._effects_source()
         return self.fetch(
             f"""
             select
