@@ -22,6 +22,7 @@ import pytest
 
 from clarity_tools.offline import OfflineClarity, default_projects
 from ingestion.transform.dbt_runner import SCHEDULED_BUILD, run_dbt
+from ingestion.warehouse import journal
 from tests.conftest import START, collection_time, make_config
 from tests.integration.compare import mart_keys, table_differences
 from tests.integration.helpers import ingest_at, query, run_cli, table_counts
@@ -82,6 +83,12 @@ def built_twice(tmp_path_factory):
             _ingest_at(service, config, collection_time(day))
         code, _ = run_dbt(BUILD, config.duckdb_path, target_path=folder / "t1")
         assert code == 0, "first dbt build failed"
+        # a release recorded between the builds (every mart must have rows to compare): the
+        # incremental build picks it up as the full refresh does
+        journal.append(
+            config.warehouse,
+            journal.Annotation("northwind-shop", _date(8), "release", "release 2.1"),
+        )
 
         for day in (11, 13, 16):
             _ingest_at(service, config, collection_time(day))

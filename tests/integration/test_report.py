@@ -591,7 +591,8 @@ def test_a_real_browser_reads_an_honest_report_of_every_kind_of_warehouse(
     projects = [row[0] for row in query(db, "select project from marts.dim_projects")]
     # every section of every project has a headline that states its completeness
     headlines = {h["id"]: h["text"] for h in page["headlines"]}
-    expected = {f"{project}-{key}" for project in projects for key, _, _ in SECTIONS}
+    keys = [key for key, _, _ in SECTIONS] + ["effects"]  # "Did it work?": no chart of its own
+    expected = {f"{project}-{key}" for project in projects for key in keys}
     assert set(headlines) == expected
     for id_, text in headlines.items():
         assert COMPLETENESS.search(text), f"{id_}: {text!r} does not say its completeness"

@@ -131,9 +131,20 @@ def lines(report: ProjectReport) -> list[str]:
     return sentences(report.effects.to_dict("records"))
 
 
+def completeness(report: ProjectReport) -> str:
+    """What the section stands on, said in its headline as every section's is: the days of
+    the period with a recorded annotation."""
+    marks = report.annotations
+    days = 0 if marks is None or marks.empty else int(marks["annotation_date"].nunique())
+    return f"{days} of {report.period.days} days with an annotation"
+
+
 def html_section(report: ProjectReport) -> str:
     """The section as HTML: a list of sentences and how to read them, or what to do."""
-    heading = f'<h3 id="{html.escape(report.project)}-effects">{TITLE}</h3>'
+    heading = (
+        f'<h3 id="{html.escape(report.project)}-effects">{TITLE}'
+        f'<span class="completeness"> · {html.escape(completeness(report))}</span></h3>'
+    )
     said = lines(report)
     if not said:
         return f'{heading}<p class="empty" data-section="effects">{html.escape(EMPTY)}</p>'
@@ -147,6 +158,7 @@ def html_section(report: ProjectReport) -> str:
 def markdown_section(report: ProjectReport) -> list[str]:
     """The section as Markdown lines."""
     said = lines(report)
+    heading = f"### {TITLE} · {completeness(report)}"
     if not said:
-        return [f"### {TITLE}", "", EMPTY, ""]
-    return [f"### {TITLE}", "", *(f"- {line}" for line in said), "", NOTE, ""]
+        return [heading, "", EMPTY, ""]
+    return [heading, "", *(f"- {line}" for line in said), "", NOTE, ""]
