@@ -22,6 +22,7 @@ from ingestion.config import ProjectConfig
 from ingestion.ingest import import_files
 from ingestion.load.archive import ArchiveDefaults
 from ingestion.transform.dbt_runner import SCHEDULED_BUILD, run_dbt
+from ingestion.warehouse import journal
 from tests.conftest import START, make_config
 from tests.integration.compare import mart_keys, table_differences
 from tests.integration.helpers import BLOG, ingest_at, query, run_cli
@@ -105,6 +106,12 @@ def schedules(tmp_path_factory):
         db = configs["at-0010"].duckdb_path
         code, _ = run_dbt(SCHEDULED_BUILD, db, target_path=folder / "t1")
         assert code == 0, "first dbt build failed"
+        # a release recorded between the builds, so that fct_annotation_effects has rows to
+        # compare (incremental against full refresh) like every mart
+        journal.append(
+            configs["at-0010"].warehouse,
+            journal.Annotation("at-0010", _day(FIRST_PHASE - 2), "release", "release 2.1"),
+        )
         collect(range(FIRST_PHASE + 1, DAYS + 1))
         bodies = _archive(service, folder / "archive")
         archive_config = dataclasses.replace(configs["at-0010"], projects=[])
