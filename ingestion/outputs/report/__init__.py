@@ -4,6 +4,14 @@ with PNG charts beside it. data.py shapes what the named queries of outputs/mart
 charts.py draws it with Altair (Vega-Lite, rendered offline by vl-convert), page.py writes the
 file."""
 
-from ingestion.outputs.report.page import ReportResult, write_report
-
 __all__ = ["ReportResult", "write_report"]
+
+
+def __getattr__(name: str):
+    # imported when asked for, so that the chart drawing process (drawing.py, run with
+    # `python -m`) does not import pandas and Altair
+    if name in __all__:
+        from ingestion.outputs.report import page
+
+        return getattr(page, name)
+    raise AttributeError(name)

@@ -1,5 +1,6 @@
-"""The report's charts, one per section, drawn with Altair (Vega-Lite) and rendered offline by
-vl-convert to SVG (inline in the HTML) or PNG (beside the Markdown): nothing is fetched."""
+"""The report's charts, one per section, built with Altair as Vega-Lite specs, which drawing.py
+renders offline with vl-convert to SVG (inline in the HTML) or PNG (beside the Markdown):
+nothing is fetched."""
 
 from __future__ import annotations
 
@@ -18,8 +19,17 @@ if TYPE_CHECKING:
     import altair as alt
     import pandas as pd
 
+# Encodings are channel objects (alt.Y, alt.Tooltip, alt.ColorValue), never shorthand strings,
+# alt.value or alt.condition: Altair parses those against its whole schema, about 8 ms each,
+# which was most of the time spent building the charts.
 WIDTH = 640
-FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
+# Text is measured (legend and axis layout) with Liberation Sans, which vl-convert embeds in
+# memory: a system font such as DejaVu Sans is read from disk for every label measured (about
+# 1 ms each; it tripled the drawing time of the report). Browsers then take the first of these
+# they have, each about as wide as Liberation Sans (Arial's metrics): Arial or Helvetica, or on a
+# Linux without them DejaVu Sans Condensed (DejaVu Sans is wider and would overrun the labels'
+# room).
+FONT = "Liberation Sans, Arial, Helvetica, DejaVu Sans Condensed, sans-serif"
 PALETTE = {"site": "#d95f02", "page": "#7570b3", "collection": "#666666"}
 ANNOTATION_COLOUR = "#3b5ba5"  # the rules that mark releases and fixes on the daily chart
 ANNOTATION_ROW = 12  # pixels between the rows of their labels
@@ -88,8 +98,9 @@ def _alt():
     return alt
 
 
-def _configured(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    return chart.configure(font=FONT).configure_view(stroke=None)
+# every chart's configuration, set on its spec when it is drawn (Altair's .configure() copies
+# the whole chart)
+CONFIG = {"font": FONT, "view": {"stroke": None}}
 
 
 def daily_chart(report: ProjectReport) -> alt.TopLevelMixin:
@@ -122,7 +133,7 @@ def daily_chart(report: ProjectReport) -> alt.TopLevelMixin:
     marked = (
         base.mark_point(filled=True, size=60)
         .encode(
-            y="sessions:Q",
+            y=alt.Y("sessions:Q"),
             shape=alt.Shape(
                 "coverage:N",
                 title="day coverage",
@@ -145,7 +156,7 @@ def daily_chart(report: ProjectReport) -> alt.TopLevelMixin:
     )
     stated_error = (
         base.mark_rule(color=SOURCE_COLOURS["solved_estimate"], opacity=0.6)
-        .encode(y="sessions_low:Q", y2="sessions_high:Q", tooltip=tooltip)
+        .encode(y=alt.Y("sessions_low:Q"), y2=alt.Y2("sessions_high:Q"), tooltip=tooltip)
         .transform_filter(
             f"datum.sessions_error != null && datum.source == '{SOURCE_LABELS['solved_estimate']}'"
         )
@@ -164,7 +175,7 @@ def daily_chart(report: ProjectReport) -> alt.TopLevelMixin:
     bottom = alt.layer(score, *annotation_marks(report, labelled=False)).properties(
         width=WIDTH, height=110, title="Site frustration score per day"
     )
-    return _configured(alt.vconcat(top, bottom).resolve_scale(color="independent"))
+    return alt.vconcat(top, bottom).resolve_scale(color="independent")
 
 
 def annotation_marks(report: ProjectReport, *, labelled: bool = True) -> list:
@@ -197,7 +208,7 @@ def annotation_marks(report: ProjectReport, *, labelled: bool = True) -> list:
         return [rule]
     text = base.mark_text(
         color=colour, align="left", baseline="top", dx=3, dy=2, fontSize=10, limit=160
-    ).encode(y=alt.Y("label_y:Q", scale=None), text="label:N", tooltip=tooltip)
+    ).encode(y=alt.Y("label_y:Q", scale=None), text=alt.Text("label:N"), tooltip=tooltip)
     return [rule, text]
 
 
@@ -218,7 +229,12 @@ def pages_chart(report: ProjectReport) -> alt.TopLevelMixin:
         .encode(
             y=alt.Y("page_url:N", sort=order, title=None, axis=alt.Axis(labelLimit=300)),
             x=alt.X("excess:Q", title="excess frustrated sessions, 7 days"),
-            tooltip=["rank:Q", "page_url:N", alt.Tooltip("excess:Q", format=".1f"), "sessions:Q"],
+            tooltip=[
+                alt.Tooltip("rank:Q"),
+                alt.Tooltip("page_url:N"),
+                alt.Tooltip("excess:Q", format=".1f"),
+                alt.Tooltip("sessions:Q"),
+            ],
         )
         .properties(width=260, height=28 * max(len(order), 1), title="Pages to fix first")
     )
@@ -235,7 +251,7 @@ def pages_chart(report: ProjectReport) -> alt.TopLevelMixin:
             x=_date_axis(trends["activity_date"]),
             y=alt.Y("score:Q", title=None, axis=alt.Axis(tickCount=2)),
             tooltip=[
-                "page_url:N",
+                alt.Tooltip("page_url:N"),
                 alt.Tooltip("activity_date:T", title="date"),
                 alt.Tooltip("score:Q", format=".2f"),
             ],
@@ -254,7 +270,7 @@ def pages_chart(report: ProjectReport) -> alt.TopLevelMixin:
             title="7-day shrunk score over the period",
         )
     )
-    return _configured(alt.hconcat(bars, spark))
+    return alt.hconcat(bars, spark)
 
 
 def spark_label(rank: int, page_url: str, trend: pd.DataFrame) -> str:
@@ -297,27 +313,28 @@ def segments_chart(report: ProjectReport) -> alt.TopLevelMixin:
             y=alt.Y("value:N", sort=order, title=dimension),
         )
         tooltip = [
-            "value:N",
-            "signal:N",
+            alt.Tooltip("value:N"),
+            alt.Tooltip("signal:N"),
             alt.Tooltip("rate:Q", format=".1%"),
             alt.Tooltip("base_sessions:Q", title="sessions"),
         ]
         cells = base.mark_rect(stroke="#ffffff", strokeWidth=1).encode(
-            color=alt.condition(
-                "datum.enough",
-                alt.Color(
-                    "rate_shown:Q",
-                    title="share of sessions",
-                    scale=alt.Scale(scheme="oranges"),
-                    legend=alt.Legend(format="%"),
-                ),
-                alt.value(TOO_FEW),
+            color=alt.ColorValue(
+                TOO_FEW,
+                condition={
+                    "test": "datum.enough",
+                    "field": "rate_shown",
+                    "type": "quantitative",
+                    "title": "share of sessions",
+                    "scale": {"scheme": "oranges"},
+                    "legend": {"format": "%"},
+                },
             ),
             tooltip=tooltip,
         )
         text = base.mark_text(fontSize=9).encode(
-            text="cell:N",
-            color=alt.condition("datum.dark", alt.value("#ffffff"), alt.value("#333333")),
+            text=alt.Text("cell:N"),
+            color=alt.ColorValue("#333333", condition={"test": "datum.dark", "value": "#ffffff"}),
             tooltip=tooltip,
         )
         charts.append(
@@ -328,7 +345,7 @@ def segments_chart(report: ProjectReport) -> alt.TopLevelMixin:
                 f"{HEATMAP_MIN_SESSIONS}, too few for a rate)",
             )
         )
-    return _configured(alt.vconcat(*charts))
+    return alt.vconcat(*charts)
 
 
 def referrers_chart(report: ProjectReport) -> alt.TopLevelMixin:
@@ -346,7 +363,7 @@ def referrers_chart(report: ProjectReport) -> alt.TopLevelMixin:
             x=alt.X("sessions:Q", title="sessions in the daily top-10 lists"),
             tooltip=[
                 alt.Tooltip("label:N", title="referrer"),
-                "sessions:Q",
+                alt.Tooltip("sessions:Q"),
                 alt.Tooltip("days_listed:Q", title="days in the top 10"),
                 alt.Tooltip("days_with_lists:Q", title="days with a list"),
             ],
@@ -363,7 +380,7 @@ def referrers_chart(report: ProjectReport) -> alt.TopLevelMixin:
             tooltip=[
                 alt.Tooltip("label:N", title="referrer"),
                 alt.Tooltip("activity_date:T", title="date"),
-                "sessions:Q",
+                alt.Tooltip("sessions:Q"),
             ],
         )
         .properties(width=300, height=36)
@@ -380,7 +397,7 @@ def referrers_chart(report: ProjectReport) -> alt.TopLevelMixin:
             title="Sessions per day (no point: not in that day's top 10)",
         )
     )
-    return _configured(alt.hconcat(bars, spark))
+    return alt.hconcat(bars, spark)
 
 
 def scroll_depth_chart(report: ProjectReport) -> alt.TopLevelMixin:
@@ -389,7 +406,7 @@ def scroll_depth_chart(report: ProjectReport) -> alt.TopLevelMixin:
     alt = _alt()
     data = report.scroll_depth
     order = list(data["dimension_value"])
-    return _configured(
+    return (
         alt.Chart(data)
         .mark_bar(color="#7570b3")
         .encode(
@@ -442,7 +459,11 @@ def health_chart(report: ProjectReport) -> alt.TopLevelMixin:
                 title="requests",
                 scale=alt.Scale(domain=["succeeded", "failed"], range=["#a6cee3", "#e31a1c"]),
             ),
-            tooltip=[alt.Tooltip("activity_date:T", title="sent on"), "outcome:N", "count:Q"],
+            tooltip=[
+                alt.Tooltip("activity_date:T", title="sent on"),
+                alt.Tooltip("outcome:N"),
+                alt.Tooltip("count:Q"),
+            ],
         )
     )
     missing = (
@@ -450,8 +471,11 @@ def health_chart(report: ProjectReport) -> alt.TopLevelMixin:
         .mark_point(shape="cross", color="#444444", size=80)
         .encode(
             x=x,
-            y=alt.value(8),
-            tooltip=[alt.Tooltip("activity_date:T", title="date"), "missing_reason:N"],
+            y=alt.YValue(8),
+            tooltip=[
+                alt.Tooltip("activity_date:T", title="date"),
+                alt.Tooltip("missing_reason:N"),
+            ],
         )
     )
     health = alt.layer(bars, missing).properties(
@@ -463,7 +487,7 @@ def health_chart(report: ProjectReport) -> alt.TopLevelMixin:
         ),
     )
     if report.alerts.empty:  # no empty timeline: the incidents table below says there is none
-        return _configured(health)
+        return health
     alerts_data = report.alerts.copy()
     alerts_data["series"] = (
         alerts_data["scope"] + ": " + alerts_data["metric"].str.replace("_", " ")
@@ -482,9 +506,9 @@ def health_chart(report: ProjectReport) -> alt.TopLevelMixin:
             ),
             tooltip=[
                 alt.Tooltip("activity_date:T", title="date"),
-                "scope:N",
-                "metric:N",
-                "page_url:N",
+                alt.Tooltip("scope:N"),
+                alt.Tooltip("metric:N"),
+                alt.Tooltip("page_url:N"),
                 alt.Tooltip("observed:Q", format=".3f"),
                 alt.Tooltip("expected:Q", format=".3f"),
                 alt.Tooltip("strength:Q", format=".1f"),
@@ -492,10 +516,8 @@ def health_chart(report: ProjectReport) -> alt.TopLevelMixin:
         )
         .properties(width=WIDTH, height=90, title="Alerts of the period")
     )
-    return _configured(
-        alt.vconcat(alerts, health).resolve_scale(
-            x="shared", color="independent", size="independent"
-        )
+    return alt.vconcat(alerts, health).resolve_scale(
+        x="shared", color="independent", size="independent"
     )
 
 
@@ -509,20 +531,22 @@ SECTIONS = (
 )
 
 
-def to_svg(chart: alt.TopLevelMixin, prefix: str) -> str:
-    """The chart as SVG markup for inlining; its ids (gradients, clip paths) get `prefix`, as
-    every chart's SVG numbers them from 0 and ids must be unique in one HTML document."""
-    import vl_convert as vlc
+def spec(chart: alt.TopLevelMixin) -> str:
+    """The chart's Vega-Lite spec as JSON, with CONFIG, to draw with outputs/report/drawing.py."""
+    import json
 
-    svg = vlc.vegalite_to_svg(chart.to_json(validate=False))
+    doc = chart.to_dict(validate=False)
+    config = doc.setdefault("config", {})
+    for key, value in CONFIG.items():
+        config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
+    return json.dumps(doc)
+
+
+def prefixed_ids(svg: str, prefix: str) -> str:
+    """A chart's SVG markup for inlining, its ids (gradients, clip paths) prefixed with `prefix`,
+    as every chart's SVG numbers them from 0 and ids must be unique in one HTML document."""
     ids = set(re.findall(r'\bid="([^"]+)"', svg))
     if not ids:
         return svg
     pattern = re.compile(r'(\bid="|url\(#|href="#)(' + "|".join(map(re.escape, ids)) + r")\b")
     return pattern.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", svg)
-
-
-def to_png(chart: alt.TopLevelMixin) -> bytes:
-    import vl_convert as vlc
-
-    return vlc.vegalite_to_png(chart.to_json(validate=False), scale=2)

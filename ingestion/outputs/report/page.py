@@ -16,6 +16,7 @@ from ingestion.outputs.clarity_links import NO_ID
 from ingestion.outputs.marts import DEFAULT_DAYS, SEGMENT_DAYS
 from ingestion.outputs.report import charts, effects
 from ingestion.outputs.report.data import ProjectReport, Summary, read_reports
+from ingestion.outputs.report.drawing import open_drawer
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +48,11 @@ TOP_LIST_NOTE = (
 # report.md), so the report and dbt docs say the same thing
 HOW_TO_READ = "report_how_to_read_{key}"
 
-STYLE = """
-body { font-family: DejaVu Sans, Helvetica, Arial, sans-serif; color: #222; margin: 2em auto;
+# the text's font is the charts' (charts.FONT: the one their labels are measured with)
+STYLE = (
+    f"body {{ font-family: {charts.FONT}; }}"
+    + """
+body { color: #222; margin: 2em auto;
        max-width: 1080px; padding: 0 1em; }
 h1 { font-size: 1.6em; margin-bottom: 0.2em; }
 h2 { border-top: 2px solid #ddd; padding-top: 1em; margin-top: 2em; }
@@ -64,6 +68,7 @@ td.num { text-align: right; }
 .how-to-read { color: #444; font-size: 0.85em; max-width: 60em; }
 h3 .completeness { color: #666; font-size: 0.85em; font-weight: normal; }
 """
+)
 
 
 @dataclass
@@ -85,16 +90,18 @@ def write_report(
 ) -> ReportResult:
     """Read the marts of `duckdb_path` and write the report to `out` (written to a temporary
     file and renamed, so a reader never sees half a report)."""
-    started = time.perf_counter()
-    reports = read_reports(duckdb_path, days, project)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "md":
-        text, drawn = _markdown(reports, out)
-    elif fmt == "html":
-        text, drawn = _html(reports)
-    else:
+    if fmt not in ("html", "md"):
         raise ValueError(f"--format must be html or md, got {fmt!r}")
+    started = time.perf_counter()
+    # the drawing process starts its engine while the marts are read
+    with open_drawer() as drawer:
+        reports = read_reports(duckdb_path, days, project)
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "md":
+            text, drawn = _markdown(reports, out, drawer)
+        else:
+            text, drawn = _html(reports, drawer)
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, out)
@@ -218,7 +225,7 @@ def _title(reports: list[ProjectReport]) -> str:
     return f"Clarity report: {names}" if reports else "Clarity report"
 
 
-def _html(reports: list[ProjectReport]) -> tuple[str, int]:
+def _html(reports: list[ProjectReport], drawer) -> tuple[str, int]:
     drawn = 0
     blocks = read_blocks()
     parts = [
@@ -247,14 +254,21 @@ def _html(reports: list[ProjectReport]) -> tuple[str, int]:
                 parts.append(f'<p class="empty" data-section="{key}">{html.escape(empty)}</p>')
                 continue
             parts.append(f'<p class="how-to-read">{html.escape(how_to_read(key, blocks))}</p>')
-            svg = charts.to_svg(draw(report), f"{_slug(report.project)}-{key}")
-            parts.append(f'<div class="chart" data-section="{key}">{svg}</div>')
+            drawing = drawer.draw(charts.spec(draw(report)))
+            prefix = f"{_slug(report.project)}-{key}"
+            # a part drawn while the next is built, placed when every chart is sent
+            parts.append(
+                lambda drawing=drawing, prefix=prefix, key=key: (
+                    f'<div class="chart" data-section="{key}">'
+                    f"{charts.prefixed_ids(drawing.result(), prefix)}</div>"
+                )
+            )
             drawn += 1
             parts.append(_table(report, key))
         parts.append(effects.html_section(report))
         parts.append("</section>")
     parts.append("</body></html>")
-    return "\n".join(parts), drawn
+    return "\n".join(part() if callable(part) else part for part in parts), drawn
 
 
 def _table(report: ProjectReport, key: str) -> str:
@@ -469,8 +483,9 @@ def _number(value: object, spec: str) -> str:
     return format(value, spec)
 
 
-def _markdown(reports: list[ProjectReport], out: Path) -> tuple[str, int]:
+def _markdown(reports: list[ProjectReport], out: Path, drawer) -> tuple[str, int]:
     drawn = 0
+    pngs = []
     folder = out.with_name(f"{out.stem}_charts")
     folder.mkdir(parents=True, exist_ok=True)
     blocks = read_blocks()
@@ -491,7 +506,7 @@ def _markdown(reports: list[ProjectReport], out: Path) -> tuple[str, int]:
                 lines += [headline, "", empty, ""]
                 continue
             png = folder / f"{_slug(report.project)}-{key}.png"
-            png.write_bytes(charts.to_png(draw(report)))
+            pngs.append((png, drawer.draw(charts.spec(draw(report)), "png")))
             drawn += 1
             lines += [headline, "", f"*{how_to_read(key, blocks)}*", ""]
             lines += [f"![{title}]({folder.name}/{png.name})", ""]
@@ -500,6 +515,8 @@ def _markdown(reports: list[ProjectReport], out: Path) -> tuple[str, int]:
             if key == "health":
                 lines += _markdown_incidents(report)
         lines += effects.markdown_section(report)
+    for png, drawing in pngs:
+        png.write_bytes(drawing.result())
     return "\n".join(lines), drawn
 
 
