@@ -46,6 +46,12 @@ def test_bench_smoke_run_reports_every_figure(tmp_path):
     )
     assert re.search(r"\| dbt incremental: 4 d / 2 d \| [0-9.]+ \| <= 1.1 \|", text)
     assert "dbt fixed overhead" in text and "peak MiB" in text
+    # the incremental build ran twice on the same warehouse, restored between the runs
+    assert re.search(
+        r"Each incremental build ran 2 times .*dbt incremental \(short\) [0-9.]+, [0-9.]+; "
+        r"dbt incremental \(long\) [0-9.]+, [0-9.]+\)",
+        text,
+    )
     # the imports run with the landing checkpoint on, and its share of their time is reported
     assert re.search(r"ingest long: clarity import [0-9.]+ s of [0-9.]+ s \(\d+%\)", text)
     # the scale-out figures: the import into a bucket beside the DuckDB file's, and ingestion of
