@@ -348,6 +348,43 @@ def test_top_list_recombines_only_what_the_daily_lists_hold(session, published):
     assert "referrer" in refused
 
 
+def test_answers_over_dates_say_how_many_have_a_value_and_of_which_kind(session, published):
+    # seven dates around northwind-shop's outage, some of them solved estimates
+    first = scalar(
+        published,
+        "select min(activity_date) from marts.fct_site_daily "
+        "where project = ? and value_source = 'solved_estimate'",
+        [SHOP],
+    )
+    start, end = first - timedelta(days=2), first + timedelta(days=4)
+    exact, estimated = query(
+        published,
+        "select count(*) filter (where value_source <> 'solved_estimate'), "
+        "count(*) filter (where value_source = 'solved_estimate') "
+        "from marts.fct_site_daily where project = ? and activity_date between ? and ?",
+        [SHOP, start, end],
+    )[0]
+    assert estimated > 0 and exact + estimated <= 7
+    period = {"start": str(start), "end": str(end)}
+    answers = {
+        "pages_to_fix": session.answer("pages_to_fix", project=SHOP, date=str(end), limit=1),
+        "segment_breakdown": session.answer(
+            "segment_breakdown", project=SHOP, dimension="Device", **period
+        ),
+        "top_list": session.answer("top_list", project=SHOP, list_name="referrer", **period),
+    }
+    for tool, answer in answers.items():
+        assert answer["completeness"] == {
+            "dates": 7,
+            "dates_with_value": exact + estimated,
+            "exact": exact,
+            "estimated": estimated,
+        }, tool
+        assert "completeness" in answer["notes"], tool
+    # only one-day windows have top lists: never more dates with lists than exact dates
+    assert answers["top_list"]["days_with_lists"] <= exact
+
+
 def test_alerts_gives_every_alert_with_the_rules_numbers(session, published):
     answer = session.answer("alerts", project=DOCS, since="2026-01-01")
     count = scalar(published, "select count(*) from marts.fct_alerts where project = ?", [DOCS])

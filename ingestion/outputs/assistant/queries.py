@@ -255,6 +255,7 @@ class PublishedMarts:
             on = on or last
             pages = call.marts.pages_to_fix(project, on, limit)
             ranked = call.marts.pages_ranked(project, on)
+            completeness = _completeness(call, project, on - timedelta(days=6), on)
         if not pages:
             raise AnswerError(
                 f"no page ranking for {project} on {on.isoformat()}; rankings exist from "
@@ -266,6 +267,7 @@ class PublishedMarts:
             "project": project,
             "date": on.isoformat(),
             "pages_ranked": ranked,
+            "completeness": completeness,
             "pages": pages,
             "notes": (
                 "Ranked by excess frustrated sessions over the 7 days ending on the date: "
@@ -274,7 +276,9 @@ class PublishedMarts:
                 "(negative: better than the site). Scores are 0..100; shrunk_score pulls "
                 "low-traffic pages toward the site. Page sessions overlap (one session views "
                 "several pages). See clarity://docs/clarity_excess_frustrated_sessions and "
-                "clarity://docs/clarity_score_shrinkage. Each page's `clarity` holds links to "
+                "clarity://docs/clarity_score_shrinkage. completeness: how many of the 7 dates "
+                "have a daily value, exact or estimated (a score over fewer dates is weaker). "
+                "Each page's `clarity` holds links to "
                 "its recordings and heatmap in the Clarity dashboard over those 7 days "
                 + (
                     "(Microsoft does not document these addresses: they may stop working)."
@@ -339,6 +343,7 @@ class PublishedMarts:
             rows = call.marts.segments(
                 project, [dimension], start, end, limit=MAX_SEGMENT_VALUES + 1
             )
+            completeness = _completeness(call, project, start, end)
         segments = _by_segment(rows)
         truncated = len(segments) > MAX_SEGMENT_VALUES
         return {
@@ -346,6 +351,7 @@ class PublishedMarts:
             "dimension": dimension,
             "start": start.isoformat(),
             "end": end.isoformat(),
+            "completeness": completeness,
             "segments": segments[:MAX_SEGMENT_VALUES],
             "truncated": truncated,
             "notes": (
@@ -353,7 +359,9 @@ class PublishedMarts:
                 "its rate (a fraction 0..1) recombined from daily counts (sum of sessions with "
                 "the signal over the sum of the sessions the signal's block counted), never "
                 "an average of daily rates. Segment sessions need not add up exactly to the "
-                "site's. See clarity://docs/clarity_signal_rate."
+                "site's; days_with_data is each segment's dates with a value, completeness the "
+                "site's (dates of the period with a daily value, exact or estimated). See "
+                "clarity://docs/clarity_signal_rate."
                 + (
                     f" Only the {MAX_SEGMENT_VALUES} largest segments are listed."
                     if truncated
@@ -389,6 +397,7 @@ class PublishedMarts:
             items = call.marts.top_list(
                 project, list_name, start, end, by_host=by_host, limit=limit
             )
+            completeness = _completeness(call, project, start, end)
         unit = "visits" if list_name == "popular_page" else "sessions"
         return {
             "project": project,
@@ -397,6 +406,7 @@ class PublishedMarts:
             "start": start.isoformat(),
             "end": end.isoformat(),
             "days_with_lists": items[0]["days_with_lists"] if items else 0,
+            "completeness": completeness,
             "items": [
                 {
                     "item": row["item"],
@@ -414,7 +424,9 @@ class PublishedMarts:
                 "is a lower bound, an item never in a daily top 10 is missing, and the items "
                 "never add up to the site's total. '(not set)' is a referrer without a name "
                 "(direct visits, bookmarks, apps). Popular pages are normalised page URLs "
-                "(page_id joins dim_pages). See clarity://docs/clarity_top_list."
+                "(page_id joins dim_pages). days_with_lists: the period's dates with lists "
+                "(only exact one-day windows have them), of completeness.dates. See "
+                "clarity://docs/clarity_top_list."
             ),
         }
 
@@ -697,6 +709,20 @@ def _stopped(limit: float) -> str:
         f"stopped: the call ran past the time limit of {limit:g} s; ask for less (one project, "
         "fewer dates, an aggregate or a LIMIT)"
     )
+
+
+def _completeness(call: _Call, project: str, start: date, end: date) -> dict[str, Any]:
+    """How many of the dates from `start` to `end` have a daily site value, and of which kind
+    (exact: a one-day window, nested windows or an exact solution; estimated: a solved
+    estimate), for an answer over those dates to state."""
+    rows = call.marts.period_completeness(start, end, project)
+    row = rows[0] if rows else {}
+    return {
+        "dates": (end - start).days + 1,
+        "dates_with_value": row.get("days_with_value", 0),
+        "exact": row.get("exact_days", 0),
+        "estimated": row.get("estimated_days", 0),
+    }
 
 
 def _period(
