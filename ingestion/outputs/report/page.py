@@ -16,7 +16,7 @@ from ingestion.outputs.clarity_links import NO_ID
 from ingestion.outputs.marts import DEFAULT_DAYS, SEGMENT_DAYS
 from ingestion.outputs.report import charts, effects
 from ingestion.outputs.report.data import ProjectReport, Summary, read_reports
-from ingestion.outputs.report.drawing import open_drawer
+from ingestion.outputs.report.drawing import Drawer, DrawerHere, open_drawer
 
 log = logging.getLogger(__name__)
 
@@ -225,7 +225,7 @@ def _title(reports: list[ProjectReport]) -> str:
     return f"Clarity report: {names}" if reports else "Clarity report"
 
 
-def _html(reports: list[ProjectReport], drawer) -> tuple[str, int]:
+def _html(reports: list[ProjectReport], drawer: Drawer | DrawerHere) -> tuple[str, int]:
     drawn = 0
     blocks = read_blocks()
     parts = [
@@ -483,7 +483,9 @@ def _number(value: object, spec: str) -> str:
     return format(value, spec)
 
 
-def _markdown(reports: list[ProjectReport], out: Path, drawer) -> tuple[str, int]:
+def _markdown(
+    reports: list[ProjectReport], out: Path, drawer: Drawer | DrawerHere
+) -> tuple[str, int]:
     drawn = 0
     pngs = []
     folder = out.with_name(f"{out.stem}_charts")
