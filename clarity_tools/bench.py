@@ -366,6 +366,9 @@ def run_dbt_steps(
         runs = []
         for attempt in range(result.repeat):
             if attempt:
+                for path in _files_of(db):  # a log the last build left would be replayed
+                    if path not in kept:
+                        path.unlink()
                 for path in kept:
                     shutil.copy2(path.with_name(path.name + ".before-incremental"), path)
             step = timed(f"dbt incremental ({label})", [*dbt, "build", *args], dbt_env)
@@ -483,9 +486,8 @@ def markdown(result: BenchResult, preset: str) -> str:
         lines += [
             "",
             f"Each incremental build ran {result.repeat} times on a copy of the warehouse as it "
-            "was before it; the median is shown (all runs, s: "
-            + "; ".join(f"{step.name} {step.note}" for step in repeated)
-            + ").",
+            "was before it; the median is shown (of an even number, the slower middle one; "
+            "all runs, s: " + "; ".join(f"{step.name} {step.note}" for step in repeated) + ").",
         ]
     checked = [step for step in s.values() if step.checkpoint_seconds is not None]
     if checked:

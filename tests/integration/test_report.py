@@ -568,6 +568,12 @@ READ_PAGE = """() => ({
       .filter(g => g.querySelector('.role-axis-domain'))
       .map(g => [...g.querySelectorAll('.role-axis-label text')].map(t => t.textContent)),
     marks: div.querySelectorAll('.role-mark path, .role-mark text, .role-mark line').length,
+    // texts drawn past the chart's edge (cut off): labels measured with a narrower font than
+    // the browser draws them with
+    overflow: [...div.querySelectorAll('svg text')].filter(t => {
+      const box = div.querySelector('svg').getBoundingClientRect(), r = t.getBoundingClientRect();
+      return r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1);
+    }).map(t => t.textContent),
   })),
 })"""
 # a headline's completeness: "26 of 28 days with a value", "0 of 7 days with a page value"
@@ -603,6 +609,7 @@ def test_a_real_browser_reads_an_honest_report_of_every_kind_of_warehouse(
     for chart in page["charts"]:
         # no blank chart: marks drawn, every axis labelled, and no tick label twice on one axis
         assert chart["marks"] > 0, f"{chart['id']} has no marks"
+        assert not chart["overflow"], f"{chart['id']} cuts off {chart['overflow']}"
         assert chart["axes"], f"{chart['id']} has no axis"
         for labels in chart["axes"]:
             assert labels, f"{chart['id']} has an axis without labels (a blank chart)"

@@ -1,6 +1,7 @@
 """The chart drawing process (outputs/report/drawing.py): what it draws equals what vl-convert
-draws in this process, answers keep the order of the requests, and a chart that cannot be drawn
-or a helper that dies fails its charts with a message instead of hanging the report."""
+draws in this process, answers keep the order of the requests, a chart that cannot be drawn
+fails alone with a message, and what a helper that died owed is drawn here instead of hanging
+the report."""
 
 from __future__ import annotations
 
@@ -46,14 +47,19 @@ def test_a_spec_that_cannot_be_drawn_fails_only_its_own_chart():
         assert good.result(timeout=60).startswith("<svg")
 
 
-def test_a_helper_that_dies_fails_the_charts_it_owed():
+def test_what_a_helper_that_died_owed_is_drawn_here():
+    spec = _spec([1, 2, 3], "owed")
     drawer = drawing.Drawer()
-    drawer._process.kill()
-    drawer._process.wait()
-    pending = drawer.draw(_spec([1]))
-    with pytest.raises(RuntimeError, match="the chart drawing process ended"):
-        pending.result(timeout=60)
-    drawer.close()
+    try:
+        owed = drawer.draw(spec)  # sent before the helper's engine is even started
+        drawer._process.kill()
+        after = drawer.draw(_spec([4], "after"))
+        assert owed.result(timeout=60) == drawing.draw_here(spec, "svg")
+        assert ">after<" in after.result(timeout=60)
+        drawer._reader.join(timeout=60)
+        assert drawer._ended.startswith("exit code -9")
+    finally:
+        drawer.close()
 
 
 def test_an_unknown_format_is_refused_before_anything_is_sent():

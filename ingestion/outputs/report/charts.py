@@ -98,9 +98,12 @@ def _alt():
     return alt
 
 
+# room around each chart, pixels: a browser's fallback font can be a few per cent wider than the
+# one the labels were measured with, and a long title or label would pass the chart's edge
+PADDING = {"left": 20, "right": 24, "top": 5, "bottom": 5}
 # every chart's configuration, set on its spec when it is drawn (Altair's .configure() copies
 # the whole chart)
-CONFIG = {"font": FONT, "view": {"stroke": None}}
+CONFIG = {"font": FONT, "view": {"stroke": None}, "padding": PADDING}
 
 
 def daily_chart(report: ProjectReport) -> alt.TopLevelMixin:

@@ -16,7 +16,7 @@ from ingestion.outputs.clarity_links import NO_ID
 from ingestion.outputs.marts import DEFAULT_DAYS, SEGMENT_DAYS
 from ingestion.outputs.report import charts, effects
 from ingestion.outputs.report.data import ProjectReport, Summary, read_reports
-from ingestion.outputs.report.drawing import Drawer, DrawerHere, open_drawer
+from ingestion.outputs.report.drawing import TIMEOUT, Drawer, DrawerHere, open_drawer
 
 log = logging.getLogger(__name__)
 
@@ -260,7 +260,7 @@ def _html(reports: list[ProjectReport], drawer: Drawer | DrawerHere) -> tuple[st
             parts.append(
                 lambda drawing=drawing, prefix=prefix, key=key: (
                     f'<div class="chart" data-section="{key}">'
-                    f"{charts.prefixed_ids(drawing.result(), prefix)}</div>"
+                    f"{charts.prefixed_ids(drawing.result(TIMEOUT), prefix)}</div>"
                 )
             )
             drawn += 1
@@ -518,7 +518,7 @@ def _markdown(
                 lines += _markdown_incidents(report)
         lines += effects.markdown_section(report)
     for png, drawing in pngs:
-        png.write_bytes(drawing.result())
+        png.write_bytes(drawing.result(TIMEOUT))
     return "\n".join(lines), drawn
 
 
