@@ -42,6 +42,7 @@ from ingestion.outputs.marts import (
     TOP_LISTS,
     MartsReader,
 )
+from ingestion.outputs.periods import Completeness
 
 log = logging.getLogger(__name__)
 
@@ -716,12 +717,12 @@ def _completeness(call: _Call, project: str, start: date, end: date) -> dict[str
     (exact: a one-day window, nested windows or an exact solution; estimated: a solved
     estimate), for an answer over those dates to state."""
     rows = call.marts.period_completeness(start, end, project)
-    row = rows[0] if rows else {}
+    period = Completeness.of(rows[0] if rows else None, (end - start).days + 1)
     return {
-        "dates": (end - start).days + 1,
-        "dates_with_value": row.get("days_with_value", 0),
-        "exact": row.get("exact_days", 0),
-        "estimated": row.get("estimated_days", 0),
+        "dates": period.days,
+        "dates_with_value": period.with_value,
+        "exact": period.exact,
+        "estimated": period.estimated,
     }
 
 
