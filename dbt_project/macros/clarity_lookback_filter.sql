@@ -46,3 +46,25 @@
         {{ return(none) }}
     {%- endif -%}
 {%- endmacro %}
+
+
+{% macro clarity_delete_lookback(date_column) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where {{ date_column }} >= {{ clarity_lookback_start(date_column) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro clarity_date_not_built(date_column) -%}
+    {#- the pre-hook's bound reads the solved periods: named here, where dbt's parse sees it -#}
+    {%- set solved = ref('int_solved_periods') -%}
+    {%- if is_incremental() -%}
+        {{ date_column }} > coalesce(
+            (select max(built.{{ date_column }}) from {{ this }} as built),
+            cast('1900-01-01' as date)
+        )
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{%- endmacro %}

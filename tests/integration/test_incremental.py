@@ -29,6 +29,8 @@ CORE_MARTS: dict[str, tuple[str, ...]] = {
     "fct_segment_daily": ("project", "dimension", "dimension_value", "activity_date"),
     "fct_signal_daily": ("project", "scope", "dimension", "scope_key", "activity_date", "signal"),
     "fct_collection_daily": ("project", "activity_date"),
+    "fct_top_list_windows": ("snapshot_id", "list_name", "item_rank"),
+    "fct_top_list_daily": ("project", "activity_date", "list_name", "item_rank"),
 }
 CORE = ["--select", "+marts.core", "--indirect-selection", "cautious"]
 # four sets, so that a forced same-day re-run still fits the 10 requests of a day
@@ -147,3 +149,33 @@ def test_scoped_daily_rows_equal_a_full_refresh(rebuilt):
                 f"select count(*) from (select * from {first} except all select * from {second})"
             ).fetchall()[0]
             assert missing == 0, f"{missing} row(s) of {first} not in {second}"
+
+
+def test_a_date_that_loses_its_lists_loses_its_rows(rebuilt, tmp_path):
+    """fct_top_list_daily deletes the lookback's dates before it rebuilds them: a row of a recent
+    date that the rebuild gives no lists (as a date whose one-day window stops being chosen)
+    goes, which delete+insert alone would keep (it replaces only the dates it inserts); a row of
+    a date older than the lookback stays."""
+    incremental, _, _, _ = rebuilt
+    path = tmp_path / "clarity.duckdb"
+    shutil.copyfile(incremental, path)
+    table = "marts.fct_top_list_daily"
+    newest = f"(select max(activity_date) from {table})"
+    with duckdb.connect(str(path)) as con:
+        # the newest date, and one two months before the first (the solver's re-solve reaches
+        # 29 days back: the data set's 16 days are all in the lookback)
+        for name, day in (("recent", newest), ("old", f"{newest} - interval 90 day")):
+            con.execute(
+                f"insert into {table} select * replace ('no-lists-{name}' as project, "
+                f"cast({day} as date) as activity_date) "
+                f"from {table} where activity_date = {newest} limit 1"
+            ).fetchall()
+    code, _ = run_dbt(
+        ["run", "--select", "fct_top_list_daily"], path, target_path=tmp_path / "t", quiet=True
+    )
+    assert code == 0
+    executed = _dbt_sql(tmp_path / "t", "run", "fct_top_list_daily")
+    assert "delete from" in executed and "insert into" in executed
+    left = {project for (project,) in query(path, f"select project from {table}")}
+    assert "no-lists-recent" not in left
+    assert "no-lists-old" in left

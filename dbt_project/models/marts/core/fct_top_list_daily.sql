@@ -1,3 +1,9 @@
+{#- Incremental by date: the lookback's dates are deleted first (a pre-hook) and rebuilt, since a
+    date whose one-day window stops being chosen must lose its lists, which delete+insert alone
+    would keep (it replaces the dates it inserts). -#}
+{{ config(**clarity_incremental_config(
+    ['project', 'activity_date'], delete_lookback_of='activity_date'
+)) }}
 with
 
 chosen as (
@@ -11,7 +17,10 @@ chosen as (
         value_source,
         day_coverage
     from {{ ref('int_periods_chosen_daily') }}
-    where dimensions = '' and value_source = 'one_day_window'
+    where
+        dimensions = ''
+        and value_source = 'one_day_window'
+        and {{ clarity_date_not_built('activity_date') }}
 
 ),
 

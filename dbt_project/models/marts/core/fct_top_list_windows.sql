@@ -1,8 +1,24 @@
+{#- Incremental by snapshot: a run adds the snapshots not built yet and rebuilds the one-day
+    windows that may be chosen for a date of the lookback (the choice of older dates does not
+    change; two days of margin for the project's time zone), whose chosen_for_date can change. -#}
+{{ config(**clarity_incremental_config('snapshot_id', whole_table_on_spark=true)) }}
+{%- set lookback_start = clarity_lookback_start('chosen_for_date') %}
 with
 
 items as (
 
-    select * from {{ ref('int_top_list_items') }}
+    select *
+    -- the alias is used by the incremental filter only
+    from {{ ref('int_top_list_items') }} as all_items  -- noqa: AL05
+    {%- if lookback_start %}
+    where
+        {{ clarity_snapshot_not_built('all_items') }}
+        or (
+            all_items.num_of_days = 1
+            and cast(all_items.window_start_at as date)
+            >= {{ dbt.dateadd('day', -2, lookback_start) }}
+        )
+    {%- endif %}
 
 ),
 
